@@ -1,0 +1,1 @@
+"""The policykb HTTP API: a thin FastAPI layer over the core library."""

@@ -1,0 +1,1 @@
+"""The `policykb` command line: a thin typer layer over the core library."""

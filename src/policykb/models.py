@@ -1,0 +1,158 @@
+"""The data that flows through the pipeline: small dataclasses, no behaviour beyond views.
+
+extract -> Document (meta + pages of blocks and footnotes)
+annotate -> Reference / Mention / Requirement lists (offsets into block or footnote text)
+chunk -> Passage
+
+Offsets are always Python string indices (code points) into the text they name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["heading", "paragraph", "table"]
+PageStatus = Literal["text", "ocr", "unread"]
+
+
+@dataclass
+class Footnote:
+    number: int
+    text: str
+
+
+@dataclass
+class Block:
+    """One heading, paragraph or table on a page.
+
+    `markers` are footnote markers removed from `text`: (offset, footnote number), the offset
+    being where the marker stood (just after the word it annotates).
+    `rows` holds the cells of a table block; its `text` is the rows joined for search.
+    """
+
+    kind: BlockKind
+    text: str
+    markers: list[tuple[int, int]] = field(default_factory=list)
+    level: int | None = None
+    rows: list[list[str]] | None = None
+
+
+@dataclass
+class Page:
+    """A page as read: `index` is the 0-based PDF page, `printed` the number printed on it."""
+
+    index: int
+    blocks: list[Block] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    printed: str | None = None
+    status: PageStatus = "text"
+    note: str | None = None
+
+    BLOCK_SEPARATOR = "\n\n"
+
+    @property
+    def text(self) -> str:
+        """The page body as one string: blocks joined by a blank line (offsets refer to this)."""
+        return self.BLOCK_SEPARATOR.join(b.text for b in self.blocks)
+
+    def block_offsets(self) -> list[int]:
+        """Start offset of each block inside `text`."""
+        starts, pos = [], 0
+        for block in self.blocks:
+            starts.append(pos)
+            pos += len(block.text) + len(self.BLOCK_SEPARATOR)
+        return starts
+
+
+@dataclass
+class DocumentMeta:
+    doc_id: str
+    path: str
+    sha256: str
+    source_format: str  # "pdf" | "txt" | "md" | "html"
+    title: str | None = None
+    kind: str | None = None  # report, guidance, proposition, sou, ds, regulation, presentation, ...
+    publisher: str | None = None
+    date: str | None = None  # ISO date or prefix: "2026-03-12", "2026-05", "2024"
+    identifier: str | None = None  # "SOU 2020:19", "prop. 2019/20:164", "2026-5-10283"
+    language: str | None = "sv"
+    size_bytes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Document:
+    meta: DocumentMeta
+    pages: list[Page] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+@dataclass
+class Reference:
+    """A legal or document reference found in text, normalised (DESIGN.md canonical form).
+
+    kind: act | chapter | section | prop | sou | ds | dir | bet | rskr | regulation | eu
+    `detail` keeps what the canonical string drops: stycke, punkt, page, and the
+    chapter/section inside an agency regulation.
+    """
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    canonical: str
+    url: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, with_detail: bool = False) -> dict[str, Any]:
+        out = {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "canonical": self.canonical,
+            "url": self.url,
+        }
+        if with_detail and self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class Mention:
+    """An entity mention: label is TYPE:NAME, e.g. ROLE:MAS, PLAN:SIP, ORG:Socialstyrelsen."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    """A retrievable unit: consecutive blocks of one document under one heading path."""
+
+    doc_id: str
+    ordinal: int  # position within the document
+    text: str
+    heading_path: list[str]
+    page_start: int  # 0-based PDF page index (or pseudo-page for text files)
+    page_end: int
+    char_start: int  # offset into the page text of page_start
+    char_end: int  # offset into the page text of page_end
+    footnotes: list[Footnote] = field(default_factory=list)
+    printed_pages: list[str | None] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return " › ".join(self.heading_path)
