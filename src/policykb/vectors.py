@@ -83,15 +83,34 @@ def build_index(vectors: np.ndarray, ids: Sequence[int] | np.ndarray, *, index_t
     return index
 
 
-def write_vectors(
+@dataclass
+class PreparedVectors:
+    """A new index written to temporary files, not yet visible: `commit()` swaps it in."""
+
+    meta: VectorMeta
+    faiss_tmp: Path
+    meta_tmp: Path
+    index_dir: Path
+
+    def commit(self) -> None:
+        os.replace(self.faiss_tmp, self.index_dir / VECTORS_FILENAME)
+        os.replace(self.meta_tmp, self.index_dir / VECTORS_META_FILENAME)
+
+    def discard(self) -> None:
+        self.faiss_tmp.unlink(missing_ok=True)
+        self.meta_tmp.unlink(missing_ok=True)
+
+
+def prepare_vectors(
     index_dir: str | os.PathLike,
     vectors: np.ndarray,
     ids: Sequence[int] | np.ndarray,
     model_id: str,
     *,
     index_type: str | None = None,
-) -> VectorMeta:
-    """Build the index and swap `vectors.faiss` + `vectors.json` into `index_dir` atomically."""
+) -> PreparedVectors:
+    """Build the index and write `vectors.faiss` + `vectors.json` as temporary files beside
+    the live ones (same filesystem, so the swap is an atomic rename)."""
     import faiss
     import numpy as np
 
@@ -108,10 +127,26 @@ def write_vectors(
         passage_ids=[int(i) for i in ids],
     )
     faiss_tmp = _write_temp(index_dir, VECTORS_FILENAME, data)
-    meta_tmp = _write_temp(index_dir, VECTORS_META_FILENAME, json.dumps(meta.to_dict()).encode("utf-8"))
-    os.replace(faiss_tmp, index_dir / VECTORS_FILENAME)
-    os.replace(meta_tmp, index_dir / VECTORS_META_FILENAME)
-    return meta
+    try:
+        meta_tmp = _write_temp(index_dir, VECTORS_META_FILENAME, json.dumps(meta.to_dict()).encode("utf-8"))
+    except BaseException:
+        faiss_tmp.unlink(missing_ok=True)
+        raise
+    return PreparedVectors(meta, faiss_tmp, meta_tmp, index_dir)
+
+
+def write_vectors(
+    index_dir: str | os.PathLike,
+    vectors: np.ndarray,
+    ids: Sequence[int] | np.ndarray,
+    model_id: str,
+    *,
+    index_type: str | None = None,
+) -> VectorMeta:
+    """Build the index and swap `vectors.faiss` + `vectors.json` into `index_dir` atomically."""
+    prepared = prepare_vectors(index_dir, vectors, ids, model_id, index_type=index_type)
+    prepared.commit()
+    return prepared.meta
 
 
 def _write_temp(index_dir: Path, name: str, data: bytes) -> Path:
