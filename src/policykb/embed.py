@@ -139,7 +139,10 @@ class SentenceTransformerEmbedder:
                 f"or leave --model out to use the built-in {DEFAULT_MODEL!r}"
             ) from exc
         self.model_id = model
-        dimension = self._model.get_sentence_embedding_dimension()
+        get_dimension = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        dimension = get_dimension()
         if not dimension:
             raise ModelError(f"embedding model {model!r} does not report its dimension; use another model")
         self.dimension = int(dimension)
