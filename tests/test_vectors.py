@@ -34,10 +34,10 @@ def test_round_trip_keeps_passage_ids(tmp_path):
 def test_index_type_by_size():
     assert index_type_for(1000) == "flat"
     assert index_type_for(200_000) == "flat"
-    assert index_type_for(200_001) == "hnsw"
+    assert index_type_for(200_001) == "ivf"
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
 def test_one_call_for_exact_and_approximate(kind):
     x = _vectors(2000, seed=1)
     ids = np.arange(2000) + 100

@@ -3,9 +3,13 @@
 - Vectors are L2-normalised, so inner product = cosine similarity.
 - Passage ids travel with the vectors (`IndexIDMap2`), and `vectors.json` lists them in index
   order too, with the model id, dimension, count, index type and a SHA-256 of `vectors.faiss`.
-- Up to `EXACT_LIMIT` passages the index is exact (`IndexFlatIP`); above it, HNSW (graph search,
-  ~sub-millisecond at 1M). `VectorIndex.search` is the one call for both, with an optional set
-  of allowed ids (filters) applied inside the search rather than after it.
+- Up to `EXACT_LIMIT` passages the index is exact (`IndexFlatIP`); above it, an inverted-file
+  index (`IndexIVFFlat`, 4·sqrt(n) lists, `IVF_NPROBE` probed). IVF rather than HNSW because
+  ingest rebuilds the index: IVF trains on a sample and adds 1M vectors in about a minute on
+  two cores, where an HNSW graph of 1M takes many times longer (benchmarks/bench_scale.py).
+  `VectorIndex.search` is the one call for both, with an optional set of allowed ids (filters)
+  applied inside the search rather than after it. `build_index(..., index_type="hnsw")` is
+  kept for comparison.
 - Writing goes to temporary files in the same directory, swapped in with `os.replace`: a reader
   never sees half an index. The faiss file is replaced before the json, and a reader checks the
   checksum, so a reader caught between the two swaps retries instead of mixing old and new.
@@ -32,10 +36,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 EXACT_LIMIT = 200_000
+IVF_NPROBE = 32
+IVF_TRAIN_SAMPLE = 100_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
-# Below this many allowed passages, a filtered HNSW search scores them all exactly instead.
+# Below this many allowed passages, a filtered approximate search scores them all exactly instead.
 FILTER_BRUTE_FORCE_LIMIT = 50_000
 FORMAT_VERSION = 1
 
@@ -45,7 +51,7 @@ class VectorMeta:
     model_id: str
     dimension: int
     count: int
-    index_type: str  # "flat" | "hnsw"
+    index_type: str  # "flat" | "ivf" | "hnsw"
     checksum: str  # sha256 of vectors.faiss
     passage_ids: list[int]
     format: int = FORMAT_VERSION
@@ -55,7 +61,7 @@ class VectorMeta:
 
 
 def index_type_for(count: int) -> str:
-    return "flat" if count <= EXACT_LIMIT else "hnsw"
+    return "flat" if count <= EXACT_LIMIT else "ivf"
 
 
 def build_index(vectors: np.ndarray, ids: Sequence[int] | np.ndarray, *, index_type: str | None = None):  # noqa: ANN201
@@ -71,6 +77,16 @@ def build_index(vectors: np.ndarray, ids: Sequence[int] | np.ndarray, *, index_t
     index_type = index_type or index_type_for(len(ids))
     if index_type == "flat":
         base = faiss.IndexFlatIP(dimension)
+    elif index_type == "ivf":
+        nlist = max(1, min(int(4 * len(ids) ** 0.5), len(ids) // 39 or 1))
+        quantizer = faiss.IndexFlatIP(dimension)
+        base = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = vectors
+        if len(vectors) > IVF_TRAIN_SAMPLE:
+            pick = np.random.default_rng(0).choice(len(vectors), IVF_TRAIN_SAMPLE, replace=False)
+            sample = vectors[np.sort(pick)]
+        base.train(sample)
+        base.nprobe = IVF_NPROBE
     elif index_type == "hnsw":
         base = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -80,6 +96,8 @@ def build_index(vectors: np.ndarray, ids: Sequence[int] | np.ndarray, *, index_t
     index = faiss.IndexIDMap2(base)
     if len(ids):
         index.add_with_ids(vectors, ids)
+    if index_type == "ivf":
+        base.make_direct_map()  # lets `vectors_for` reconstruct by id
     return index
 
 
@@ -152,6 +170,10 @@ def write_vectors(
 def _write_temp(index_dir: Path, name: str, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=index_dir)
     try:
+        # mkstemp makes the file private; the index is as readable as any file the user creates.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -253,19 +275,23 @@ class VectorIndex:
 
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(int(k), max(self.count, 1)))
+        kind = self.meta.index_type
         if allowed_ids is None:
-            if self.meta.index_type == "hnsw":
-                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
-                return self.index.search(queries, k, params=params)
+            if kind == "hnsw":
+                return self.index.search(queries, k, params=faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)))
+            if kind == "ivf":
+                return self.index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=IVF_NPROBE))
             return self.index.search(queries, k)
         allowed = np.fromiter((int(i) for i in allowed_ids), dtype=np.int64)
         if len(allowed) == 0:
             return np.full((len(queries), k), -np.inf, np.float32), np.full((len(queries), k), -1, np.int64)
-        if self.meta.index_type == "hnsw" and len(allowed) <= FILTER_BRUTE_FORCE_LIMIT:
+        if kind != "flat" and len(allowed) <= FILTER_BRUTE_FORCE_LIMIT:
             return self._exact_among(queries, k, allowed)
         selector = faiss.IDSelectorBatch(allowed)
-        if self.meta.index_type == "hnsw":
+        if kind == "hnsw":
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(4 * HNSW_EF_SEARCH, k))
+        elif kind == "ivf":
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=4 * IVF_NPROBE)
         else:
             params = faiss.SearchParameters(sel=selector)
         return self.index.search(queries, k, params=params)
