@@ -36,6 +36,7 @@ class PageEdges:
 
     height: float
     candidates: list[tuple[int, int, str, str]] = field(default_factory=list)
+    bases: list[float] = field(default_factory=list)  # baseline of each candidate
 
 
 def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
@@ -52,7 +53,10 @@ def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
             continue
         band = "top" if in_top else "bottom"
         for j, seg in enumerate(row.segs):
+            if seg.raised and seg.raised[0][0] == 0:
+                continue  # begins with a raised note number: a footnote, however often it recurs
             edges.candidates.append((i, j, band + ":" + furniture_key(seg.text), seg.text))
+            edges.bases.append(row.base)
     return edges
 
 
@@ -66,9 +70,17 @@ class Furniture:
 
 def decide_furniture(all_edges: list[PageEdges]) -> Furniture:
     n_pages = len(all_edges)
-    counts: Counter[str] = Counter()
+    # a running header stands at the same height on every page; a recurring footnote text does not
+    positions: dict[str, list[float]] = {}
     for edges in all_edges:
-        counts.update({key for _, _, key, _ in edges.candidates})
+        seen: dict[str, float] = {}
+        for (_, _, key, _), base in zip(edges.candidates, edges.bases):
+            seen.setdefault(key, base)
+        for key, base in seen.items():
+            positions.setdefault(key, []).append(base)
+    counts: Counter[str] = Counter()
+    for key, bases in positions.items():
+        counts[key] = max(sum(1 for other in bases if abs(other - base) <= 2.5) for base in bases)
     threshold = 2 if n_pages <= 4 else max(3, int(0.25 * n_pages + 0.999))
     repeated = {key for key, count in counts.items() if count >= threshold and _has_words_or_number(key)}
     # printed page numbers: standalone numbers in a band, or numbers inside repeated header lines
