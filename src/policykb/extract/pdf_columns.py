@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .pdf_lines import Line, RowLines, join_segments
 
-MIN_EVIDENCE_ROWS = 3  # rows with text on both sides of the strip
+MIN_EVIDENCE_ROWS = 3  # rows with text on each side of the strip
 MIN_COLUMN_EMS = 5.0  # median text width on each side, in ems: list numbers are narrower
 
 
@@ -60,26 +60,33 @@ def find_gutters(rows: list[RowLines], em: float) -> list[Gutter]:
     free = window == 0
     left = cum[:, :-g] > 0
     right = (cum[:, -1:] - cum[:, g:]) > 0
-    both = free & left & right
-    counts = both.sum(axis=0)
+    # Columns need not share baselines (a heading shifts one column's grid), so the evidence is
+    # rows with text left of the strip and rows with text right of it, within one run of rows
+    # that nothing crosses.
+    has_left = free & left
+    has_right = free & right
+    counts = np.minimum(has_left.sum(axis=0), has_right.sum(axis=0))
     candidates = np.nonzero(counts >= MIN_EVIDENCE_ROWS)[0]
     if candidates.size == 0:
         return []
     free_t = free.T.tolist()
-    both_t = both.T.tolist()
+    left_t = has_left.T.tolist()
+    right_t = has_right.T.tolist()
     found: list[Gutter] = []
     for x in candidates.tolist():
-        col_free, col_both = free_t[x], both_t[x]
+        col_free, col_left, col_right = free_t[x], left_t[x], right_t[x]
         i = 0
         while i < n:
             if not col_free[i]:
                 i += 1
                 continue
             j = i
-            evidence = 0
+            n_left = n_right = 0
             while j < n and col_free[j]:
-                evidence += col_both[j]
+                n_left += col_left[j]
+                n_right += col_right[j]
                 j += 1
+            evidence = min(n_left, n_right)
             if evidence >= MIN_EVIDENCE_ROWS:
                 found.append(Gutter(x + x_min, x + x_min + g, i, j - 1, evidence))
             i = j
