@@ -153,6 +153,8 @@ class _Builder:
             self.col_x = [MARGIN_X]
         self.sentences: dict[int, str] = {}
         self.sentence_pages: dict[int, set[int]] = {}
+        self.sentence_len: dict[int, int] = {}
+        self.sentence_placed: dict[int, int] = {}
 
     # -- text stream -------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class _Builder:
                 words: list[_Word] = []
                 for sentence in self.src.paragraph():
                     self.sentences[sid] = " ".join(sentence)
+                    self.sentence_len[sid] = len(sentence)
                     for w in sentence:
                         words.append(_Word(w, sentence_id=sid))
                     sid += 1
@@ -264,6 +267,8 @@ class _Builder:
                     continue
                 for w in line:
                     self.sentence_pages.setdefault(w.sentence_id, set()).add(p)
+                    if not w.broken_from:  # a broken word counts once, at its tail
+                        self.sentence_placed[w.sentence_id] = self.sentence_placed.get(w.sentence_id, 0) + 1
             truth.body_words.extend(self._body_words(placed_lines))
             truth.compounds.extend(self._compounds_at_line_end(placed_lines))
             # footnote area: carried lines first, then this page's notes
@@ -285,7 +290,7 @@ class _Builder:
         self.canvas.save()
         for truth in truths:
             for sid, pages in self.sentence_pages.items():
-                if pages == {truth.index}:
+                if pages == {truth.index} and self.sentence_placed.get(sid) == self.sentence_len[sid]:
                     truth.sentences.append(self.sentences[sid])
         return Truth(self.layout, truths)
 

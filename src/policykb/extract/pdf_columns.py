@@ -109,7 +109,7 @@ def _merge_adjacent(found: list[Gutter]) -> list[Gutter]:
                 continue
             if gt.r0 <= prev.r1 and prev.r0 <= gt.r1:
                 prev.x1 = max(prev.x1, gt.x1)
-                if gt.evidence > prev.evidence:
+                if (gt.evidence, gt.r1 - gt.r0) > (prev.evidence, prev.r1 - prev.r0):
                     prev.r0, prev.r1, prev.evidence = gt.r0, gt.r1, gt.evidence
                 break
         else:
