@@ -34,18 +34,28 @@ def tesseract_problem() -> str | None:
     return None
 
 
-def ocr_page_rows(pdf, index: int) -> tuple[list[RowLines], float, float]:
-    """Rows of the OCR'd page, with the page's width and height in points."""
-    import pytesseract
-
+def render_page(pdf, index: int):
+    """The page as a grayscale image at OCR resolution, and its size in points (pdfium: one thread)."""
     page = pdf[index]
     try:
         width, height = page.get_size()
-        bitmap = page.render(scale=OCR_DPI / 72, may_draw_forms=False)
-        image = bitmap.to_pil()
+        bitmap = page.render(scale=OCR_DPI / 72, may_draw_forms=False, grayscale=True)
+        image = bitmap.to_pil().convert("L")
         bitmap.close()
     finally:
         page.close()
+    return image, width, height
+
+
+def ocr_image_rows(image, width: float, height: float) -> tuple[list[RowLines], float, float]:
+    """Rows of an OCR'd page image, with the page's width and height in points."""
+    import os
+
+    import pytesseract
+
+    # Tesseract's OpenMP threads fight each other on small machines (3 s a page with one thread,
+    # over 100 s with two on 2 cores); pages are run in parallel instead.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     data = pytesseract.image_to_data(image, lang=OCR_LANGUAGE, output_type=pytesseract.Output.DICT)
     image.close()
     scale = 72 / OCR_DPI

@@ -287,7 +287,7 @@ def _find_tables(path: Path, scans: list[PageScan]) -> dict[int, list[_Table]]:
 
 
 def _run_ocr(path: Path, pdf, scans: list[PageScan], ocr: str, warnings: list[str], progress) -> None:
-    from .ocr import ocr_page_rows, tesseract_problem
+    from .ocr import tesseract_problem
 
     problem = None if ocr != "never" else "OCR is turned off (--ocr never)"
     if problem is None:
@@ -309,14 +309,31 @@ def _run_ocr(path: Path, pdf, scans: list[PageScan], ocr: str, warnings: list[st
             scan.error = None  # reported once above; the page note keeps the reason
             scan.need_ocr = f"{scan.need_ocr}; not read: {problem}"
         return
-    for done, scan in enumerate(scans):
-        try:
-            scan.rows, scan.width, scan.height = ocr_page_rows(pdf, scan.index)
-            scan.rules = []
-            scan.status = "ocr"
-        except Exception as exc:  # tesseract failures are per page
-            scan.status = "unread"
-            scan.rows = []
-            scan.error = f"page {scan.index + 1}: OCR failed ({exc})"
-        if progress is not None:
-            progress("pdf-ocr", done + 1, len(scans))
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    from .ocr import ocr_image_rows, render_page
+
+    workers = max(1, min(len(scans), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = []
+        for scan in scans:  # rendering stays on this thread (pdfium is not thread-safe)
+            try:
+                futures.append((scan, pool.submit(ocr_image_rows, *render_page(pdf, scan.index))))
+            except Exception as exc:
+                scan.status, scan.rows = "unread", []
+                scan.error = f"page {scan.index + 1}: could not be rendered for OCR ({exc})"
+            # keep at most a few rendered pages in memory at once
+            pending = [f for _, f in futures if not f.done()]
+            if len(pending) > workers * 2:
+                wait(pending, return_when=FIRST_COMPLETED)
+        for done, (scan, future) in enumerate(futures):
+            try:
+                scan.rows, scan.width, scan.height = future.result()
+                scan.rules = []
+                scan.status = "ocr"
+            except Exception as exc:  # tesseract failures are per page
+                scan.status = "unread"
+                scan.rows = []
+                scan.error = f"page {scan.index + 1}: OCR failed ({exc})"
+            if progress is not None:
+                progress("pdf-ocr", done + 1, len(scans))
