@@ -118,9 +118,9 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
     matrix = R.FS_MATRIX()
     objects: dict[int, _ObjectFacts] = {}
     fonts: dict[int, tuple[int, str, bool]] = {}
-    get_box, get_origin, get_obj = R.FPDFText_GetCharBox, R.FPDFText_GetCharOrigin, R.FPDFText_GetTextObject
+    get_box, get_origin = R.FPDFText_GetCharBox, R.FPDFText_GetCharOrigin
+    get_obj_address = _text_object_address_function(R)
     is_generated, map_error = R.FPDFText_IsGenerated, R.FPDFText_HasUnicodeMapError
-    void_p = ctypes.c_void_p
     chars, hidden = raw.chars, raw.hidden_chars
     space_pending = False
     for i in range(n):
@@ -131,10 +131,10 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         if is_generated(textpage, i):
             space_pending = True
             continue
-        obj = get_obj(textpage, i)
-        key = ctypes.cast(obj, void_p).value if obj else 0
+        key = get_obj_address(textpage, i) or 0
         facts = objects.get(key)
         if facts is None:
+            obj = R.FPDFText_GetTextObject(textpage, i)
             facts = _object_facts(R, textpage, i, obj, matrix, fonts, raw)
             objects[key] = facts
         get_box(textpage, i, l, r, b, t)
@@ -149,6 +149,17 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         )
         space_pending = False
         (hidden if facts.hidden else chars).append(ch)
+
+
+_ADDRESS_FUNCTION: list = []
+
+
+def _text_object_address_function(R):
+    """FPDFText_GetTextObject returning a plain address: a cheap cache key, no ctypes.cast per character."""
+    if not _ADDRESS_FUNCTION:
+        prototype = ctypes.CFUNCTYPE(ctypes.c_void_p, R.FPDFText_GetTextObject.argtypes[0], ctypes.c_int)
+        _ADDRESS_FUNCTION.append(prototype(ctypes.cast(R.FPDFText_GetTextObject, ctypes.c_void_p).value))
+    return _ADDRESS_FUNCTION[0]
 
 
 def _object_facts(R, textpage, i: int, obj, matrix, fonts, raw: RawPage) -> _ObjectFacts:
@@ -169,8 +180,6 @@ def _object_facts(R, textpage, i: int, obj, matrix, fonts, raw: RawPage) -> _Obj
             if R.FPDFPageObj_GetFillColor(obj, rc, gc, bc, ac) and ac.value > 0:
                 if rc.value >= 250 and gc.value >= 250 and bc.value >= 250:
                     hidden = True  # white on (presumed) white: invisible ruler digits and the like
-            elif mode == 1:  # stroke-only text: visible when its stroke is
-                pass
         font = R.FPDFTextObj_GetFont(obj)
         if font:
             fkey = ctypes.cast(font, ctypes.c_void_p).value
