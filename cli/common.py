@@ -1,0 +1,54 @@
+"""Options, output and error helpers shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from policykb.config import INDEX_DIR_ENV, resolve_index_dir
+
+IndexDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--index-dir",
+        envvar=INDEX_DIR_ENV,
+        help="Index directory (default ./index).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
+
+
+def index_dir(value: Path | None) -> Path:
+    return resolve_index_dir(value)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr and a non-zero exit: for user errors, never a traceback."""
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def console():  # noqa: ANN201
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err_console():  # noqa: ANN201
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,36 @@
+"""The `policykb` console script: builds the typer app and turns user errors into exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from policykb.errors import PolicyKBError
+
+from . import store_cmds
+
+app = typer.Typer(
+    name="policykb",
+    help="A searchable, cross-referenced knowledge base over Swedish care-policy documents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+store_cmds.register(app)
+
+
+def run() -> None:
+    try:
+        app()
+    except PolicyKBError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

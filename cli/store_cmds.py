@@ -1,0 +1,139 @@
+"""ingest, docs, show and stats: putting documents in and seeing what the store holds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import IndexDirOption, JsonOption, console, emit_json, err_console, fail, index_dir, warn
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
+    app.command("docs")(docs_command)
+    app.command("show")(show_command)
+    app.command("stats")(stats_command)
+
+
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).", show_default=False)],
+    index_dir_opt: IndexDirOption = None,
+    ocr: Annotated[str, typer.Option("--ocr", help="OCR scanned/garbled PDF pages: auto, always or never.")] = "auto",
+    max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Refuse files larger than this.")] = 100.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Read PDFs and text files into the index; unchanged files are skipped."""
+    from policykb.ingest import ingest
+
+    if ocr not in {"auto", "always", "never"}:
+        fail(f"--ocr must be auto, always or never, not {ocr!r}")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress_bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[item]}"), console=err_console(), transient=True,
+        disable=as_json,
+    )
+    tasks: dict[str, int] = {}
+
+    def on_progress(stage: str, done: int, total: int, item: str) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress_bar.add_task(stage, total=total, item="")
+        progress_bar.update(tasks[stage], completed=done, total=total, item=item)
+
+    with progress_bar:
+        report = ingest(
+            [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
+            max_bytes=int(max_file_mb * 1024 * 1024), progress=on_progress,
+        )
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        out = console()
+        out.print(
+            f"[bold]{report.documents}[/] documents ingested "
+            f"({len(report.added)} new, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged), "
+            f"{report.pages} pages, {report.passages} passages, {report.references} references, "
+            f"{report.mentions} entity mentions in {report.seconds:.1f} s"
+        )
+        if report.totals:
+            t = report.totals
+            out.print(
+                f"index now holds {t['documents']} documents, {t['pages']} pages, {t['passages']} passages, "
+                f"{t['references']} references"
+            )
+        for message in report.warnings:
+            warn(message)
+        for failure in report.failed:
+            sys.stderr.write(f"failed: {failure.message}\n")
+    if report.failed and report.documents == 0 and not report.unchanged:
+        raise typer.Exit(2)
+
+
+def docs_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
+    """List the documents in the index."""
+    from policykb.store import Store
+
+    with Store.open(index_dir(index_dir_opt), create=False, readonly=True) as store:
+        documents = store.list_documents()
+    if as_json:
+        emit_json(documents)
+        return
+    if not documents:
+        console().print("the index holds no documents yet: run `policykb ingest PATH`")
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("id", "title", "identifier", "publisher", "date", "pages", "passages"):
+        table.add_column(col, overflow="fold")
+    for d in documents:
+        table.add_row(
+            d["doc_id"], d["title"] or "", d["identifier"] or "", d["publisher"] or "", d["date"] or "",
+            str(d["page_count"]), str(d["passages"]),
+        )
+    console().print(table)
+
+
+def show_command(
+    doc_id: Annotated[str, typer.Argument(help="Document id (see `policykb docs`).")],
+    index_dir_opt: IndexDirOption = None,
+    lines: Annotated[int, typer.Option("--lines", help="How many opening lines of text to show.")] = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Metadata, page count and the first lines of one document."""
+    from policykb.documents import document_summary
+
+    summary = document_summary(index_dir(index_dir_opt), doc_id, opening_lines=lines)
+    if as_json:
+        emit_json(summary)
+        return
+    out = console()
+    meta = summary["document"]
+    for key in ("doc_id", "title", "identifier", "kind", "publisher", "date", "source_format", "path"):
+        out.print(f"[bold]{key:>13}[/]: {meta.get(key) or '—'}")
+    out.print(f"[bold]{'pages':>13}[/]: {summary['page_count']} ({summary['unread_pages']} unread)")
+    out.print(f"[bold]{'passages':>13}[/]: {summary['passages']}")
+    if summary["warnings"]:
+        out.print(f"[bold]{'warnings':>13}[/]: " + "; ".join(summary["warnings"]))
+    out.print()
+    for line in summary["opening"]:
+        out.print(f"  {line}")
+
+
+def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
+    """Counts of what the index holds."""
+    from policykb.store import Store
+
+    with Store.open(index_dir(index_dir_opt), create=False, readonly=True) as store:
+        stats = store.stats().to_dict()
+        stats["schema_version"] = store.schema_version
+    if as_json:
+        emit_json(stats)
+        return
+    out = console()
+    for key, value in stats.items():
+        out.print(f"{key:>15}: {value}")

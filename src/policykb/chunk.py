@@ -1,0 +1,136 @@
+"""chunk(doc) -> passages: consecutive blocks under one heading path, cut to a target size.
+
+Passages never cross a heading or a document; a paragraph longer than the limit is cut at
+sentence ends. Each passage keeps its heading path, page span, offsets into the page text
+and the footnotes its markers point to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Block, Document, Footnote, Page, Passage
+
+TARGET_WORDS = 120
+MAX_WORDS = 220
+_SENTENCE_CUT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•–-])")
+
+
+@dataclass
+class _Piece:
+    page: Page
+    start: int  # offset in page text
+    end: int
+    text: str
+    markers: list[int]
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+def chunk(doc: Document, *, target_words: int = TARGET_WORDS, max_words: int = MAX_WORDS) -> list[Passage]:
+    passages: list[Passage] = []
+    heading_stack: list[tuple[int, str]] = []
+    current: list[_Piece] = []
+    footnote_index = _footnote_index(doc)
+
+    def flush() -> None:
+        if current:
+            passages.append(_make_passage(doc, len(passages), current, heading_stack, footnote_index))
+            current.clear()
+
+    for page in doc.pages:
+        for block, block_start in zip(page.blocks, page.block_offsets()):
+            if block.kind == "heading":
+                flush()
+                _push_heading(heading_stack, block)
+                continue
+            for piece in _pieces(page, block, block_start, max_words):
+                if current and sum(p.words for p in current) + piece.words > max_words:
+                    flush()
+                current.append(piece)
+                if sum(p.words for p in current) >= target_words:
+                    flush()
+    flush()
+    return passages
+
+
+def _push_heading(stack: list[tuple[int, str]], block: Block) -> None:
+    # Text files give no heading levels; treat those as one level below a Markdown title.
+    level = block.level if block.level is not None else 2
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    stack.append((level, block.text))
+
+
+def _pieces(page: Page, block: Block, block_start: int, max_words: int) -> list[_Piece]:
+    """The block itself, or its sentence-aligned parts when it is longer than `max_words`."""
+    text = block.text
+    marker_at = sorted(block.markers)
+    if len(text.split()) <= max_words:
+        return [_Piece(page, block_start, block_start + len(text), text, [n for _, n in marker_at])]
+    cuts = [0] + [m.start() for m in _SENTENCE_CUT.finditer(text)] + [len(text)]
+    pieces: list[_Piece] = []
+    start = 0
+    for i in range(1, len(cuts)):
+        end = cuts[i]
+        if len(text[start:end].split()) >= max_words * 0.6 or end == len(text):
+            segment = text[start:end]
+            lead = len(segment) - len(segment.lstrip())
+            seg_start, seg_end = start + lead, start + len(segment.rstrip())
+            numbers = [n for off, n in marker_at if seg_start <= off <= seg_end]
+            pieces.append(_Piece(page, block_start + seg_start, block_start + seg_end, text[seg_start:seg_end], numbers))
+            start = end
+    return [p for p in pieces if p.text]
+
+
+def _footnote_index(doc: Document) -> dict[int, list[tuple[int, Footnote]]]:
+    index: dict[int, list[tuple[int, Footnote]]] = {}
+    for page in doc.pages:
+        for note in page.footnotes:
+            index.setdefault(note.number, []).append((page.index, note))
+    return index
+
+
+def resolve_footnote(
+    footnote_index: dict[int, list[tuple[int, Footnote]]], page_index: int, number: int
+) -> Footnote | None:
+    """The footnote `number` nearest to the page its marker is on (same page, then the next ones)."""
+    candidates = footnote_index.get(number)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda item: (item[0] < page_index, abs(item[0] - page_index)))[1]
+
+
+def _make_passage(
+    doc: Document,
+    ordinal: int,
+    pieces: list[_Piece],
+    heading_stack: list[tuple[int, str]],
+    footnote_index: dict[int, list[tuple[int, Footnote]]],
+) -> Passage:
+    footnotes: list[Footnote] = []
+    seen: set[int] = set()
+    for piece in pieces:
+        for number in piece.markers:
+            note = resolve_footnote(footnote_index, piece.page.index, number)
+            if note is not None and number not in seen:
+                footnotes.append(note)
+                seen.add(number)
+    first, last = pieces[0], pieces[-1]
+    pages = sorted({p.page.index for p in pieces})
+    printed = [next(p.page.printed for p in pieces if p.page.index == i) for i in pages]
+    return Passage(
+        doc_id=doc.meta.doc_id,
+        ordinal=ordinal,
+        text="\n".join(p.text for p in pieces),
+        heading_path=[text for _, text in heading_stack],
+        page_start=first.page.index,
+        page_end=last.page.index,
+        char_start=first.start,
+        char_end=last.end,
+        footnotes=footnotes,
+        printed_pages=printed,
+    )

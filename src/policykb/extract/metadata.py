@@ -1,0 +1,124 @@
+"""What a document says about itself on its first pages: series number, publisher, date, title.
+
+Used by every extractor; a manifest entry, where given, overrides what is detected here.
+"""
+
+from __future__ import annotations
+
+import re
+
+MONTHS = {
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+}
+
+# Order matters: the first series found on the opening pages names the document itself.
+SERIES_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
+    ("sou", "SOU {0}:{1}", re.compile(r"\bSOU\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("ds", "Ds {0}:{1}", re.compile(r"\bDs\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("proposition", "prop. {0}:{1}", re.compile(r"\b(?:Prop\.|prop\.|Regeringens proposition)\s+(\d{4}/\d{2})\s*:\s*(\d{1,3})\b")),
+    ("directive", "dir. {0}:{1}", re.compile(r"\b(?:Dir\.|dir\.|Kommittédirektiv)\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("regulation", "HSLF-FS {0}:{1}", re.compile(r"\bHSLF-FS\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("regulation", "SOSFS {0}:{1}", re.compile(r"\bSOSFS\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("regulation", "AFS {0}:{1}", re.compile(r"\bAFS\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("regulation", "SSMFS {0}:{1}", re.compile(r"\bSSMFS\s+(\d{4})\s*:\s*(\d{1,3})\b")),
+    ("statute", "SFS {0}:{1}", re.compile(r"\bSFS\s+(\d{4})\s*:\s*(\d{1,4})\b")),
+]
+ARTICLE_NUMBER = re.compile(r"\bArtikelnummer:?\s*(\d{4}-\d{1,2}-\d{1,6})\b", re.IGNORECASE)
+PUBLISHED = re.compile(
+    r"\b(?:Publicerad|Utgiven|Publiceringsdatum|Datum)\b[^\n]{0,60}?"
+    r"(?:(\d{4}-\d{2}-\d{2})|(\d{1,2})?\s*(" + "|".join(MONTHS) + r")\s+(\d{4}))",
+    re.IGNORECASE,
+)
+ISO_DATE = re.compile(r"\b(19[5-9]\d|20[0-4]\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+SWEDISH_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(19[5-9]\d|20[0-4]\d)\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+PUBLISHERS: list[tuple[str, re.Pattern[str]]] = [
+    ("Socialstyrelsen", re.compile(r"socialstyrelsen\.se|\bSocialstyrelsen\b")),
+    ("Regeringen", re.compile(r"\bRegeringen\b|regeringen\.se|Regeringskansliet")),
+    ("Riksdagen", re.compile(r"riksdagen\.se|\bRiksdagen\b")),
+    ("Inspektionen för vård och omsorg", re.compile(r"\bIVO\b|ivo\.se")),
+    ("Sveriges Kommuner och Regioner", re.compile(r"\bSKR\b|skr\.se")),
+    ("Arbetsmiljöverket", re.compile(r"Arbetsmiljöverket|\bAFS\s+\d{4}:")),
+    ("Strålsäkerhetsmyndigheten", re.compile(r"Strålsäkerhetsmyndigheten|\bSSMFS\b")),
+    ("Myndigheten för vård- och omsorgsanalys", re.compile(r"Vårdanalys|vardanalys\.se")),
+]
+KIND_BY_SERIES = {
+    "sou": "sou", "ds": "ds", "proposition": "proposition", "directive": "directive",
+    "regulation": "regulation", "statute": "statute",
+}
+
+
+def detect_metadata(opening_text: str) -> dict[str, str | None]:
+    """Best guesses from the first pages' text: identifier, kind, publisher, date, title."""
+    text = opening_text[:20000]
+    found: dict[str, str | None] = {"identifier": None, "kind": None, "publisher": None, "date": None, "title": None}
+
+    article = ARTICLE_NUMBER.search(text)
+    if article:
+        found["identifier"] = article.group(1)
+        found["publisher"] = "Socialstyrelsen"
+    else:
+        head = text[:1500]
+        for kind, template, pattern in SERIES_PATTERNS:
+            match = next((m for m in pattern.finditer(head) if not _is_citation(head, m.start())), None)
+            if match:
+                number = str(int(match.group(2)))
+                found["identifier"] = template.format(match.group(1), number)
+                found["kind"] = KIND_BY_SERIES[kind]
+                break
+
+    if found["publisher"] is None:
+        for name, pattern in PUBLISHERS:
+            if pattern.search(text[:6000]):
+                found["publisher"] = name
+                break
+
+    found["date"] = _detect_date(text)
+    found["title"] = _detect_title(text)
+    return found
+
+
+def _is_citation(text: str, start: int) -> bool:
+    """A series number in parentheses or in a list item cites another document."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    return "(" in before and ")" not in before or before.lstrip()[:1] in {"•", "-", "–", "*"}
+
+
+def _detect_date(text: str) -> str | None:
+    published = PUBLISHED.search(text)
+    if published:
+        if published.group(1):
+            return published.group(1)
+        month = MONTHS[published.group(3).lower()]
+        day = published.group(2)
+        return f"{published.group(4)}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+    # Elsewhere, only a date standing on a short line of its own ("Stockholm den 4 juli 2019")
+    # dates the document; a date inside running prose dates some event it describes.
+    for line in text[:1500].split("\n"):
+        line = line.strip()
+        if len(line) > 40:
+            continue
+        iso = ISO_DATE.search(line)
+        if iso:
+            return iso.group(0)
+        swedish = SWEDISH_DATE.search(line)
+        if swedish:
+            return f"{swedish.group(3)}-{MONTHS[swedish.group(2).lower()]:02d}-{int(swedish.group(1)):02d}"
+    return None
+
+
+def _detect_title(text: str) -> str | None:
+    """The first line that reads like a title: letters, not boilerplate, not a number."""
+    for raw in text.split("\n")[:40]:
+        line = raw.strip().strip("#*_ ").strip()
+        if len(line) < 4 or len(line) > 200:
+            continue
+        if sum(ch.isalpha() for ch in line) < 0.6 * len(line.replace(" ", "")):
+            continue
+        if re.match(r"(?i)(denna publikation|publikationen finns|artikelnummer|publicerad|innehåll|förord)\b", line):
+            continue
+        return line
+    return None

@@ -1,0 +1,394 @@
+"""Text files (.txt, .md): recover pages, headings, paragraphs and footnotes from flat text.
+
+The seed format is text pulled out of PDFs by a tool that lost the layout but left traces of it:
+
+* a line of only spaces opens a footnote block; footnotes are lines `N text`, continued on
+  lines that do not start with a number;
+* the first line of a new page starts with a single space (the block of footnotes, if any,
+  ends the page before it);
+* footnote markers trail the word they annotate: `enligt HSL.5`, `kommunen.6`, `äldre10`;
+* words are hyphenated across lines (`akutsjuk-\\nvården`), and some files put a blank line
+  after every line, so blank lines do not always mean a new paragraph.
+
+Everything here is a heuristic over those traces; each one is a small function with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from ..errors import InputError, UnsupportedInputError
+from ..models import Block, Footnote, Page
+
+FOOTNOTE_SEPARATOR = re.compile(r"^ {5,}$")
+FOOTNOTE_START = re.compile(r"^ ?(\d{1,3}) +(\S.*)$")
+PAGE_START = re.compile(r"^ [^\s]")
+BULLET = re.compile(r"^\s*(?:[•●▪■◦‒–\-*➔→]|\d{1,2}[.)])\s+")
+MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
+# A word ending in a hyphen whose next part continues a compound ("hälso- och sjukvård").
+COMPOUND_CONTINUATIONS = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "men", "alternativt"}
+SENTENCE_END = re.compile(r"[.!?:;”\"»)]\d{0,3}\s*$")  # a footnote marker may trail the period
+# Footnote markers glued to the end of a word or after closing punctuation; validated later
+# against the footnote numbers that actually exist on the page.
+MARKER = re.compile(r"(?<=[A-Za-zÅÄÖåäöéü.,;:)\]”\"’])(\d{1,3})(?=[\s.,;:)\]]|$)")
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; anything else is refused."""
+    if not data:
+        raise InputError(f"{path}: the file is empty (0 bytes); nothing to ingest")
+    if b"\x00" in data[:8192]:
+        raise UnsupportedInputError(
+            f"{path}: looks like a binary file, not text; supported are PDF, .txt, .md and .html"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path}: not valid UTF-8 (byte {utf8_error.start}) nor Windows-1252 text; "
+                f"convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`) and ingest again"
+            ) from None
+        if _control_ratio(text) > 0.01:
+            raise InputError(
+                f"{path}: not valid UTF-8 and does not read as Windows-1252 text either; "
+                f"convert it to UTF-8 and ingest again"
+            )
+        return text
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return bad / len(text)
+
+
+@dataclass
+class _RawPage:
+    body: list[str] = field(default_factory=list)  # lines, blank lines kept as ""
+    footnotes: list[list]= field(default_factory=list)  # [number, text]
+
+
+def split_pages(text: str) -> list[_RawPage]:
+    """Cut the flat text into pages at the traces the extraction left (see module doc)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n \n").split("\n")
+    uses_page_marks = _uses_page_marks(lines)
+    pages = [_RawPage()]
+    in_notes = False
+    blank_seen_in_notes = False
+    for line in lines:
+        stripped = line.strip()
+        if FOOTNOTE_SEPARATOR.match(line):
+            in_notes, blank_seen_in_notes = True, False
+            continue
+        if in_notes:
+            if not stripped:
+                blank_seen_in_notes = True
+                continue
+            start = FOOTNOTE_START.match(line)
+            if start and not (blank_seen_in_notes and not pages[-1].footnotes):
+                pages[-1].footnotes.append([int(start.group(1)), start.group(2).strip()])
+                blank_seen_in_notes = False
+                continue
+            if pages[-1].footnotes and not line.startswith(" ") and not blank_seen_in_notes:
+                pages[-1].footnotes[-1][1] += " " + stripped
+                continue
+            # Anything else after the notes is the next page's body.
+            in_notes = False
+            pages.append(_RawPage())
+            pages[-1].body.append(line)
+            continue
+        if uses_page_marks and PAGE_START.match(line) and _has_body(pages[-1]) and not BULLET.match(line[1:]):
+            pages.append(_RawPage())
+        pages[-1].body.append(line)
+    return [p for p in pages if _has_body(p) or p.footnotes]
+
+
+def _uses_page_marks(lines: list[str]) -> bool:
+    """Only trust leading-space page marks in files that also have footnote separators."""
+    return any(FOOTNOTE_SEPARATOR.match(ln) for ln in lines)
+
+
+def _has_body(page: _RawPage) -> bool:
+    return any(ln.strip() for ln in page.body)
+
+
+def parse_text_pages(text: str, *, markdown: bool = False) -> list[Page]:
+    """Pages of blocks and footnotes from flat text (see module doc)."""
+    raw_pages = split_pages(text)
+    double_spaced = _is_double_spaced([line for raw in raw_pages for line in raw.body + [""]])
+    width = _typical_line_width(text)
+    pages: list[Page] = []
+    for index, raw in enumerate(raw_pages):
+        footnotes = [Footnote(number=n, text=_clean_inline(t)) for n, t in raw.footnotes]
+        blocks = _blocks_from_lines(raw.body, double_spaced=double_spaced, width=width, markdown=markdown)
+        pages.append(Page(index=index, blocks=blocks, footnotes=footnotes))
+    _attach_markers(pages)
+    if not pages:
+        pages = [Page(index=0)]
+    return pages
+
+
+def _is_double_spaced(lines: list[str]) -> bool:
+    """True when (almost) every body line is followed by a blank line, as in some PDF dumps."""
+    followed = total = 0
+    for here, nxt in zip(lines, lines[1:]):
+        if here.strip() and not FOOTNOTE_SEPARATOR.match(here):
+            total += 1
+            followed += not nxt.strip()
+    return total >= 6 and followed / total > 0.8
+
+
+def _typical_line_width(text: str) -> int:
+    """The width the source wrapped its lines at (upper quartile of line lengths)."""
+    lengths = sorted(len(ln.rstrip()) for ln in text.split("\n") if len(ln.strip()) > 20)
+    if len(lengths) < 10:
+        return 80
+    return max(40, lengths[int(len(lengths) * 0.75)])
+
+
+@dataclass
+class _Line:
+    text: str
+    blank_before: bool
+
+
+def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, markdown: bool) -> list[Block]:
+    items: list[_Line] = []
+    blank = True
+    for line in lines:
+        if not line.strip():
+            blank = True
+            continue
+        items.append(_Line(line.rstrip(), blank_before=blank and not double_spaced))
+        blank = False
+
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            text = _join_lines(paragraph)
+            if text:
+                blocks.append(Block(kind="paragraph", text=text))
+            paragraph.clear()
+
+    i = 0
+    while i < len(items):
+        item = items[i]
+        stripped = item.text.strip()
+        md = MD_HEADING.match(stripped) if markdown or stripped.startswith("#") else None
+        if md:
+            flush()
+            blocks.append(Block(kind="heading", text=_clean_inline(md.group(2)), level=len(md.group(1))))
+            i += 1
+            continue
+        if TOC_LINE.search(item.text):
+            # Table-of-contents lines ("Förord\t3", "Referenser.....45") are not headings or prose.
+            flush()
+            paragraph.append(stripped)
+            flush()
+            i += 1
+            continue
+        heading_len = _heading_run(items, i, width, paragraph_open=bool(paragraph))
+        if heading_len:
+            flush()
+            text = _join_lines([it.text for it in items[i : i + heading_len]])
+            blocks.append(Block(kind="heading", text=_clean_inline(text.strip("*_ ")), level=None))
+            i += heading_len
+            continue
+        starts_new = item.blank_before or bool(BULLET.match(stripped))
+        if starts_new:
+            flush()
+        paragraph.append(item.text)
+        if _ends_paragraph(item.text, width) and (double_spaced or _next_starts_new(items, i)):
+            flush()
+        i += 1
+    flush()
+    return blocks
+
+
+def _next_starts_new(items: list[_Line], i: int) -> bool:
+    if i + 1 >= len(items):
+        return True
+    nxt = items[i + 1].text.strip()
+    return items[i + 1].blank_before or bool(BULLET.match(nxt)) or nxt[:1].isupper()
+
+
+def _ends_paragraph(line: str, width: int) -> bool:
+    """A line that ends a sentence well short of the wrap width ends its paragraph."""
+    stripped = line.rstrip()
+    return bool(SENTENCE_END.search(stripped)) and len(stripped) < 0.8 * width
+
+
+# A line ending in one of these words leads into what follows: a sentence, not a heading.
+LEAD_IN_WORDS = {
+    "att", "och", "som", "om", "för", "med", "till", "av", "i", "på", "är", "de", "den", "det",
+    "en", "ett", "har", "kan", "ska", "bör", "får", "eller", "samt", "vid", "från", "the", "and",
+}
+
+
+def _looks_like_heading_line(text: str, width: int) -> bool:
+    s = text.strip().strip("*_").strip()
+    if not s or len(s) > min(70, int(0.8 * width)):
+        return False
+    if BULLET.match(text.strip()) or re.match(r"\d{1,3} \S", s):
+        return False  # list items and footnote-like lines ("3 Prop. 2013/14:106 s. 99")
+    if s[-1] in ".,;:–-—" and not s.endswith("..."):
+        return False
+    if re.search(r"[.!?]\d{1,3}$", s):
+        return False  # a sentence followed by its footnote marker
+    if sum(ch.isalpha() for ch in s) < 3:
+        return False
+    return True
+
+
+def _heading_run(items: list[_Line], i: int, width: int, *, paragraph_open: bool) -> int:
+    """Length of a heading that starts at items[i] (0 if none).
+
+    A heading is 1-3 short lines without a final period, opened with a capital letter or a
+    section number, standing after the end of a paragraph and followed by a line that starts
+    body text with a capital letter.
+    """
+    first = items[i].text.strip().strip("*_").strip()
+    if paragraph_open and not items[i].blank_before:
+        return 0
+    if not first or not (first[0].isupper() or re.match(r"\d+(\.\d+)*\.?\s+\D", first)):
+        return 0
+    run = 0
+    while i + run < len(items) and run < 3:
+        line = items[i + run]
+        if run and line.blank_before:
+            break
+        if not _looks_like_heading_line(line.text, width):
+            break
+        if run and not line.text.strip()[:1].islower():
+            break
+        run += 1
+    if not run:
+        return 0
+    last = items[i + run - 1].text.strip()
+    if last.split()[-1].lower() in LEAD_IN_WORDS:
+        return 0
+    if last.endswith("?") is False and SENTENCE_END.search(last) and not last.endswith(")"):
+        return 0
+    nxt = items[i + run] if i + run < len(items) else None
+    if nxt is None:
+        return run if run == 1 and len(first) < 60 else 0
+    nxt_text = nxt.text.strip()
+    if not nxt_text or not (nxt_text[0].isupper() or BULLET.match(nxt_text) or nxt_text[0] in "”\"»"):
+        return 0
+    if run == 1 and _looks_like_heading_line(nxt.text, width) and not nxt.blank_before:
+        # Two short lines in a row with no body after them: a list or a slide, not a heading.
+        after = items[i + 2].text.strip() if i + 2 < len(items) else ""
+        if not after or _looks_like_heading_line(items[i + 2].text, width):
+            return 0
+    return run
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines, undoing line-end hyphenation but keeping real hyphens."""
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not out:
+            out = line
+            continue
+        if out.endswith("-") and len(out) >= 2 and out[-2].isalpha():
+            next_word = line.split(" ", 1)[0]
+            prev_word = re.split(r"[\s/(]", out)[-1]
+            if _is_line_break_hyphen(prev_word, next_word):
+                out = out[:-1] + line
+                continue
+            if next_word.lower().strip(",.") in COMPOUND_CONTINUATIONS:
+                out = out + " " + line
+                continue
+            out = out + line  # a hyphenated compound broken at the hyphen: "Icke-legitimerad"
+            continue
+        out = out + " " + line
+    return _clean_inline(out)
+
+
+def _is_line_break_hyphen(prev_word: str, next_word: str) -> bool:
+    """`akutsjuk-` + `vården` is one word; `EU-` + `länder`, `Icke-` + `legitimerad` keep the hyphen."""
+    if not next_word or not next_word[0].islower():
+        return False
+    if next_word.lower().strip(",.") in COMPOUND_CONTINUATIONS:
+        return False
+    stem = prev_word[:-1]
+    if not stem or not stem[-1].islower():
+        return False  # "HSLF-", "COVID-": capitals before the hyphen are a real hyphen
+    if "-" in stem:
+        return False  # "e-hälso-": a word that already has hyphens keeps them
+    if stem[:1].isupper() and len(stem) <= 5 and stem.lower() in {"icke", "själv", "kvasi", "sjukvårds"}:
+        return False
+    return True
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def _clean_inline(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _attach_markers(pages: list[Page]) -> None:
+    """Move trailing footnote numbers out of the body text into `Block.markers`.
+
+    A number glued to a word is a marker only if that footnote exists on this page or the next
+    one (a paragraph may run over the page break) and has not been claimed already.
+    """
+    claimed: set[int] = set()
+    for pi, page in enumerate(pages):
+        candidates = {n.number for n in page.footnotes}
+        if pi + 1 < len(pages):
+            candidates |= {n.number for n in pages[pi + 1].footnotes}
+        candidates -= claimed
+        if not candidates:
+            continue
+        for block in page.blocks:
+            new_text, markers = _strip_markers(block.text, candidates)
+            if markers:
+                block.text, block.markers = new_text, markers
+                claimed.update(n for _, n in markers)
+                candidates -= {n for _, n in markers}
+
+
+def _strip_markers(text: str, candidates: set[int]) -> tuple[str, list[tuple[int, int]]]:
+    out: list[str] = []
+    markers: list[tuple[int, int]] = []
+    pos = 0
+    removed = 0
+    for match in MARKER.finditer(text):
+        number = int(match.group(1))
+        if number not in candidates or _is_not_a_marker(text, match.start(), match.end()):
+            continue
+        out.append(text[pos : match.start()])
+        removed_before = removed
+        removed += match.end() - match.start()
+        markers.append((match.start() - removed_before, number))
+        pos = match.end()
+        candidates = candidates - {number}
+    if not markers:
+        return text, []
+    out.append(text[pos:])
+    return "".join(out), markers
+
+
+def _is_not_a_marker(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 12) : start]
+    # Legal and document numbers: "2017:30", "SoU8" after a session "2019/20:", "2 a §§".
+    if re.search(r"[:/]\w*$", before):
+        return True
+    if re.search(r"\b(?:kap|prop|bet|rskr|dir|SOU|Ds|nr|s|sid|p)\.?\s*$", before, re.IGNORECASE):
+        return True
+    after = text[end : end + 4]
+    if re.match(r"\s*(?:§|kap\b|%|procent)", after):
+        return True
+    return False

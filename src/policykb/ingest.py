@@ -1,0 +1,231 @@
+"""ingest(paths, index_dir) -> IngestReport: files in, documents, passages and annotations stored.
+
+One write transaction covers the whole run, so a crash (even kill -9) leaves the previous store
+as it was. A file that cannot be read is recorded with its reason and the run goes on with the
+others; unchanged files (same path and sha256) are skipped without being read again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import SUPPORTED_SUFFIXES
+from .errors import InputError, PolicyKBError, StoreError
+from .store import Store
+
+# progress(stage, done, total, item): stage is "scan", "extract" or a later pipeline step.
+ProgressCallback = Callable[[str, int, int, str], None]
+
+MANIFEST_NAME = "manifest.json"
+# A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
+SKIPPED_IN_FOLDERS = {"readme.md", "readme.txt", "readme"}
+
+
+@dataclass
+class FileFailure:
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.message}
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[FileFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pages: int = 0
+    passages: int = 0
+    references: int = 0
+    mentions: int = 0
+    seconds: float = 0.0
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.replaced)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "added": self.added,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "failed": [f.to_dict() for f in self.failed],
+            "warnings": self.warnings,
+            "pages": self.pages,
+            "passages": self.passages,
+            "references": self.references,
+            "mentions": self.mentions,
+            "seconds": round(self.seconds, 3),
+            "store": self.totals,
+        }
+
+
+def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileFailure]]:
+    """Supported files under `paths` (recursively, sorted; hidden entries and READMEs skipped)."""
+    files: list[Path] = []
+    failures: list[FileFailure] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            failures.append(FileFailure(str(path), f"{path}: no such file or directory; check the path"))
+            continue
+        if path.is_file():
+            files.append(path)
+            continue
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and p.name.lower() not in SKIPPED_IN_FOLDERS
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        if not found:
+            failures.append(
+                FileFailure(
+                    str(path),
+                    f"{path}: no supported files in this directory (looked for "
+                    f"{', '.join(sorted(SUPPORTED_SUFFIXES))}, recursively)",
+                )
+            )
+        files.extend(found)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, failures
+
+
+def load_manifests(files: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[str]]:
+    """Metadata from `manifest.json` files beside the documents: {resolved path: entry}."""
+    entries: dict[Path, dict[str, Any]] = {}
+    warnings: list[str] = []
+    for folder in sorted({f.resolve().parent for f in files}):
+        manifest = folder / MANIFEST_NAME
+        if not manifest.is_file():
+            continue
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            documents = data["documents"] if isinstance(data, dict) else data
+            for entry in documents:
+                entries[(folder / entry["file"]).resolve()] = entry
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warnings.append(
+                f"{manifest}: ignored ({exc.__class__.__name__}: {exc}); expected "
+                f'{{"documents": [{{"file": ..., "title": ...}}]}}'
+            )
+    return entries, warnings
+
+
+def check_index_dir_writable(index_dir: Path) -> None:
+    """Refuse a read-only index directory before doing any work (also when running as root)."""
+    probe = index_dir if index_dir.exists() else next((p for p in index_dir.parents if p.exists()), Path("."))
+    mode = probe.stat().st_mode
+    if not os.access(probe, os.W_OK) or not (stat.S_IMODE(mode) & 0o222):
+        raise StoreError(
+            f"index directory {index_dir} is read-only; make it writable or choose another with --index-dir"
+        )
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike,
+    *,
+    ocr: str = "auto",
+    max_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    from .chunk import chunk
+    from .extract import check_file, extract, file_sha256
+
+    started = time.perf_counter()
+    report = IngestReport()
+    index_dir = Path(index_dir)
+    files, failures = discover(paths)
+    report.failed.extend(failures)
+    if not files:
+        report.seconds = time.perf_counter() - started
+        return report
+    check_index_dir_writable(index_dir)
+    manifests, manifest_warnings = load_manifests(files)
+    report.warnings.extend(manifest_warnings)
+
+    def tick(stage: str, done: int, total: int, item: str = "") -> None:
+        if progress is not None:
+            progress(stage, done, total, item)
+
+    store = Store.open(index_dir)
+    try:
+        with store.transaction():
+            for n, path in enumerate(files):
+                tick("extract", n, len(files), path.name)
+                resolved = str(path.resolve())
+                try:
+                    check_file(path, limit=max_bytes)
+                    previous = store.document_by_path(resolved)
+                    if previous is not None and previous["sha256"] == file_sha256(path):
+                        report.unchanged.append(previous["doc_id"])
+                        continue
+                    doc_id = _doc_id_for(store, path, previous)
+                    doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
+                    passages = chunk(doc)
+                    counts = store.write_document(doc, passages)
+                except PolicyKBError as exc:
+                    report.failed.append(FileFailure(str(path), str(exc)))
+                    continue
+                except Exception as exc:  # a parser bug on one odd file must not lose the others
+                    report.failed.append(
+                        FileFailure(
+                            str(path),
+                            f"{path}: could not be read ({exc.__class__.__name__}: {exc}); "
+                            f"the file may be damaged — please report it if it opens elsewhere",
+                        )
+                    )
+                    continue
+                (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
+                report.warnings.extend(doc.warnings)
+                report.pages += counts["pages"]
+                report.passages += counts["passages"]
+                report.references += counts["references"]
+                report.mentions += counts["mentions"]
+            tick("extract", len(files), len(files), "")
+        report.totals = store.stats().to_dict()
+    finally:
+        store.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _doc_id_for(store: Store, path: Path, previous: Any) -> str:
+    """The file name, unless another path already uses it (then name + a short hash)."""
+    if previous is not None:
+        return previous["doc_id"]
+    candidate = path.name
+    row = store.conn.execute("SELECT path FROM documents WHERE doc_id = ?", (candidate,)).fetchone()
+    if row is None:
+        return candidate
+    import hashlib
+
+    suffix = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    return f"{path.stem}-{suffix}{path.suffix}"
+
+
+def require_input(paths: list[str]) -> None:
+    if not paths:
+        raise InputError("no PATH given; pass files or folders to ingest, e.g. `policykb ingest corpus/`")

@@ -1,0 +1,161 @@
+"""Ingest into a real SQLite store: counts, idempotence, replacement, bad input, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from policykb.errors import StoreError
+from policykb.ingest import ingest
+from policykb.store import SCHEMA_VERSION, Store, db_path
+
+
+def test_bundled_corpus_round_trip(corpus_dir: Path, index_dir: Path):
+    report = ingest([corpus_dir], index_dir)
+    assert not report.failed
+    assert len(report.added) == 5
+    manifest = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    with Store.open(index_dir, create=False) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        for entry in manifest:
+            meta = store.get_document(entry["file"])
+            assert meta is not None
+            for key in ("title", "kind", "publisher", "identifier", "date"):
+                if entry[key] is not None:
+                    assert getattr(meta, key) == entry[key], key
+        stats = store.stats()
+        assert stats.documents == 5 and stats.passages > 300 and stats.footnotes > 100
+        assert stats.pages == report.pages
+        # The guidance's footnote 8 sits on the page whose body cites it.
+        row = store.conn.execute(
+            "SELECT f.page_index, p.text FROM footnotes f JOIN pages p USING (doc_id, page_index) "
+            "WHERE f.doc_id = ? AND f.number = 8", ("004_2be6a2c697e985af.txt",)
+        ).fetchone()
+        assert "Regionen ansvarar inte för sådan hälso- och sjukvård" in row["text"]
+
+
+def test_reingest_unchanged_is_a_noop_and_changed_file_replaces(tmp_path: Path, index_dir: Path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    doc = folder / "a.txt"
+    doc.write_text("Rubrik\n\nRegionen ska erbjuda god vård.\n", encoding="utf-8")
+    first = ingest([folder], index_dir)
+    assert first.added == ["a.txt"]
+    second = ingest([folder], index_dir)
+    assert second.unchanged == ["a.txt"] and second.documents == 0
+    doc.write_text("Rubrik\n\nKommunen ska erbjuda god vård i hemmet.\n", encoding="utf-8")
+    third = ingest([folder], index_dir)
+    assert third.replaced == ["a.txt"]
+    with Store.open(index_dir, create=False) as store:
+        texts = [r[0] for r in store.conn.execute("SELECT text FROM passages")]
+        assert texts == ["Kommunen ska erbjuda god vård i hemmet."]
+        assert store.stats().documents == 1
+
+
+def test_bad_files_are_reported_and_good_ones_stored(tmp_path: Path, index_dir: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Kommunen ska erbjuda god vård.\n", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "broken.pdf").write_bytes(b"this is not a pdf at all")
+    (folder / "latin1.txt").write_bytes("Hälso- och sjukvård i hemmet.".encode("cp1252"))
+    (folder / "binary.txt").write_bytes(bytes([0x81, 0x8D, 0x8F, 0x90]) * 50)
+    report = ingest([folder, tmp_path / "missing"], index_dir)
+    assert sorted(report.added) == ["good.txt", "latin1.txt"]
+    failed = {Path(f.path).name: f.message for f in report.failed}
+    assert set(failed) == {"empty.txt", "broken.pdf", "binary.txt", "missing"}
+    assert "empty" in failed["empty.txt"]
+    assert "not a PDF" in failed["broken.pdf"]
+    assert "UTF-8" in failed["binary.txt"]
+    assert "no such file" in failed["missing"]
+
+
+def test_directory_without_supported_files(tmp_path: Path, index_dir: Path):
+    folder = tmp_path / "nothing"
+    folder.mkdir()
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    report = ingest([folder], index_dir)
+    assert report.documents == 0
+    assert "no supported files" in report.failed[0].message
+    assert not db_path(index_dir).exists()
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, index_dir: Path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:  # a sparse 200 MB file: costs no disk
+        fh.truncate(200 * 1024 * 1024)
+    report = ingest([big], index_dir)
+    assert report.documents == 0
+    assert "over the 100 MB limit" in report.failed[0].message
+    small_limit = ingest([big], index_dir, max_bytes=10)
+    assert "limit" in small_limit.failed[0].message
+
+
+def test_read_only_index_dir_is_refused_and_left_alone(tmp_path: Path, corpus_dir: Path):
+    index_dir = tmp_path / "ro"
+    ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
+    before = db_path(index_dir).read_bytes()
+    os.chmod(index_dir, 0o555)
+    try:
+        with pytest.raises(StoreError, match="read-only"):
+            ingest([corpus_dir / "001_e4a7aa5cf866e425.txt"], index_dir)
+    finally:
+        os.chmod(index_dir, 0o755)
+    assert db_path(index_dir).read_bytes() == before
+
+
+def test_store_of_a_newer_schema_is_refused(tmp_path: Path, corpus_dir: Path):
+    index_dir = tmp_path / "newer"
+    ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
+    conn = sqlite3.connect(db_path(index_dir))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this policykb"):
+        ingest([corpus_dir / "001_e4a7aa5cf866e425.txt"], index_dir)
+    with pytest.raises(StoreError, match="newer"):
+        Store.open(index_dir, create=False, readonly=True)
+
+
+def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_dir: Path):
+    index_dir = tmp_path / "crash"
+    ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
+    with Store.open(index_dir, create=False) as store:
+        before = store.stats().to_dict()
+    many = tmp_path / "many"
+    many.mkdir()
+    for name in ("002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt", "004_2be6a2c697e985af.txt"):
+        shutil.copy(corpus_dir / name, many / name)
+    ready = tmp_path / "ready"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from policykb.ingest import ingest
+        def progress(stage, done, total, item):
+            if stage == "extract" and done == 2:
+                Path({str(ready)!r}).write_text("x")
+                time.sleep(60)
+        ingest([{str(many)!r}], {str(index_dir)!r}, progress=progress)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 60
+    while not ready.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert ready.exists(), "ingest never reached the third file"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store.open(index_dir, create=False) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.stats().to_dict() == before
