@@ -89,10 +89,10 @@ DOC_CONTINUATION_RE = re.compile(
     r"\s{0,3}(?:,|och|samt)\s{0,3}(?P<id>(?:" + RM + r"|\d{4})\s?:\s?\d{1,4})(?![\d:/])" + PAGE_TAIL
 )
 ANFORDA_PROP_RE = re.compile(r"(?<![\w-])a\.\s?prop\." + PAGE_TAIL)
-UNKNOWN_REGULATION_RE = re.compile(r"(?<![\w-])(?P<prefix>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{2,4})?FS)\s{0,3}(?P<year>\d{4})\s?:\s?(?P<no>\d{1,4})")
+UNKNOWN_REGULATION_RE = re.compile(r"(?<![\w-])(?P<prefix>[A-ZÅÄÖ]{1,8}(?:-[A-ZÅÄÖ]{0,4})?FS)\s{0,3}(?P<year>\d{4})\s?:\s?(?P<no>\d{1,4})")
 REGULATION_TITLE_RE = re.compile(
     r"(?:[A-ZÅÄÖ][\wåäö-]{0,40}s\s+)?(?:föreskrifter(?:na)?|allmänna\s+råd)(?:\s+och\s+allmänna\s+råd)?"
-    r"(?:\s{0,3}\(\s{0,3}|\s+)(?=[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{2,4})?FS\s{0,3}\d{4})"
+    r"(?:\s{0,3}\(\s{0,3}|\s+)(?=[A-ZÅÄÖ]{1,8}(?:-[A-ZÅÄÖ]{0,4})?FS\s{0,3}\d{4})"
 )
 EU_RE = re.compile(
     r"(?:(?P<issuer>(?:Europaparlamentets\s+och\s+rådets|[Rr]ådets|[Kk]ommissionens)\s+)?"
