@@ -39,7 +39,7 @@ ACT_SUFFIX = (
 )
 # A named act with its number: `hälso- och sjukvårdslagen (2017:30)`, `lagen (1993:387)`, `Förordning (1910:103 s. 1)`
 NAMED_NUMBER_RE = re.compile(
-    r"(?<![\w-])(?P<name>(?:[^\W\d_]{1,30}-\s{0,3}och\s{1,3})?[^\W\d_][\w-]{0,40}?" + ACT_SUFFIX + r")"
+    r"(?<![\w-])(?P<name>(?:[^\W\d_]{1,30}-\s{0,3}och\s{1,3})?(?:[^\W\d_][\w-]{0,40}?)??(?i:" + ACT_SUFFIX + r"))"
     r"\s{0,40}\(\s{0,40}(?:SFS\s{0,3})?(?P<id>" + SFS_NO + r")\s{0,40}\)",
 )
 SFS_RE = re.compile(r"(?<![\w-])SFS\s{0,3}(?P<id>\d{4}\s?:\s?\d{1,4})(?![\d:])")
@@ -104,6 +104,11 @@ EU_RE = re.compile(
     r"|(?<![\w])(?P<celex>3\d{4}[A-Z]\d{4}|3\d{2}[A-Z]\d{4})(?![\w])"
 )
 ARTICLE_RE = re.compile(r"(?<![\w-])[Aa]rtikel(?:n)?\s{1,3}(?P<article>\d{1,3}(?:\.\d{1,3}){0,3})\s{1,3}i\s{1,3}$")
+_SPACES_RE = re.compile(r"\s*")
+_AFTER_CHAIN_RE = re.compile(r"(,|i|enligt)\s+")
+UNKNOWN_ACT_NAME_RE = re.compile(
+    r"[^\W\d_][\w-]{0,40}?(?:lagen|förordningen|balken|kungörelsen|stadgan|ordningen)(?![\w-])"
+)
 CHAIN_TRIGGER_RE = re.compile(r"§|(?<![\w])[Kk]ap(?![\wåäö])")
 STYCKE_TRIGGER_RE = re.compile(r"(?<![\w])(?:stycket|styckena)(?![\w])")
 WINDOW_BEFORE, WINDOW_AFTER = 160, 80
@@ -265,7 +270,7 @@ class BlockFinder:
         identifier = _document_id(kind, m)
         if identifier is None:
             return
-        self.atoms.append(Atom(m.start(), m.end(), "doc", {"kind": kind, "id": identifier, "pages": m["pages"]}))
+        self.atoms.append(Atom(m.start(), m.end(), "doc", {"kind": kind, "id": identifier, "pages": m.groupdict().get("pages")}))
         if kind in ("prop", "sou", "ds", "bet", "rskr"):
             pos = m.end()
             while True:
@@ -390,26 +395,33 @@ class BlockFinder:
         return out
 
     def _postfix_target(self, chain: Chain, by_start: dict[int, Atom]) -> tuple[Atom | None, int]:
+        """The act (or regulation) written right after a chain, if any."""
         text = self.text
         pos = chain.end
-        m = re.compile(r"\s*(?:,\s*(?=[A-ZÅÄÖ])|(?:i|enligt)\s+(?=(?:den|denna|lagen|förordningen|samma|[A-ZÅÄÖ]))|)\s*").match(text, pos)
-        candidates = [m.end()] if m else []
-        if m and m.end() != pos:
-            plain = re.compile(r"\s*").match(text, pos).end()
-            candidates.append(plain)
-        for at in candidates:
+        plain = _SPACES_RE.match(text, pos).end()
+        candidates = [(plain, False)]
+        m = _AFTER_CHAIN_RE.match(text, plain)
+        if m:
+            candidates.append((m.end(), m.group(1) == ","))
+        for at, after_comma in candidates:
             atom = by_start.get(at)
             if atom is not None and atom.kind in ("act", "anaphora", "regulation", "unknown_regulation"):
-                if atom.kind == "anaphora" and atom.data["group"] == "anforda":
+                if atom.kind == "anaphora" and atom.data["group"] in ("anforda", "bare"):
                     continue
-                if text[pos:at].strip().startswith(",") and atom.kind != "act":
+                if after_comma and not (atom.kind == "act" and atom.data.get("abbr")):
                     continue
                 return atom, atom.end
+            if after_comma:
+                continue
             t = REGULATION_TITLE_RE.match(text, at)
             if t:
                 atom = by_start.get(t.end())
                 if atom is not None and atom.kind in ("regulation", "unknown_regulation"):
                     return atom, atom.end
+            u = UNKNOWN_ACT_NAME_RE.match(text, at)
+            if u:
+                # `23 § okändalagen`: a provision of an act we do not know is not one of the base act
+                return Atom(u.start(), u.end(), "unknown_regulation", {}), u.end()
         return None, chain.end
 
     def _prefix_act(self, chain: Chain) -> Atom | None:
@@ -542,8 +554,8 @@ class BlockFinder:
                 if not ident:
                     return []
                 return self._document_refs(atom, "prop", ident, atom.data.get("pages"))
-            if atom.data["group"] == "this" and "paragraf" in atom.data["text"]:
-                return []
+            if atom.data["group"] == "this":
+                return []  # `denna lag` on its own says nothing the reader does not know
             act_id = self._resolve_anaphora(atom, atom.start)
             if act_id is None:
                 return []

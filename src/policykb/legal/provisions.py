@@ -346,6 +346,9 @@ class ChainParser:
                 k = c[1] + 1
             unit = self.word(k)
             if unit in ("stycket", "styckena", "stycken"):
+                if len(ords) == 1 and details and "punkt" in details[-1] and "stycke" not in details[-1]:
+                    details[-1]["stycke"] = ords[0]  # `punkt 4 första stycket`
+                    return k + 1
                 for n in ords:
                     details.append({"stycke": n})
                 return k + 1
@@ -374,7 +377,7 @@ class ChainParser:
         if j < self.n and self.t[j].kind == "num":
             unit = self._num_unit(j)
             if unit is not None and len(self.t[j].text) <= 2:
-                k = j + 2 if self.punct(j + 2) == "." else j + 1 + 1
+                k = j + 3 if self.punct(j + 2) == "." else j + 2
                 if unit == "st":
                     details.append({"stycke": int(self.t[j].text)})
                 else:
