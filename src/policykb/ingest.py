@@ -151,6 +151,7 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    from .annotate import annotate
     from .chunk import chunk
     from .extract import check_file, extract, file_sha256
 
@@ -185,7 +186,9 @@ def ingest(
                     doc_id = _doc_id_for(store, path, previous)
                     doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
                     passages = chunk(doc)
-                    counts = store.write_document(doc, passages)
+                    tick("annotate", n, len(files), path.name)
+                    annotations = annotate(doc)
+                    counts = store.write_document(doc, passages, annotations)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue

@@ -68,7 +68,6 @@ def find_references(
                 ref.start += lo
                 ref.end += lo
             out.append(ref)
-        context.block_count += 1
     return out
 
 

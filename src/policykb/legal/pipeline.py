@@ -40,6 +40,7 @@ class LegalReferences:
             context = ReferenceContext()
             doc._.legal_context = context
         references = BlockFinder(doc.text, context).run()
+        context.block_count += 1  # definitions of this block apply to all later blocks
         doc._.references = references
         spans = []
         for ref in references:
