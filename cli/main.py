@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import store_cmds
+from . import eval_cmd, legal_cmds, store_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+legal_cmds.register(app)
+eval_cmd.register(app)
 
 
 def run() -> None:
