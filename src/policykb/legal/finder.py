@@ -403,20 +403,24 @@ class BlockFinder:
         plans = []
         for chain in chains:
             target, span_end = self._postfix_target(chain, by_start)
+            prefix = None
             if target is not None:
                 target.consumed = True
-            plans.append((chain, target, span_end))
+            else:
+                prefix = self._prefix_act(chain)
+                if prefix is not None:
+                    prefix.consumed = True
+            plans.append((chain, target, span_end, prefix))
         for plan in plans:
             events.append((plan[0].start, 0, plan))
         events.sort(key=lambda e: (e[0], e[1]))
         out: list[Reference] = []
-        prefix_used: set[int] = set()
         for _, order, payload in events:
             if order == 0:
-                out += self._emit_chain(*payload, prefix_used=prefix_used)
+                out += self._emit_chain(*payload)
             else:
                 atom = payload
-                if atom.consumed or atom.start in prefix_used:
+                if atom.consumed:
                     self._note_named(atom)
                     continue
                 out += self._emit_atom(atom)
@@ -469,7 +473,7 @@ class BlockFinder:
                 break
         return None
 
-    def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix_used: set[int]) -> list[Reference]:
+    def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix: Atom | None) -> list[Reference]:
         act_id: str | None = None
         start = chain.start
         amendment = None
@@ -488,12 +492,9 @@ class BlockFinder:
                 if act_id is None:
                     return []
         else:
-            prefix = self._prefix_act(chain)
             if prefix is not None:
                 act_id = prefix.data["id"]
                 start = prefix.start
-                prefix_used.add(prefix.start)
-                self._note_named(prefix)
             elif self.ctx.base_act:
                 act_id = self.ctx.base_act
             elif self.block_acts:
