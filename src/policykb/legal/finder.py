@@ -18,6 +18,7 @@ before attachment, each valid from its position on.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,7 +52,7 @@ ABBR_SHAPE = r"[A-ZÅÄÖ](?:[A-Za-zÅÄÖåäö]{0,5}[A-ZÅÄÖ])"
 DEFINITION_RE = re.compile(
     r"\)(?P<title>\s{1,3}(?:om|angående|med|till)\s[^,()\n]{0,160}?)?"
     r"(?:\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
-    r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller|ansvarar|ska|som)\b)"
+    r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller)\b)"
 )
 NAME_ABBR_RE = re.compile(r"\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+)?(?P<abbr>" + ABBR_SHAPE + r")\s{0,3}\)")
 ANAPHORA_RE = re.compile(
@@ -185,6 +186,7 @@ class BlockFinder:
         self.atoms: list[Atom] = []
         self.block_acts: list[tuple[int, str]] = []  # (position, act id) named so far in this block
         self._sentence_starts: list[int] | None = None
+        self._atom_starts: list[int] = []
         self._numbered = NUMBERED_GATE_RE.search(text) is not None
         self._named_numbers = list(NAMED_NUMBER_RE.finditer(text)) if SFS_NUMBER_GATE_RE.search(text) else []
         self._lower = text.lower() if len(text.lower()) == len(text) else None
@@ -265,9 +267,9 @@ class BlockFinder:
         for m in _eu_abbreviation_re().finditer(text):
             atoms.append(Atom(m.start(), m.end(), "eu", {"celex": self.book.eu_by_name[m["abbr"].lower()].celex}))
         for m in ANAPHORA_RE.finditer(text):
-            atoms.append(Atom(m.start(), m.end(), "anaphora", {"group": m.lastgroup if m.lastgroup not in ("same_kind", "named_kind", "which") else _outer_group(m),
-                                                               "kind": (m["same_kind"] or m["named_kind"] or "lag"),
-                                                               "which": m["which"], "text": m.group()}))
+            atoms.append(Atom(m.start(), m.end(), "anaphora", {
+                "group": _outer_group(m), "kind": m["same_kind"] or m["named_kind"] or "lag",
+                "which": m["which"], "text": m.group()}))
         for kind, pattern in DOC_RES if self._numbered else ():
             for m in pattern.finditer(text):
                 self._document_atom(kind, m)
@@ -345,6 +347,7 @@ class BlockFinder:
                 continue
             kept.append(atom)
         self.atoms = kept
+        self._atom_starts = [a.start for a in kept]
 
     # -- phase 2: provision chains ------------------------------------------------------------
 
@@ -382,15 +385,9 @@ class BlockFinder:
         return chains
 
     def _free(self, pos: int) -> bool:
-        """No document/act atom covers pos (its numbers are not provisions)."""
-        for atom in self._atoms_near(pos):
-            if atom.start <= pos < atom.end:
-                return False
-        return True
-
-    def _atoms_near(self, pos: int):
-        # atoms are few per block; a linear scan is cheaper than an index for typical blocks
-        return self.atoms
+        """No atom covers pos: the numbers of `SFS 2017:30` or `prop. 2019/20:164` are not provisions."""
+        i = bisect.bisect_right(self._atom_starts, pos) - 1
+        return i < 0 or not (self.atoms[i].start <= pos < self.atoms[i].end)
 
     # -- phase 3: attachment and output --------------------------------------------------------
 
@@ -476,15 +473,12 @@ class BlockFinder:
     def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix: Atom | None) -> list[Reference]:
         act_id: str | None = None
         start = chain.start
-        amendment = None
         if target is not None:
             if target.kind == "unknown_regulation":
                 return []
             if target.kind == "regulation":
                 return self._regulation_refs(target, chain)
             if target.kind == "act":
-                if target.data.get("weak") and False:
-                    pass
                 act_id = target.data["id"]
                 self._note_named(target)
             else:
@@ -501,13 +495,11 @@ class BlockFinder:
                 act_id = self.block_acts[-1][1]
             else:
                 return []
-        refs = []
-        for item in chain.items:
-            refs.append(self._provision_ref(act_id, item, min(start, item.start) if start != chain.start else item.start,
-                                            max(span_end, item.end), amendment))
-        return refs
+        # A prefix act (`HSL 5 kap.`) starts every reference's span; otherwise each item's own start does.
+        return [self._provision_ref(act_id, item, start if start < chain.start else item.start, max(span_end, item.end))
+                for item in chain.items]
 
-    def _provision_ref(self, act_id: str, item: Item, start: int, end: int, amendment) -> Reference:
+    def _provision_ref(self, act_id: str, item: Item, start: int, end: int) -> Reference:
         detail = {k: v for k, v in item.detail.items()}
         canonical = act_canonical(act_id, item.chapter, item.section)
         kind = act_kind(item.chapter, item.section)
@@ -565,8 +557,6 @@ class BlockFinder:
             from ..sentsplit import sentence_spans
 
             self._sentence_starts = [s for s, _ in sentence_spans(self.text)]
-        import bisect
-
         return bisect.bisect_right(self._sentence_starts, a) == bisect.bisect_right(self._sentence_starts, b)
 
     def _emit_atom(self, atom: Atom) -> list[Reference]:
