@@ -51,7 +51,7 @@ AMENDMENT_NOTE_RE = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*Lag\s\((?P<id>\d{4
 ABBR_SHAPE = r"[A-ZÅÄÖ](?:[A-Za-zÅÄÖåäö]{0,5}[A-ZÅÄÖ])"
 DEFINITION_RE = re.compile(
     r"\)(?P<title>\s{1,3}(?:om|angående|med|till)\s[^,()\n]{0,160}?)?"
-    r"(?:\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
+    r"(?:(?P<sep>\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3})(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
     r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller)\b)"
 )
 NAME_ABBR_RE = re.compile(r"\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+)?(?P<abbr>" + ABBR_SHAPE + r")\s{0,3}\)")
@@ -211,6 +211,8 @@ class BlockFinder:
             if name.lower() not in GENERIC_ACT_WORDS:
                 self.ctx.learn_name(_strip_genitive(name), act_id, m.end())
             d = DEFINITION_RE.match(text, m.end() - 1)
+            if d and not d["sep"] and (d["abbr"][0].lower() != name[0].lower() or text[d.end():d.end() + 1] == ":"):
+                d = None  # `patientlagen (2014:821) SKR:s ...`: with no comma or parenthesis, only a matching initial
             if d:
                 self.ctx.learn_abbreviation(d["abbr"], act_id, d.end())
                 extended[m.start()] = d.end()
