@@ -80,12 +80,20 @@ def test_mutated_citations(citation, edits):
     ("x" * 4999 + " ") * 3,
     "prop. " * 1000,
     "(" * 3000 + "1998:204" + ")" * 3000,
+    "5 § " + ", ".join(str(i % 900 + 1) for i in range(3000)) + " HSL",
+    ", ".join(str(i % 900 + 1) for i in range(3000)) + " och",
 ])
 def test_bad_inputs(text):
     started = time.perf_counter()
     refs, mentions = find_references(text), find_entities(text)
     check(text, refs, mentions)
     assert time.perf_counter() - started < 5
+
+
+def test_a_long_list_runs_past_the_parsing_window():
+    refs = find_references("5 § " + ", ".join(str(i) for i in range(1, 40)) + " HSL")
+    assert [r.detail["punkt"] for r in refs] == [str(i) for i in range(1, 40)]
+    assert {r.canonical for r in refs} == {"SFS 2017:30 5 §"}
 
 
 def test_long_lists_are_bounded():

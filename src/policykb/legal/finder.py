@@ -366,25 +366,44 @@ class BlockFinder:
             else:
                 spans.append([lo, hi])
         chains: list[Chain] = []
+        done = 0  # text before this offset is parsed already
         for lo, hi in spans:
+            lo = max(lo, done)
             # start and end the window at whitespace so that no number is cut in two
-            while lo > 0 and not text[lo - 1].isspace():
+            while lo > done and not text[lo - 1].isspace():
                 lo -= 1
-            while hi < len(text) and not text[hi].isspace():
-                hi += 1
-            tokens = tokenize(text, lo, hi)
-            parser = ChainParser(tokens, text, allow_bare_stycke=bool(self.ctx.base_act))
-            i = 0
-            while i < len(tokens):
-                tok = tokens[i]
-                if tok.kind == "num" or (tok.kind == "word" and parser.allow_bare_stycke):
-                    parsed = parser.parse_chain(i) if self._free(tok.start) else None
-                    if parsed is not None and parsed[0].items:
-                        chains.append(parsed[0])
-                        i = parsed[1]
-                        continue
-                i += 1
+            while True:
+                while hi < len(text) and not text[hi].isspace():
+                    hi += 1
+                found, cut = self._parse_window(lo, hi)
+                if not cut or hi >= len(text):
+                    break
+                hi = min(len(text), hi + max(WINDOW_AFTER, hi - lo))  # a chain runs on past the window: widen it
+            chains += found
+            done = max(done, hi)
         return chains
+
+    def _parse_window(self, lo: int, hi: int) -> tuple[list[Chain], bool]:
+        """Chains in text[lo:hi], and whether the last one reaches the end of the window."""
+        tokens = tokenize(self.text, lo, hi)
+        parser = ChainParser(tokens, self.text, allow_bare_stycke=bool(self.ctx.base_act))
+        found: list[Chain] = []
+        cut = False
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.kind == "num" or (tok.kind == "word" and parser.allow_bare_stycke):
+                parsed = parser.parse_chain(i) if self._free(tok.start) else None
+                if parsed is not None and parsed[0].items:
+                    found.append(parsed[0])
+                    cut = cut or parsed[0].end >= hi - 12  # it may go on after the window
+                    i = parsed[1]
+                    continue
+                # every number of a list that led to no `§`/`kap.` fails the same way: skip them all
+                i = max(i + 1, parser.scanned_to)
+                continue
+            i += 1
+        return found, cut
 
     def _free(self, pos: int) -> bool:
         """No atom covers pos: the numbers of `SFS 2017:30` or `prop. 2019/20:164` are not provisions."""
