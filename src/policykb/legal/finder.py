@@ -78,6 +78,10 @@ DOC_RES: list[tuple[str, re.Pattern[str]]] = [
         r"|(?P<year>1[89]\d\d)\s{0,2}:\s{0,2}(?P<series>[AB]\s?)?(?P<no2>\d{1,4})"
         r"|nr\s{0,2}(?P<no3>\d{1,4})/(?P<year3>1[89]\d\d)"
         r"|(?P<year4>1[89]\d\d)\s+nr\s+(?P<no4>\d{1,4}))" + PAGE_TAIL)),
+    # `Regeringens proposition Primärvård, privata vårdgivare m.m. 1994/95:195, s. 41`: title, then the number
+    ("prop", re.compile(
+        r"(?<![\w-])[Rr]egeringens\s+proposition(?:\s|\.\s)(?:(?!prop\.|[Pp]roposition|[.!?]\s+[A-ZÅÄÖ])[^()\n]){0,200}?"
+        r"(?P<rm>" + RM + r")\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("sou", re.compile(r"(?<![\w-])SOU\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("ds", re.compile(r"(?<![\w-])D[sS]\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("dir", re.compile(r"(?<![\w-])(?:[Dd]ir\.|[Kk]ommittédirektiv(?:et)?)\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])")),
@@ -457,7 +461,7 @@ class BlockFinder:
         m = _STRAY_PERIOD_RE.match(text, pos)
         if m:  # `3 kap. 1§. PSL` at the end of a footnote: a stray period before the act
             atom = by_start.get(m.end())
-            if atom is not None and atom.data.get("abbr") and not text[atom.end:].strip(" .\n\t"):
+            if atom is not None and atom.data.get("abbr") and not text[atom.end:].split("\n", 1)[0].strip(" .\t"):
                 return atom, atom.end
         for at, after_comma in candidates:
             atom = by_start.get(at)
