@@ -191,6 +191,7 @@ class BlockFinder:
         self.block_acts: list[tuple[int, str]] = []  # (position, act id) named so far in this block
         self._sentence_starts: list[int] | None = None
         self._atom_starts: list[int] = []
+        self._name_matches: list[re.Match[str]] = []
         self._numbered = NUMBERED_GATE_RE.search(text) is not None
         self._named_numbers = list(NAMED_NUMBER_RE.finditer(text)) if SFS_NUMBER_GATE_RE.search(text) else []
         self._lower = text.lower() if len(text.lower()) == len(text) else None
@@ -220,7 +221,8 @@ class BlockFinder:
             if d:
                 self.ctx.learn_abbreviation(d["abbr"], act_id, d.end())
                 extended[m.start()] = d.end()
-        for m in self._names():
+        self._name_matches = self._names()  # after the names learned above; reused by find_atoms
+        for m in self._name_matches:
             d = NAME_ABBR_RE.match(text, m.end())
             if d:
                 act = self._act_for_name(text[m.start():m.end()], m.start())
@@ -249,7 +251,7 @@ class BlockFinder:
             for m in AMENDMENT_NOTE_RE.finditer(text):
                 atoms.append(Atom(m.start("id") - 5, m.end(), "act",
                                   {"id": _norm_sfs(m["id"]), "kind": "lag", "explicit": True, "amendment_of": self.ctx.base_act}))
-        for m in self._names():
+        for m in self._name_matches:
             name = text[m.start():m.end()]
             eu = self.book.eu_by_name.get(name.lower())
             if eu is not None:
