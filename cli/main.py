@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import export_cmd, store_cmds
+from . import eval_cmd, export_cmd, legal_cmds, store_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -20,6 +20,8 @@ app = typer.Typer(
 
 store_cmds.register(app)
 export_cmd.register(app)
+legal_cmds.register(app)
+eval_cmd.register(app)
 
 
 def run() -> None:

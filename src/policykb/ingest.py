@@ -151,6 +151,7 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    from .annotate import annotate
     from .chunk import chunk
     from .extract import check_file, extract, file_sha256
 
@@ -188,7 +189,9 @@ def ingest(
                         progress=lambda stage, done, total, _name=path.name: tick(stage, done, total, _name),
                     )
                     passages = chunk(doc)
-                    counts = store.write_document(doc, passages)
+                    tick("annotate", n, len(files), path.name)
+                    annotations = annotate(doc)
+                    counts = store.write_document(doc, passages, annotations)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
