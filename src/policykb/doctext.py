@@ -16,10 +16,11 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
-from .segment import sentence_spans
+from .sentsplit import sentence_spans
 
-_ENDS_SENTENCE = re.compile(r"[.!?:;][”\"’»)\]]*\s*$")
 
 
 @dataclass
@@ -119,7 +120,7 @@ def load_document_text(conn: sqlite3.Connection, doc_id: str) -> DocumentText:
     footnote_sentences: list[Sentence] = []
     for page_index, number, text in notes:
         refs = footnote_refs.get((page_index, number), [])
-        for start, end in sentence_spans(text):
+        for start, end in sentence_spans_in(text):
             footnote_sentences.append(
                 Sentence(
                     page_index=page_index, start=start, end=end, text=text[start:end], footnote_number=number,
@@ -130,9 +131,16 @@ def load_document_text(conn: sqlite3.Connection, doc_id: str) -> DocumentText:
 
 
 def _chains(blocks: list[sqlite3.Row]) -> list[list[_Piece]]:
-    """Runs of paragraph blocks that form one text (a paragraph cut by a page break)."""
+    """Runs of paragraph blocks that read as one text.
+
+    Two kinds: a paragraph cut by a page break (the last block of a page stops mid-sentence and
+    the first block of the next page goes on in lower case), and a lead-in with its bullet list
+    ("Det innebär att vården särskilt ska" + "- vara av god kvalitet …" + "- vara lätt
+    tillgänglig.[26]"): the list completes the lead-in's sentence, so a footnote at its end
+    is that sentence's footnote.
+    """
     chains: list[list[_Piece]] = []
-    previous: tuple | None = None
+    previous: tuple | None = None  # (page, is last on its page, text) of the block before
     last_ordinal: dict[int, int] = {}
     for row in blocks:
         last_ordinal[row[1]] = max(last_ordinal.get(row[1], -1), row[2])
@@ -142,23 +150,59 @@ def _chains(blocks: list[sqlite3.Row]) -> list[list[_Piece]]:
             previous = None
             continue
         piece = _Piece(block_id, page_index, char_start, text, [tuple(m) for m in json.loads(markers)], 0)
-        runs_on = (
-            previous is not None
-            and chains
-            and page_index == previous[1] + 1
-            and ordinal == 0
-            and previous[2]
-            and not _ENDS_SENTENCE.search(previous[4])
-            and text[:1].islower()
-        )
-        if runs_on:
+        if previous is not None and chains and _runs_on(previous, page_index, ordinal, text):
             last = chains[-1][-1]
             piece.offset = last.offset + len(last.text) + 1
             chains[-1].append(piece)
         else:
             chains.append([piece])
-        previous = (block_id, page_index, ordinal == last_ordinal[page_index], kind, text)
+        previous = (page_index, ordinal == last_ordinal[page_index], text)
     return chains
+
+
+_BULLET = re.compile(r"^\s*[-•–*▪●◦]\s")
+_OPEN_END = re.compile(r"(?:[^.!?”\"’»)\]\s]|:)\s*$")
+
+
+def _runs_on(previous: tuple, page_index: int, ordinal: int, text: str) -> bool:
+    prev_page, prev_last_on_page, prev_text = previous
+    next_page_start = page_index == prev_page + 1 and ordinal == 0 and prev_last_on_page
+    if not (page_index == prev_page or next_page_start):
+        return False
+    if not _OPEN_END.search(prev_text):
+        return False
+    if _BULLET.match(text):
+        return True  # a list item after a lead-in or after an item that does not end the list
+    return next_page_start and text[:1].islower() and not _BULLET.match(prev_text)
+
+
+@lru_cache(maxsize=1)
+def _run_in_opener() -> re.Pattern[str]:
+    data = json.loads(resources.files("policykb.data").joinpath("requirements.json").read_text("utf-8"))
+    words = sorted(data["sentence_openers"]["words"], key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    # A capitalised opener right after a lower-case word or a number, or glued after a period.
+    return re.compile(rf"(?:(?<=[a-zåäöé0-9]) |(?<=[.!?\]]))(?=(?:{alternatives})(?![\w-]))")
+
+
+def sentence_spans_in(text: str) -> list[tuple[int, int]]:
+    """Sentences of `text`, also cut where the dump ran a heading or page header into a sentence."""
+    out: list[tuple[int, int]] = []
+    opener = _run_in_opener()
+    for start, end in sentence_spans(text):
+        cuts = [m.start() for m in opener.finditer(text, start + 1, end)]
+        for cut in cuts:
+            piece_end = cut
+            while piece_end > start and text[piece_end - 1].isspace():
+                piece_end -= 1
+            if piece_end > start:
+                out.append((start, piece_end))
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if end > start:
+            out.append((start, end))
+    return out
 
 
 def _split_chain(
@@ -179,7 +223,7 @@ def _split_chain(
     for piece in chain:
         for ref in refs_by_block.get(piece.block_id, []):
             refs.append((piece.offset + ref.start, ref))
-    for start, end in sentence_spans(text):
+    for start, end in sentence_spans_in(text):
         anchor = next(p for p in reversed(chain) if p.offset <= start)
         sentence = Sentence(
             page_index=anchor.page_index,

@@ -152,6 +152,8 @@ def ingest(
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
     from .chunk import chunk
+    from .trace_index import rebuild as rebuild_trace_index
+    from .trace_index import rebuild_stale as rebuild_stale_trace_index
     from .extract import check_file, extract, file_sha256
 
     started = time.perf_counter()
@@ -186,6 +188,7 @@ def ingest(
                     doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
                     passages = chunk(doc)
                     counts = store.write_document(doc, passages)
+                    rebuild_trace_index(store.conn, doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
@@ -205,6 +208,8 @@ def ingest(
                 report.references += counts["references"]
                 report.mentions += counts["mentions"]
             tick("extract", len(files), len(files), "")
+            # Documents stored before the trace index existed, or built with older rules.
+            rebuild_stale_trace_index(store.conn)
         report.totals = store.stats().to_dict()
     finally:
         store.close()

@@ -19,7 +19,22 @@ TRACE_INDEX_VERSION = 1
 
 
 def rebuild(conn: sqlite3.Connection, doc_id: str) -> dict[str, int]:
-    """Replace the derived rows of `doc_id`; returns counts of what was written."""
+    """Replace the derived rows of `doc_id`; returns counts of what was written.
+
+    All or nothing: a failure leaves the document's earlier derived rows as they were.
+    """
+    conn.execute("SAVEPOINT trace_index")
+    try:
+        counts = _rebuild(conn, doc_id)
+    except BaseException:
+        conn.execute("ROLLBACK TO trace_index")
+        conn.execute("RELEASE trace_index")
+        raise
+    conn.execute("RELEASE trace_index")
+    return counts
+
+
+def _rebuild(conn: sqlite3.Connection, doc_id: str) -> dict[str, int]:
     for table in ("citations", "requirements", "sentences", "document_identifiers"):
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
     meta = conn.execute("SELECT identifier, date FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -410,22 +410,25 @@ def _attach_markers(pages: list[Page]) -> None:
     """Move trailing footnote numbers out of the body text into `Block.markers`.
 
     A number glued to a word is a marker only if that footnote exists on this page or the next
-    one (a paragraph may run over the page break) and has not been claimed already.
+    one (a paragraph may run over the page break) and has not been claimed already. Notes are
+    told apart by page and number, since a fact box may restart its numbering at 1.
     """
-    claimed: set[int] = set()
+    claimed: set[tuple[int, int]] = set()
     for pi, page in enumerate(pages):
-        candidates = {n.number for n in page.footnotes}
+        available = {(pi, n.number) for n in page.footnotes}
         if pi + 1 < len(pages):
-            candidates |= {n.number for n in pages[pi + 1].footnotes}
-        candidates -= claimed
-        if not candidates:
+            available |= {(pi + 1, n.number) for n in pages[pi + 1].footnotes}
+        available -= claimed
+        if not available:
             continue
         for block in page.blocks:
-            new_text, markers = _strip_markers(block.text, candidates)
+            new_text, markers = _strip_markers(block.text, {n for _, n in available})
             if markers:
                 block.text, block.markers = new_text, markers
-                claimed.update(n for _, n in markers)
-                candidates -= {n for _, n in markers}
+                for _, number in markers:
+                    pair = (pi, number) if (pi, number) in available else (pi + 1, number)
+                    claimed.add(pair)
+                    available.discard(pair)
 
 
 def _strip_markers(text: str, candidates: set[int]) -> tuple[str, list[tuple[int, int]]]:
