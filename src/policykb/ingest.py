@@ -151,6 +151,7 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    from .annotate import annotate
     from .chunk import chunk
     from .trace_index import rebuild as rebuild_trace_index
     from .trace_index import rebuild_stale as rebuild_stale_trace_index
@@ -187,7 +188,9 @@ def ingest(
                     doc_id = _doc_id_for(store, path, previous)
                     doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
                     passages = chunk(doc)
-                    counts = store.write_document(doc, passages)
+                    tick("annotate", n, len(files), path.name)
+                    annotations = annotate(doc)
+                    counts = store.write_document(doc, passages, annotations)
                     rebuild_trace_index(store.conn, doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))

@@ -57,21 +57,17 @@ def find_references(
     if not text.strip():
         context.block_count += 1
         return []
-    from .pipeline import reference_pipeline
+    from ..nlp import run
+    from .pipeline import COMPONENT
 
-    nlp = reference_pipeline()
-    component = nlp.get_pipe("policykb_legal_references")
     out: list[Reference] = []
     for lo, hi in _segments(text):
-        doc = nlp.make_doc(text[lo:hi])
-        doc._.legal_context = context
-        doc = component(doc)
+        doc = run(text[lo:hi], [COMPONENT], legal_context=context)
         for ref in doc._.references:
             if lo:
                 ref.start += lo
                 ref.end += lo
             out.append(ref)
-        context.block_count += 1
     return out
 
 

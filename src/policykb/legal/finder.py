@@ -53,7 +53,7 @@ DEFINITION_RE = re.compile(
     r"(?:\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
     r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller|ansvarar|ska|som)\b)"
 )
-NAME_ABBR_RE_TEMPLATE = r"\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+)?(?P<abbr>" + ABBR_SHAPE + r")\s{0,3}\)"
+NAME_ABBR_RE = re.compile(r"\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+)?(?P<abbr>" + ABBR_SHAPE + r")\s{0,3}\)")
 ANAPHORA_RE = re.compile(
     r"(?<![\w-])(?:(?P<same>[Ss]amma\s+(?P<same_kind>lag|förordning|balk))"
     r"|(?P<named>(?:[Nn]ämnda|[Ff]örutnämnda|[Oo]vannämnda)\s+(?P<named_kind>lag|förordning)(?:en)?)"
@@ -101,14 +101,19 @@ EU_RE = re.compile(
     r"|(?:(?P<issuer2>(?:Europaparlamentets\s+och\s+rådets|[Rr]ådets|[Kk]ommissionens)\s+)?(?:direktiv(?:et)?\s{0,3})?"
     r"(?<![\w/])(?P<dy>\d{2}|\d{4})/(?P<dn>\d{1,4})/(?P<dorg>EG|EEG|EU|EUF|Euratom)(?![\w/])"
     r"(?:\s+av\s+den\s+\d{1,2}\s+[a-zåäö]{3,9}\s+\d{4})?)"
-    r"|(?<![\w])(?P<celex>3\d{4}[A-Z]\d{4}|3\d{2}[A-Z]\d{4})(?![\w])"
+    r"|(?P<celex>(?!))"
 )
 ARTICLE_RE = re.compile(r"(?<![\w-])[Aa]rtikel(?:n)?\s{1,3}(?P<article>\d{1,3}(?:\.\d{1,3}){0,3})\s{1,3}i\s{1,3}$")
 _SPACES_RE = re.compile(r"\s*")
+_STRAY_PERIOD_RE = re.compile(r"\.\s+")
 _AFTER_CHAIN_RE = re.compile(r"(,|i|enligt)\s+")
 UNKNOWN_ACT_NAME_RE = re.compile(
     r"[^\W\d_][\w-]{0,40}?(?:lagen|förordningen|balken|kungörelsen|stadgan|ordningen)(?![\w-])"
 )
+# Cheap gates: most blocks have no number like 2017:30 and no slash; skip the costly patterns then.
+NUMBERED_GATE_RE = re.compile(r"\d{4}\s{0,2}[:/]|\d\s+nr\s|nr\s{0,2}\d")
+SFS_NUMBER_GATE_RE = re.compile(r"\(\s{0,40}(?:SFS\s{0,3})?\d{4}\s{0,2}:")
+CELEX_RE = re.compile(r"(?<![\w])(?P<celex>3\d{4}[A-Z]\d{4}|3\d{2}[A-Z]\d{4})(?![\w])")
 CHAIN_TRIGGER_RE = re.compile(r"§|(?<![\w])[Kk]ap(?![\wåäö])")
 STYCKE_TRIGGER_RE = re.compile(r"(?<![\w])(?:stycket|styckena)(?![\w])")
 WINDOW_BEFORE, WINDOW_AFTER = 160, 80
@@ -140,9 +145,15 @@ def _abbreviation_re(extra: frozenset[str]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=64)
 def _name_re(extra: frozenset[str]) -> re.Pattern[str]:
+    """Known names, lower case; matched against the lower-cased text (much faster than IGNORECASE)."""
     book = load_lawbook()
-    forms = set(book.by_name) | set(book.by_title) | set(extra) | {n for n in book.eu_by_name if not n.isupper()}
-    return re.compile(r"(?<![\w-])(?P<name>" + _words_pattern(sorted(forms)) + r")(?![\w-])", re.IGNORECASE)
+    forms = set(book.by_name) | set(book.by_title) | {e.lower() for e in extra} | \
+        {n for n in book.eu_by_name if not n.isupper()}
+    return re.compile(r"(?P<name>" + _words_pattern(sorted(forms)) + r")(?![\w-])")
+
+
+def _word_start(text: str, pos: int) -> bool:
+    return pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "-_")
 
 
 @lru_cache(maxsize=1)
@@ -174,13 +185,25 @@ class BlockFinder:
         self.atoms: list[Atom] = []
         self.block_acts: list[tuple[int, str]] = []  # (position, act id) named so far in this block
         self._sentence_starts: list[int] | None = None
+        self._numbered = NUMBERED_GATE_RE.search(text) is not None
+        self._named_numbers = list(NAMED_NUMBER_RE.finditer(text)) if SFS_NUMBER_GATE_RE.search(text) else []
+        self._lower = text.lower() if len(text.lower()) == len(text) else None
+
+    def _names(self):
+        """Matches of known (and learned) act names at word starts."""
+        if self._lower is None:
+            pattern = re.compile(_name_re(self.ctx.learned_names()).pattern, re.IGNORECASE)
+            haystack = self.text
+        else:
+            pattern, haystack = _name_re(self.ctx.learned_names()), self._lower
+        return [m for m in pattern.finditer(haystack) if _word_start(haystack, m.start())]
 
     # -- phase 0: definitions ---------------------------------------------------------------
 
     def learn_definitions(self) -> dict[int, int]:
         """Learn `NAME (SFS), ABBR` and `NAME (ABBR)`; return {name start: definition end}."""
         text, extended = self.text, {}
-        for m in NAMED_NUMBER_RE.finditer(text):
+        for m in self._named_numbers:
             act_id = _norm_sfs(m["id"])
             name = m["name"]
             if name.lower() not in GENERIC_ACT_WORDS:
@@ -189,10 +212,10 @@ class BlockFinder:
             if d:
                 self.ctx.learn_abbreviation(d["abbr"], act_id, d.end())
                 extended[m.start()] = d.end()
-        for m in _name_re(self.ctx.learned_names()).finditer(text):
-            d = re.compile(NAME_ABBR_RE_TEMPLATE).match(text, m.end())
+        for m in self._names():
+            d = NAME_ABBR_RE.match(text, m.end())
             if d:
-                act = self._act_for_name(m["name"], m.start())
+                act = self._act_for_name(text[m.start():m.end()], m.start())
                 if act:
                     self.ctx.learn_abbreviation(d["abbr"], act, d.end())
                     extended[m.start()] = d.end()
@@ -202,31 +225,32 @@ class BlockFinder:
 
     def find_atoms(self, extended: dict[int, int]) -> None:
         text, atoms = self.text, self.atoms
-        for m in NAMED_NUMBER_RE.finditer(text):
+        for m in self._named_numbers:
             act_id = _norm_sfs(m["id"])
             end = extended.get(m.start(), m.end())
             end = max(end, self._title_end(act_id, m.end()))
             atoms.append(Atom(m.start(), end, "act", {"id": act_id, "kind": _kind_of(m["name"], self.book, act_id),
                                                       "explicit": True, "name": m["name"]}))
-        for m in SFS_RE.finditer(text):
+        for m in SFS_RE.finditer(text) if self._numbered else ():
             act_id = _norm_sfs(m["id"])
             atoms.append(Atom(m.start(), m.end(), "act", {"id": act_id, "kind": _kind_of("", self.book, act_id), "explicit": True}))
-        for m in AMENDED_RE.finditer(text):
+        for m in AMENDED_RE.finditer(text) if self._numbered else ():
             act_id = _norm_sfs(m["id"])
             atoms.append(Atom(m.start("id") - 1, m.end(), "act", {"id": act_id, "kind": "lag", "explicit": True}))
         if self.ctx.base_act:
             for m in AMENDMENT_NOTE_RE.finditer(text):
                 atoms.append(Atom(m.start("id") - 5, m.end(), "act",
                                   {"id": _norm_sfs(m["id"]), "kind": "lag", "explicit": True, "amendment_of": self.ctx.base_act}))
-        for m in _name_re(self.ctx.learned_names()).finditer(text):
-            eu = self.book.eu_by_name.get(m["name"].lower())
+        for m in self._names():
+            name = text[m.start():m.end()]
+            eu = self.book.eu_by_name.get(name.lower())
             if eu is not None:
                 atoms.append(Atom(m.start(), m.end(), "eu", {"celex": eu.celex}))
                 continue
-            act_id = self._act_for_name(m["name"], m.start())
+            act_id = self._act_for_name(name, m.start())
             if act_id:
                 atoms.append(Atom(m.start(), extended.get(m.start(), m.end()), "act",
-                                  {"id": act_id, "kind": _kind_of(m["name"], self.book, act_id), "name": m["name"]}))
+                                  {"id": act_id, "kind": _kind_of(name, self.book, act_id), "name": name}))
         for m in _abbreviation_re(self.ctx.learned_abbreviations()).finditer(text):
             abbr = m["abbr"]
             act_id = self.ctx.abbreviation(abbr, m.start())
@@ -244,17 +268,19 @@ class BlockFinder:
             atoms.append(Atom(m.start(), m.end(), "anaphora", {"group": m.lastgroup if m.lastgroup not in ("same_kind", "named_kind", "which") else _outer_group(m),
                                                                "kind": (m["same_kind"] or m["named_kind"] or "lag"),
                                                                "which": m["which"], "text": m.group()}))
-        for kind, pattern in DOC_RES:
+        for kind, pattern in DOC_RES if self._numbered else ():
             for m in pattern.finditer(text):
                 self._document_atom(kind, m)
-        for m in ANFORDA_PROP_RE.finditer(text):
+        for m in ANFORDA_PROP_RE.finditer(text) if "prop" in text else ():
             atoms.append(Atom(m.start(), m.end(), "anaphora", {"group": "anforda", "kind": "prop", "pages": m["pages"]}))
-        for m in _regulation_re().finditer(text):
+        for m in _regulation_re().finditer(text) if self._numbered else ():
             atoms.append(Atom(m.start(), m.end(), "regulation", {"prefix": m["prefix"], "id": f"{m['year']}:{int(m['no'])}"}))
-        for m in UNKNOWN_REGULATION_RE.finditer(text):
+        for m in UNKNOWN_REGULATION_RE.finditer(text) if self._numbered else ():
             if m["prefix"] not in self.book.regulation_series:
                 atoms.append(Atom(m.start(), m.end(), "unknown_regulation", {}))
-        for m in EU_RE.finditer(text):
+        eu_matches = list(EU_RE.finditer(text)) if "/" in text else []
+        eu_matches += list(CELEX_RE.finditer(text)) if self._has_digit_letter_run() else []
+        for m in eu_matches:
             celex = _celex(m)
             if celex:
                 start = m.start()
@@ -265,6 +291,9 @@ class BlockFinder:
                     start = article.start()
                 atoms.append(Atom(start, m.end(), "eu", data))
         self._resolve_overlaps()
+
+    def _has_digit_letter_run(self) -> bool:
+        return bool(re.search(r"\d[A-Z]\d", self.text))
 
     def _document_atom(self, kind: str, m: re.Match[str]) -> None:
         identifier = _document_id(kind, m)
@@ -374,20 +403,24 @@ class BlockFinder:
         plans = []
         for chain in chains:
             target, span_end = self._postfix_target(chain, by_start)
+            prefix = None
             if target is not None:
                 target.consumed = True
-            plans.append((chain, target, span_end))
+            else:
+                prefix = self._prefix_act(chain)
+                if prefix is not None:
+                    prefix.consumed = True
+            plans.append((chain, target, span_end, prefix))
         for plan in plans:
             events.append((plan[0].start, 0, plan))
         events.sort(key=lambda e: (e[0], e[1]))
         out: list[Reference] = []
-        prefix_used: set[int] = set()
         for _, order, payload in events:
             if order == 0:
-                out += self._emit_chain(*payload, prefix_used=prefix_used)
+                out += self._emit_chain(*payload)
             else:
                 atom = payload
-                if atom.consumed or atom.start in prefix_used:
+                if atom.consumed:
                     self._note_named(atom)
                     continue
                 out += self._emit_atom(atom)
@@ -403,6 +436,11 @@ class BlockFinder:
         m = _AFTER_CHAIN_RE.match(text, plain)
         if m:
             candidates.append((m.end(), m.group(1) == ","))
+        m = _STRAY_PERIOD_RE.match(text, pos)
+        if m:  # `3 kap. 1§. PSL` at the end of a footnote: a stray period before the act
+            atom = by_start.get(m.end())
+            if atom is not None and atom.data.get("abbr") and not text[atom.end:].strip(" .\n\t"):
+                return atom, atom.end
         for at, after_comma in candidates:
             atom = by_start.get(at)
             if atom is not None and atom.kind in ("act", "anaphora", "regulation", "unknown_regulation"):
@@ -435,7 +473,7 @@ class BlockFinder:
                 break
         return None
 
-    def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix_used: set[int]) -> list[Reference]:
+    def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix: Atom | None) -> list[Reference]:
         act_id: str | None = None
         start = chain.start
         amendment = None
@@ -454,12 +492,9 @@ class BlockFinder:
                 if act_id is None:
                     return []
         else:
-            prefix = self._prefix_act(chain)
             if prefix is not None:
                 act_id = prefix.data["id"]
                 start = prefix.start
-                prefix_used.add(prefix.start)
-                self._note_named(prefix)
             elif self.ctx.base_act:
                 act_id = self.ctx.base_act
             elif self.block_acts:

@@ -10,8 +10,6 @@ lazily.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from .context import ReferenceContext
 from .finder import BlockFinder
 
@@ -19,7 +17,7 @@ COMPONENT = "policykb_legal_references"
 SPAN_KEY = "legal_refs"
 
 
-def _register() -> None:
+def register() -> None:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
 
@@ -42,6 +40,7 @@ class LegalReferences:
             context = ReferenceContext()
             doc._.legal_context = context
         references = BlockFinder(doc.text, context).run()
+        context.block_count += 1  # definitions of this block apply to all later blocks
         doc._.references = references
         spans = []
         for ref in references:
@@ -53,13 +52,8 @@ class LegalReferences:
         return doc
 
 
-@lru_cache(maxsize=1)
 def reference_pipeline():
-    """`spacy.blank("sv")` with the reference component (built once per process)."""
-    import spacy
+    """The shared policykb pipeline (`policykb.nlp.pipeline()`), which includes this component."""
+    from ..nlp import pipeline
 
-    _register()
-    nlp = spacy.blank("sv")
-    nlp.add_pipe(COMPONENT)
-    nlp.max_length = 10**8  # the caller bounds the size (legal.MAX_TEXT_CHARS)
-    return nlp
+    return pipeline()
