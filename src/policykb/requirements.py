@@ -61,6 +61,7 @@ class _Vocabulary:
     actor_pattern: re.Pattern[str]
     actor_of: dict[str, str]
     actor_labels: dict[str, str]  # lower-case label or form -> label
+    subordinators: dict[str, frozenset[str]]
 
 
 @lru_cache(maxsize=1)
@@ -101,11 +102,22 @@ def vocabulary() -> _Vocabulary:
         actor_pattern=actor_pattern,
         actor_of=actor_of,
         actor_labels=labels,
+        subordinators={
+            "anywhere": frozenset(rules["subordinators_anywhere"]),
+            "initial": frozenset(rules["subordinators_initial"]),
+            "modal_verbs": frozenset(rules["modal_verbs"]),
+        },
     )
 
 
-def detect_requirement(sentence: str) -> Detection | None:
-    """The requirement a sentence states, or None when it states none."""
+def detect_requirement(sentence: str, *, cites_law: bool = False) -> Detection | None:
+    """The requirement a sentence states, or None when it states none.
+
+    `cites_law`: the sentence carries law (a legal footnote or an inline provision). A modal
+    verb in a relative clause, an indirect question or a subordinate clause then still reports
+    a norm ("bestämmelser om vilka rutiner som ska finnas[129]"); in a purpose or goal clause it
+    does not.
+    """
     text = sentence.strip()
     if not text or text.endswith("?"):
         return None
@@ -124,11 +136,14 @@ def detect_requirement(sentence: str) -> Detection | None:
             continue  # the best pattern at this position already decided it
         tried.add(start)
         end = spans[(start, priority, modality)]
-        if not _is_normative(low, start, vocab):
+        if not _is_normative(low, start, vocab, lenient=cites_law):
+            continue
+        clause = _subordinate_clause(low, start, end, vocab)
+        if clause == "subordinate" and not cites_law:
             continue
         if modality == "permission" and not _is_permission(low, start, end, vocab):
             continue
-        actors = _actors(low, start, end, vocab)
+        actors = _actors(low, start, end, vocab, inverted=clause == "after_subordinate")
         actor = actors[0] if actors else UNKNOWN_ACTOR
         if modality == "obligation" and actor in vocab.beneficiaries and vocab.right_after_duty.match(low, start):
             modality = "right"
@@ -149,15 +164,39 @@ def _clause_start(low: str, pos: int) -> int:
     return start
 
 
-def _is_normative(low: str, start: int, vocab: _Vocabulary) -> bool:
+def _is_normative(low: str, start: int, vocab: _Vocabulary, *, lenient: bool = False) -> bool:
     clause = low[_clause_start(low, start) : start].strip()
     if any(p.search(clause) for p in vocab.in_clause):
         return False
-    if any(p.search(clause) for p in vocab.just_before):
+    if not lenient and any(p.search(clause) for p in vocab.just_before):
         if vocab.subject_relative.match(clause) or vocab.cleft.search(low[:start].rstrip()):
             return True
         return False
     return True
+
+
+def _subordinate_clause(low: str, start: int, end: int, vocab: _Vocabulary) -> str | None:
+    """"subordinate" when the trigger is the verb of a när/om/eftersom clause, not of the main
+    clause; "after_subordinate" when it is the main verb right after such a clause (its subject
+    then follows it); None when no subordinate clause is in the way.
+
+    Swedish puts the subject before the verb in a subordinate clause ("när personalen ska
+    utföra", "när en sjuksköterska ansvarar för") but after it in a main clause that follows a
+    fronted subordinate one ("Om hjälpmedlet är en medicinteknisk produkt ska vårdgivaren").
+    """
+    words = low[_clause_start(low, start) : start].split()
+    if not words:
+        return None
+    rules = vocab.subordinators
+    clause = " " + " ".join(words) + " "
+    if words[0] not in rules["initial"] and not any(f" {w} " in clause for w in rules["anywhere"]):
+        return None
+    if low[start:end].split()[0] not in rules["modal_verbs"]:
+        return "subordinate"
+    following = _WORD.search(low, end)
+    if following is not None and _looks_like_verb(following.group(), vocab.permission):
+        return "subordinate"
+    return "after_subordinate"
 
 
 def _is_permission(low: str, start: int, end: int, vocab: _Vocabulary) -> bool:
@@ -189,10 +228,12 @@ def _looks_like_verb(word: str, rules: dict[str, Any]) -> bool:
     return len(word) > 2 and word.endswith(rules["verb_suffixes"])
 
 
-def _actors(low: str, start: int, end: int, vocab: _Vocabulary) -> list[str]:
+def _actors(low: str, start: int, end: int, vocab: _Vocabulary, *, inverted: bool = False) -> list[str]:
     matches = list(vocab.actor_pattern.finditer(low))
     clause_start = _clause_start(low, start)
-    before = [m for m in matches if m.end() <= start]
+    # After a fronted subordinate clause the subject follows the verb; actors before it belong
+    # to the subordinate clause.
+    before = [] if inverted else [m for m in matches if m.end() <= start]
     in_clause = [m for m in before if m.start() >= clause_start]
     if in_clause:
         return _with_coordinated(low, before, in_clause[-1], vocab)

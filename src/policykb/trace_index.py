@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .citations import hierarchy, identifier_canonicals
 from .doctext import DocumentText, Sentence, StoredRef, load_document_text
-from .requirements import SourceRef, choose_sources, detect_requirement
+from .requirements import LEGAL_KINDS, SourceRef, choose_sources, detect_requirement
 
 TRACE_INDEX_VERSION = 1
 
@@ -150,13 +150,14 @@ def _citation_rows(
 def _write_requirements(conn: sqlite3.Connection, text: DocumentText, writer: _SentenceWriter) -> int:
     n = 0
     for sentence in [*text.sentences, *text.footnote_sentences]:
-        detection = detect_requirement(sentence.text)
-        if detection is None:
-            continue
         inline = [_source(r) for r in sentence.inline]
         footnote = [
             _source(r, number) for page, number in sentence.footnotes for r in text.footnote_refs.get((page, number), [])
         ]
+        cites_law = any(r.kind in LEGAL_KINDS for r in (*inline, *footnote))
+        detection = detect_requirement(sentence.text, cites_law=cites_law)
+        if detection is None:
+            continue
         sources, via = choose_sources(inline, footnote)
         sentence_id = writer.id_for(sentence)
         passage_id = conn.execute("SELECT passage_id FROM sentences WHERE sentence_id = ?", (sentence_id,)).fetchone()[0]
