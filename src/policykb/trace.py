@@ -70,37 +70,39 @@ def trace(
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY r.doc_id, r.page_index, r.sentence_id"
     )
-    rows = store.conn.execute(sql, params).fetchall()
+    cursor = store.conn.cursor()
+    cursor.row_factory = None  # plain tuples: name lookups on sqlite3.Row dominate large answers
+    rows = cursor.execute(sql, params).fetchall()
     sources: dict[int, list[tuple[str, str]]] = {}
     if rows:
-        ids = [r["requirement_id"] for r in rows]
+        ids = [r[0] for r in rows]
         for chunk_start in range(0, len(ids), 500):
             chunk = ids[chunk_start : chunk_start + 500]
-            for s in store.conn.execute(
+            for s in cursor.execute(
                 f"SELECT requirement_id, canonical, url FROM requirement_sources "
                 f"WHERE requirement_id IN ({','.join('?' * len(chunk))}) ORDER BY requirement_id, ordinal",
                 chunk,
             ):
                 sources.setdefault(s[0], []).append((s[1], s[2]))
     out = []
-    for r in rows:
-        linked = sources.get(r["requirement_id"], [])
+    for (rid, doc, passage_id, page, modality_, actor_, _, trigger, via, sentence, note, heading, printed) in rows:
+        linked = sources.get(rid, [])
         out.append(
             {
-                "doc_id": r["doc_id"],
-                "passage_id": r["passage_id"],
-                "page": r["page_index"],
-                "sentence": r["sentence"],
-                "modality": r["modality"],
-                "actor": r["actor"],
+                "doc_id": doc,
+                "passage_id": passage_id,
+                "page": page,
+                "sentence": sentence,
+                "modality": modality_,
+                "actor": actor_,
                 "sources": [c for c, _ in linked],
-                "via": r["via"],
+                "via": via,
                 "links": [{"canonical": c, "url": u} for c, u in linked],
-                "printed_page": r["printed"],
-                "heading": r["heading"] or "",
-                "in_footnote": r["footnote_number"],
-                "trigger": r["trigger"],
-                "requirement_id": r["requirement_id"],
+                "printed_page": printed,
+                "heading": heading or "",
+                "in_footnote": note,
+                "trigger": trigger,
+                "requirement_id": rid,
             }
         )
     return out

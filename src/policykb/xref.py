@@ -85,12 +85,14 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
     documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
     hits: dict[tuple, dict[str, Any]] = {}
     total = 0
+    cursor = store.conn.cursor()
+    cursor.row_factory = None  # plain tuples: name lookups on sqlite3.Row dominate large answers
     for target in targets:
-        rows = store.conn.execute(
+        rows = cursor.execute(
             """
-            SELECT c.doc_id, c.passage_id, c.page_index, c.sentence_id, c.level, c.direct,
-                   r.text AS ref_text, r.canonical AS cited, r.url AS cited_url, r.footnote_number,
-                   s.text AS sentence, p.heading, pg.printed, d.title, d.identifier, f.text AS footnote_text
+            SELECT c.doc_id, c.passage_id, c.page_index, c.sentence_id,
+                   r.text, r.canonical, r.url, r.footnote_number,
+                   s.text, p.heading, pg.printed, d.title, d.identifier, f.text
             FROM citations c
             JOIN refs r ON r.ref_id = c.ref_id
             JOIN documents d ON d.doc_id = c.doc_id
@@ -104,33 +106,34 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
             """,
             (target.canonical,),
         ).fetchall()
-        for row in rows:
+        for (doc_id, passage_id, page, sentence_id, ref_text, cited, cited_url, note, sentence, heading, printed,
+             title, identifier, note_text) in rows:
             total += 1
-            doc = documents.setdefault(
-                row["doc_id"],
-                {"doc_id": row["doc_id"], "title": row["title"], "identifier": row["identifier"], "citations": 0, "hits": []},
-            )
+            doc = documents.get(doc_id)
+            if doc is None:
+                doc = documents[doc_id] = {
+                    "doc_id": doc_id, "title": title, "identifier": identifier, "citations": 0, "hits": [],
+                }
             doc["citations"] += 1
-            key = (row["doc_id"], row["passage_id"], row["sentence_id"], row["footnote_number"] if row["sentence_id"] is None else None)
+            key = (doc_id, passage_id, sentence_id, note if sentence_id is None else None)
             hit = hits.get(key)
             if hit is None:
-                hit = {
-                    "passage_id": row["passage_id"],
-                    "page": row["page_index"],
-                    "printed_page": row["printed"],
-                    "heading": row["heading"] or "",
-                    "sentence": row["sentence"] or row["footnote_text"] or "",
-                    "footnote": (
-                        {"number": row["footnote_number"], "text": row["footnote_text"]}
-                        if row["footnote_number"] is not None else None
-                    ),
+                hit = hits[key] = {
+                    "passage_id": passage_id,
+                    "page": page,
+                    "printed_page": printed,
+                    "heading": heading or "",
+                    "sentence": sentence or note_text or "",
+                    "footnote": {"number": note, "text": note_text} if note is not None else None,
                     "provisions": [],
+                    "_seen": set(),
                 }
-                hits[key] = hit
                 doc["hits"].append(hit)
-            provision = {"text": row["ref_text"], "canonical": row["cited"], "url": row["cited_url"]}
-            if provision not in hit["provisions"]:
-                hit["provisions"].append(provision)
+            if (ref_text, cited) not in hit["_seen"]:
+                hit["_seen"].add((ref_text, cited))
+                hit["provisions"].append({"text": ref_text, "canonical": cited, "url": cited_url})
+    for hit in hits.values():
+        del hit["_seen"]
     ordered = sorted(documents.values(), key=lambda d: (-d["citations"], d["doc_id"]))
     for doc in ordered:
         doc["hits"].sort(key=lambda h: (h["page"], h["passage_id"] or 0))
