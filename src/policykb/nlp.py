@@ -14,10 +14,15 @@ Built once per process and only when text is tagged (spaCy takes a while to impo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 ABBREVIATION_HYPHEN_INFIX = r"(?<=[A-ZÅÄÖ]{2})-(?=[a-zåäö])"
+# spaCy strips prefixes/suffixes one character at a time: a 5,000-character run of `§` or `(`
+# takes seconds. Texts with such a run get a plain regex tokenization instead (same text).
+LONG_RUN_RE = re.compile(r"\S{400,}")
+PLAIN_TOKEN_RE = re.compile(r"\w+|[^\w\s]|\s+")
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +46,20 @@ def pipeline():
 def run(text: str, components: Iterable[str], **doc_attrs):
     """A Doc of `text` with only the named components run; `doc_attrs` set `doc._.<name>` first."""
     nlp = pipeline()
-    doc = nlp.make_doc(text)
+    doc = make_doc(text)
     for name, value in doc_attrs.items():
         setattr(doc._, name, value)
     for name in components:
         doc = nlp.get_pipe(name)(doc)
     return doc
+
+
+def make_doc(text: str):
+    """The tokenized Doc of `text` (regex tokens when the text has a pathological long run)."""
+    nlp = pipeline()
+    if LONG_RUN_RE.search(text) is None:
+        return nlp.make_doc(text)
+    from spacy.tokens import Doc
+
+    words = PLAIN_TOKEN_RE.findall(text)
+    return Doc(nlp.vocab, words=words, spaces=[False] * len(words))

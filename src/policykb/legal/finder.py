@@ -18,6 +18,7 @@ before attachment, each valid from its position on.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,8 +51,8 @@ AMENDMENT_NOTE_RE = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*Lag\s\((?P<id>\d{4
 ABBR_SHAPE = r"[A-ZÅÄÖ](?:[A-Za-zÅÄÖåäö]{0,5}[A-ZÅÄÖ])"
 DEFINITION_RE = re.compile(
     r"\)(?P<title>\s{1,3}(?:om|angående|med|till)\s[^,()\n]{0,160}?)?"
-    r"(?:\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
-    r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller|ansvarar|ska|som)\b)"
+    r"(?:(?P<sep>\s{0,3},\s{0,3}|\s{0,3}\(\s{0,3})(?:nedan\s+(?:kallad\s+)?|förkortad\s+|i\s+det\s+följande\s+)?|\s{1,3})"
+    r"(?P<abbr>" + ABBR_SHAPE + r")(?=\s{0,3}[),.;:]|\s*$|\s+(?:och|samt|eller)\b)"
 )
 NAME_ABBR_RE = re.compile(r"\s{0,3}\(\s{0,3}(?:nedan\s+(?:kallad\s+)?|förkortad\s+)?(?P<abbr>" + ABBR_SHAPE + r")\s{0,3}\)")
 ANAPHORA_RE = re.compile(
@@ -185,6 +186,7 @@ class BlockFinder:
         self.atoms: list[Atom] = []
         self.block_acts: list[tuple[int, str]] = []  # (position, act id) named so far in this block
         self._sentence_starts: list[int] | None = None
+        self._atom_starts: list[int] = []
         self._numbered = NUMBERED_GATE_RE.search(text) is not None
         self._named_numbers = list(NAMED_NUMBER_RE.finditer(text)) if SFS_NUMBER_GATE_RE.search(text) else []
         self._lower = text.lower() if len(text.lower()) == len(text) else None
@@ -209,6 +211,8 @@ class BlockFinder:
             if name.lower() not in GENERIC_ACT_WORDS:
                 self.ctx.learn_name(_strip_genitive(name), act_id, m.end())
             d = DEFINITION_RE.match(text, m.end() - 1)
+            if d and not d["sep"] and (d["abbr"][0].lower() != name[0].lower() or text[d.end():d.end() + 1] == ":"):
+                d = None  # `patientlagen (2014:821) SKR:s ...`: with no comma or parenthesis, only a matching initial
             if d:
                 self.ctx.learn_abbreviation(d["abbr"], act_id, d.end())
                 extended[m.start()] = d.end()
@@ -265,9 +269,9 @@ class BlockFinder:
         for m in _eu_abbreviation_re().finditer(text):
             atoms.append(Atom(m.start(), m.end(), "eu", {"celex": self.book.eu_by_name[m["abbr"].lower()].celex}))
         for m in ANAPHORA_RE.finditer(text):
-            atoms.append(Atom(m.start(), m.end(), "anaphora", {"group": m.lastgroup if m.lastgroup not in ("same_kind", "named_kind", "which") else _outer_group(m),
-                                                               "kind": (m["same_kind"] or m["named_kind"] or "lag"),
-                                                               "which": m["which"], "text": m.group()}))
+            atoms.append(Atom(m.start(), m.end(), "anaphora", {
+                "group": _outer_group(m), "kind": m["same_kind"] or m["named_kind"] or "lag",
+                "which": m["which"], "text": m.group()}))
         for kind, pattern in DOC_RES if self._numbered else ():
             for m in pattern.finditer(text):
                 self._document_atom(kind, m)
@@ -345,6 +349,7 @@ class BlockFinder:
                 continue
             kept.append(atom)
         self.atoms = kept
+        self._atom_starts = [a.start for a in kept]
 
     # -- phase 2: provision chains ------------------------------------------------------------
 
@@ -361,36 +366,49 @@ class BlockFinder:
             else:
                 spans.append([lo, hi])
         chains: list[Chain] = []
+        done = 0  # text before this offset is parsed already
         for lo, hi in spans:
+            lo = max(lo, done)
             # start and end the window at whitespace so that no number is cut in two
-            while lo > 0 and not text[lo - 1].isspace():
+            while lo > done and not text[lo - 1].isspace():
                 lo -= 1
-            while hi < len(text) and not text[hi].isspace():
-                hi += 1
-            tokens = tokenize(text, lo, hi)
-            parser = ChainParser(tokens, text, allow_bare_stycke=bool(self.ctx.base_act))
-            i = 0
-            while i < len(tokens):
-                tok = tokens[i]
-                if tok.kind == "num" or (tok.kind == "word" and parser.allow_bare_stycke):
-                    parsed = parser.parse_chain(i) if self._free(tok.start) else None
-                    if parsed is not None and parsed[0].items:
-                        chains.append(parsed[0])
-                        i = parsed[1]
-                        continue
-                i += 1
+            while True:
+                while hi < len(text) and not text[hi].isspace():
+                    hi += 1
+                found, cut = self._parse_window(lo, hi)
+                if not cut or hi >= len(text):
+                    break
+                hi = min(len(text), hi + max(WINDOW_AFTER, hi - lo))  # a chain runs on past the window: widen it
+            chains += found
+            done = max(done, hi)
         return chains
 
-    def _free(self, pos: int) -> bool:
-        """No document/act atom covers pos (its numbers are not provisions)."""
-        for atom in self._atoms_near(pos):
-            if atom.start <= pos < atom.end:
-                return False
-        return True
+    def _parse_window(self, lo: int, hi: int) -> tuple[list[Chain], bool]:
+        """Chains in text[lo:hi], and whether the last one reaches the end of the window."""
+        tokens = tokenize(self.text, lo, hi)
+        parser = ChainParser(tokens, self.text, allow_bare_stycke=bool(self.ctx.base_act))
+        found: list[Chain] = []
+        cut = False
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.kind == "num" or (tok.kind == "word" and parser.allow_bare_stycke):
+                parsed = parser.parse_chain(i) if self._free(tok.start) else None
+                if parsed is not None and parsed[0].items:
+                    found.append(parsed[0])
+                    cut = cut or parsed[0].end >= hi - 12  # it may go on after the window
+                    i = parsed[1]
+                    continue
+                # every number of a list that led to no `§`/`kap.` fails the same way: skip them all
+                i = max(i + 1, parser.scanned_to)
+                continue
+            i += 1
+        return found, cut
 
-    def _atoms_near(self, pos: int):
-        # atoms are few per block; a linear scan is cheaper than an index for typical blocks
-        return self.atoms
+    def _free(self, pos: int) -> bool:
+        """No atom covers pos: the numbers of `SFS 2017:30` or `prop. 2019/20:164` are not provisions."""
+        i = bisect.bisect_right(self._atom_starts, pos) - 1
+        return i < 0 or not (self.atoms[i].start <= pos < self.atoms[i].end)
 
     # -- phase 3: attachment and output --------------------------------------------------------
 
@@ -476,15 +494,12 @@ class BlockFinder:
     def _emit_chain(self, chain: Chain, target: Atom | None, span_end: int, prefix: Atom | None) -> list[Reference]:
         act_id: str | None = None
         start = chain.start
-        amendment = None
         if target is not None:
             if target.kind == "unknown_regulation":
                 return []
             if target.kind == "regulation":
                 return self._regulation_refs(target, chain)
             if target.kind == "act":
-                if target.data.get("weak") and False:
-                    pass
                 act_id = target.data["id"]
                 self._note_named(target)
             else:
@@ -501,13 +516,11 @@ class BlockFinder:
                 act_id = self.block_acts[-1][1]
             else:
                 return []
-        refs = []
-        for item in chain.items:
-            refs.append(self._provision_ref(act_id, item, min(start, item.start) if start != chain.start else item.start,
-                                            max(span_end, item.end), amendment))
-        return refs
+        # A prefix act (`HSL 5 kap.`) starts every reference's span; otherwise each item's own start does.
+        return [self._provision_ref(act_id, item, start if start < chain.start else item.start, max(span_end, item.end))
+                for item in chain.items]
 
-    def _provision_ref(self, act_id: str, item: Item, start: int, end: int, amendment) -> Reference:
+    def _provision_ref(self, act_id: str, item: Item, start: int, end: int) -> Reference:
         detail = {k: v for k, v in item.detail.items()}
         canonical = act_canonical(act_id, item.chapter, item.section)
         kind = act_kind(item.chapter, item.section)
@@ -565,8 +578,6 @@ class BlockFinder:
             from ..sentsplit import sentence_spans
 
             self._sentence_starts = [s for s, _ in sentence_spans(self.text)]
-        import bisect
-
         return bisect.bisect_right(self._sentence_starts, a) == bisect.bisect_right(self._sentence_starts, b)
 
     def _emit_atom(self, atom: Atom) -> list[Reference]:

@@ -107,6 +107,7 @@ class ChainParser:
         self.text = text
         self.n = len(tokens)
         self.allow_bare_stycke = allow_bare_stycke
+        self.scanned_to = 0  # token index the last number list reached (see numlist)
 
     # -- token helpers -------------------------------------------------------------------
 
@@ -218,6 +219,7 @@ class ChainParser:
             else:
                 items.append((nxt[0], "single"))
             label, j, end = nxt
+        self.scanned_to = j
         return items, j, end
 
     # -- grammar -------------------------------------------------------------------------
