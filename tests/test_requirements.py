@@ -49,6 +49,45 @@ def test_modality_and_actor(sentence: str, modality: str, actor: str):
     assert sentence[found.trigger_start : found.trigger_end] == found.trigger
 
 
+@pytest.mark.parametrize(
+    ("sentence", "actor"),
+    [
+        ("När hälso- och sjukvård ges i hemmet ska personalen ta hänsyn till patientens privatliv.",
+         "hälso- och sjukvårdspersonal"),
+        ("Om patienten begär det ska en fast vårdkontakt utses.", "fast vårdkontakt"),
+        # after a fronted subordinate clause the subject follows the verb; actors inside the
+        # subordinate clause are not bound
+        ("Om det är mest ändamålsenligt att samordningen sker i primärvården ska olika insatser för patienten "
+         "samordnas där.", "unknown"),
+        ("Då ska regionen erbjuda hembesök.", "region"),
+    ],
+)
+def test_main_clause_after_a_subordinate_clause(sentence: str, actor: str):
+    found = detect_requirement(sentence)
+    assert found is not None and found.modality == "obligation" and found.actor == actor
+
+
+def test_a_modal_verb_inside_a_subordinate_clause_is_not_the_norm():
+    assert detect_requirement(
+        "Socialstyrelsen har fått information om att det kan uppstå risker när en sjuksköterska ansvarar för "
+        "en stor mängd delegeringar.") is None
+    assert detect_requirement("Det är viktigt att personalen vet vad de ska göra när de ska utföra uppgiften.") is None
+    # a preposition "om" is not a subordinate clause
+    assert detect_requirement("Uppgifter om patientens hälsa ska dokumenteras i journalen.").modality == "obligation"
+
+
+def test_a_sentence_that_carries_law_keeps_norms_in_relative_clauses():
+    sentence = "De läkarresurser som behövs ska regionerna avsätta till kommunerna."
+    assert detect_requirement(sentence) is None
+    found = detect_requirement(sentence, cites_law=True)
+    assert found.modality == "obligation" and found.actor == "region"
+    described = ("I föreskrifterna finns bland annat bestämmelser om vilka rutiner som ska finnas för förskrivning "
+                 "av medicintekniska produkter.")
+    assert detect_requirement(described) is None and detect_requirement(described, cites_law=True) is not None
+    # a purpose clause stays a purpose clause
+    assert detect_requirement("Regionerna samverkar för att patienten ska få en god vård.", cites_law=True) is None
+
+
 def test_coordinated_subjects_are_all_bound():
     found = detect_requirement("Regionen och kommunen ska samverka så att en patient får övrig vård.")
     assert found.actor == "region" and found.actors == ("region", "kommun")

@@ -90,11 +90,8 @@ def identifier_canonicals(identifier: str | None, date: str | None) -> list[str]
     if not identifier or not identifier.strip():
         return []
     from .errors import PolicyKBError
+    from .legal import parse_reference
 
-    try:
-        from .legal import parse_reference
-    except ImportError:  # the reference parser is not installed in this build
-        return []
     try:
         refs = parse_reference(identifier, date=date)
     except PolicyKBError:

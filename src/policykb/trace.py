@@ -142,7 +142,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     header = ["doc_id", "page", "sentence", "modality", "actor", "sources", "via"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for row in rows:
-        links = "<br>".join(
+        links = "; ".join(
             f"[{_md_cell(link['canonical'])}]({link['url']}) {link['url']}" for link in row["links"]
         )
         cells = [
