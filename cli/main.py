@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import eval_cmd, legal_cmds, store_cmds, trace_cmd, xref_cmds
+from . import eval_cmd, export_cmd, legal_cmds, store_cmds, trace_cmd, xref_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+export_cmd.register(app)
 legal_cmds.register(app)
 eval_cmd.register(app)
 xref_cmds.register(app)

@@ -186,7 +186,10 @@ def ingest(
                         report.unchanged.append(previous["doc_id"])
                         continue
                     doc_id = _doc_id_for(store, path, previous)
-                    doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
+                    doc = extract(
+                        path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes,
+                        progress=lambda stage, done, total, _name=path.name: tick(stage, done, total, _name),
+                    )
                     passages = chunk(doc)
                     tick("annotate", n, len(files), path.name)
                     annotations = annotate(doc)
