@@ -31,6 +31,9 @@ def canon(text: str, **kwargs) -> list[str]:
      ["SFS 2017:612 4 kap. 4 §"]),
     ("Regeringens proposition 2019/20:164", ["prop. 2019/20:164"]),
     ("Prop. 2019/20:164, s. 11-12.", ["prop. 2019/20:164"]),
+    ("Regeringens proposition Primärvård, privata vårdgivare m.m. 1994/95:195, s. 41.", ["prop. 1994/95:195"]),
+    ("Regeringens proposition. Åligganden för personal m.m. 1993/94:149, s. 67.", ["prop. 1993/94:149"]),
+    ("Regeringens proposition om vård. Beslut 2019/20:266 fattades.", []),
     ("(SOU \n2020:19)", ["SOU 2020:19"]),
     ("Ds 2023:23", ["Ds 2023:23"]),
     ("dir. 2020:5", ["dir. 2020:5"]),
@@ -161,6 +164,7 @@ def test_weak_abbreviations_need_a_legal_context():
     assert canon("enligt PL ska") == ["SFS 2014:821"]
     assert canon("6 kap. 2 § PL") == ["SFS 2014:821 6 kap. 2 §"]
     assert canon("Detta PL gäller") == []
+    assert canon("58 3 kap. 1§. PSL  \n59 6 kap. 2 § PL.") == ["SFS 2010:659 3 kap. 1 §", "SFS 2014:821 6 kap. 2 §"]
 
 
 def test_offsets_point_into_the_text():

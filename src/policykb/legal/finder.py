@@ -78,6 +78,10 @@ DOC_RES: list[tuple[str, re.Pattern[str]]] = [
         r"|(?P<year>1[89]\d\d)\s{0,2}:\s{0,2}(?P<series>[AB]\s?)?(?P<no2>\d{1,4})"
         r"|nr\s{0,2}(?P<no3>\d{1,4})/(?P<year3>1[89]\d\d)"
         r"|(?P<year4>1[89]\d\d)\s+nr\s+(?P<no4>\d{1,4}))" + PAGE_TAIL)),
+    # `Regeringens proposition Primärvård, privata vårdgivare m.m. 1994/95:195, s. 41`: title, then the number
+    ("prop", re.compile(
+        r"(?<![\w-])[Rr]egeringens\s+proposition(?:\s|\.\s)(?:(?!prop\.|[Pp]roposition|[.!?]\s+[A-ZÅÄÖ])[^()\n]){0,200}?"
+        r"(?P<rm>" + RM + r")\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("sou", re.compile(r"(?<![\w-])SOU\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("ds", re.compile(r"(?<![\w-])D[sS]\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])" + PAGE_TAIL)),
     ("dir", re.compile(r"(?<![\w-])(?:[Dd]ir\.|[Kk]ommittédirektiv(?:et)?)\s{0,3}(?P<year>\d{4})\s{0,2}:\s{0,2}(?P<no>\d{1,4})(?![\d:])")),
@@ -187,6 +191,7 @@ class BlockFinder:
         self.block_acts: list[tuple[int, str]] = []  # (position, act id) named so far in this block
         self._sentence_starts: list[int] | None = None
         self._atom_starts: list[int] = []
+        self._name_matches: list[re.Match[str]] = []
         self._numbered = NUMBERED_GATE_RE.search(text) is not None
         self._named_numbers = list(NAMED_NUMBER_RE.finditer(text)) if SFS_NUMBER_GATE_RE.search(text) else []
         self._lower = text.lower() if len(text.lower()) == len(text) else None
@@ -216,7 +221,8 @@ class BlockFinder:
             if d:
                 self.ctx.learn_abbreviation(d["abbr"], act_id, d.end())
                 extended[m.start()] = d.end()
-        for m in self._names():
+        self._name_matches = self._names()  # after the names learned above; reused by find_atoms
+        for m in self._name_matches:
             d = NAME_ABBR_RE.match(text, m.end())
             if d:
                 act = self._act_for_name(text[m.start():m.end()], m.start())
@@ -245,7 +251,7 @@ class BlockFinder:
             for m in AMENDMENT_NOTE_RE.finditer(text):
                 atoms.append(Atom(m.start("id") - 5, m.end(), "act",
                                   {"id": _norm_sfs(m["id"]), "kind": "lag", "explicit": True, "amendment_of": self.ctx.base_act}))
-        for m in self._names():
+        for m in self._name_matches:
             name = text[m.start():m.end()]
             eu = self.book.eu_by_name.get(name.lower())
             if eu is not None:
@@ -457,7 +463,7 @@ class BlockFinder:
         m = _STRAY_PERIOD_RE.match(text, pos)
         if m:  # `3 kap. 1§. PSL` at the end of a footnote: a stray period before the act
             atom = by_start.get(m.end())
-            if atom is not None and atom.data.get("abbr") and not text[atom.end:].strip(" .\n\t"):
+            if atom is not None and atom.data.get("abbr") and not text[atom.end:].split("\n", 1)[0].strip(" .\t"):
                 return atom, atom.end
         for at, after_comma in candidates:
             atom = by_start.get(at)
