@@ -128,9 +128,12 @@ def measure(index_dir: Path, runs: int, label: str) -> None:
         print(f"{'query':<46}{'rows':>8}{'median ms':>12}{'p95 ms':>10}")
         for name, fn in cases:
             result = fn()
-            rows = len(result) if isinstance(result, list) else (
-                result.get("citations") if isinstance(result, dict) and "documents" in result and isinstance(result.get("citations"), int)
-                else len(result) if isinstance(result, str) else "")
+            if isinstance(result, list):
+                rows = len(result)
+            elif isinstance(result, str):
+                rows = result.count("\n") - 1  # CSV lines less the header
+            else:
+                rows = result.get("citations", "")  # xref and law: citations found
             median, p95 = timed(fn, runs)
             print(f"{name:<46}{rows!s:>8}{median:>12.1f}{p95:>10.1f}")
 
