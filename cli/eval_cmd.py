@@ -34,8 +34,17 @@ def _score_entities(items: list[dict[str, Any]], index_dir: Path | None) -> dict
     return evaluate_entities(items)
 
 
-# kind -> scorer(items, index_dir). Retrieval ("query") and trace ("sources") plug in here.
-SCORERS = {"references": _score_references, "entities": _score_entities}
+def _score_trace(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
+    from policykb.config import resolve_index_dir
+    from policykb.store import Store
+    from policykb.trace_eval import evaluate_trace
+
+    with Store.open(resolve_index_dir(index_dir), create=False, readonly=True) as store:
+        return evaluate_trace(store, items)
+
+
+# kind -> scorer(items, index_dir). Retrieval ("query") plugs in here.
+SCORERS = {"references": _score_references, "entities": _score_entities, "trace": _score_trace}
 
 
 def detect_kind(items: Any, path: Path) -> str:

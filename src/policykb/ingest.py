@@ -153,6 +153,8 @@ def ingest(
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
     from .annotate import annotate
     from .chunk import chunk
+    from .trace_index import rebuild as rebuild_trace_index
+    from .trace_index import rebuild_stale as rebuild_stale_trace_index
     from .extract import check_file, extract, file_sha256
 
     started = time.perf_counter()
@@ -192,6 +194,7 @@ def ingest(
                     tick("annotate", n, len(files), path.name)
                     annotations = annotate(doc)
                     counts = store.write_document(doc, passages, annotations)
+                    rebuild_trace_index(store.conn, doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
@@ -211,6 +214,8 @@ def ingest(
                 report.references += counts["references"]
                 report.mentions += counts["mentions"]
             tick("extract", len(files), len(files), "")
+            # Documents stored before the trace index existed, or built with older rules.
+            rebuild_stale_trace_index(store.conn)
         report.totals = store.stats().to_dict()
     finally:
         store.close()
