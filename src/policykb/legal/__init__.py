@@ -8,7 +8,8 @@ Public API (the rest of policykb codes against these names):
 - `reference_url(canonical, detail=None) -> str`
 - `lawbook.synonym_groups()` for query expansion
 
-spaCy is imported only when text is actually tagged.
+`find_references` runs the grammar directly; the spaCy component in `pipeline.py` wraps the same
+grammar for spaCy pipelines (ingest tags through it, together with the entity component).
 """
 
 from __future__ import annotations
@@ -57,13 +58,17 @@ def find_references(
     if not text.strip():
         context.block_count += 1
         return []
-    from ..nlp import run
-    from .pipeline import COMPONENT
+    # The spaCy component (`pipeline.LegalReferences`) runs this same grammar over `doc.text`;
+    # calling the grammar directly gives identical references without importing spaCy, which
+    # costs about a second of start-up (and pulls in torch through thinc where torch is installed)
+    # — too much for a query typed at the terminal. Ingest tags through the spaCy pipeline.
+    from .finder import BlockFinder
 
     out: list[Reference] = []
     for lo, hi in _segments(text):
-        doc = run(text[lo:hi], [COMPONENT], legal_context=context)
-        for ref in doc._.references:
+        references = BlockFinder(text[lo:hi], context).run()
+        context.block_count += 1  # definitions of this block apply to all later blocks
+        for ref in references:
             if lo:
                 ref.start += lo
                 ref.end += lo
