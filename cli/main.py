@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import eval_cmd, search_cmd, store_cmds
+from . import eval_cmd, export_cmd, legal_cmds, search_cmd, store_cmds, trace_cmd, xref_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -20,7 +20,11 @@ app = typer.Typer(
 
 store_cmds.register(app)
 search_cmd.register(app)
+export_cmd.register(app)
+legal_cmds.register(app)
 eval_cmd.register(app)
+xref_cmds.register(app)
+trace_cmd.register(app)
 
 
 def run() -> None:

@@ -160,7 +160,10 @@ def ingest(
     `model` is the embedding model (default: the index's, else `embed.DEFAULT_MODEL`); naming
     another model than the index's re-embeds every passage with it.
     """
+    from .annotate import annotate
     from .chunk import chunk
+    from .trace_index import rebuild as rebuild_trace_index
+    from .trace_index import rebuild_stale as rebuild_stale_trace_index
     from .extract import check_file, extract, file_sha256
     from .search_index import SearchIndexer
 
@@ -196,11 +199,17 @@ def ingest(
                         report.unchanged.append(previous["doc_id"])
                         continue
                     doc_id = _doc_id_for(store, path, previous)
-                    doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
+                    doc = extract(
+                        path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes,
+                        progress=lambda stage, done, total, _name=path.name: tick(stage, done, total, _name),
+                    )
                     passages = chunk(doc)
+                    tick("annotate", n, len(files), path.name)
+                    annotations = annotate(doc)
                     if previous is not None:
                         indexer.forget(previous["doc_id"])
-                    counts = store.write_document(doc, passages)
+                    counts = store.write_document(doc, passages, annotations)
+                    rebuild_trace_index(store.conn, doc.meta.doc_id)
                     changed.append(doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
@@ -221,6 +230,8 @@ def ingest(
                 report.references += counts["references"]
                 report.mentions += counts["mentions"]
             tick("extract", len(files), len(files), "")
+            # Documents stored before the trace index existed, or built with older rules.
+            rebuild_stale_trace_index(store.conn)
             search_report, prepared_vectors = indexer.update(changed, progress=progress)
             report.embedded = search_report.embedded
             report.model = search_report.model
