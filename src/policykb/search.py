@@ -53,8 +53,13 @@ CANDIDATES = 100  # per side, before fusion
 # Normalised score fusion: fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
 DENSE_WEIGHT = 0.5
 RRF_K = 60
-# Added to the fused score (scale 0..1) of a passage citing a reference named in the query.
+# Added to the fused score (scale 0..1) of a passage citing a reference named in the query,
+# scaled by how specific the reference is in this index (log N/n / log N): a section cited by
+# three passages counts fully, an act half the corpus cites hardly at all.
 REFERENCE_BOOST = 0.15
+# BM25 of the expansion phrases (synonyms of what the query names) counts this much next to the
+# BM25 of the query's own words: they widen recall without outvoting what the user typed.
+EXPANSION_WEIGHT = 0.5
 # Word 5-gram Jaccard at or above which two passages count as near-duplicates.
 DUPLICATE_JACCARD = 0.8
 FUSIONS = ("score", "rrf")
@@ -306,11 +311,9 @@ class Searcher:
         depth = max(CANDIDATES, 2 * k)
 
         lexical_scores: dict[int, float] = {}
-        match = lexical.match_expression(plan.terms, plan.phrases)
-        if mode in ("hybrid", "lexical") and match:
-            lexical_scores = dict(
-                lexical.search(conn, match, depth, allowed_sql=allowed_sql, allowed_params=allowed_params)
-            )
+        matches = (lexical.match_expression(plan.terms), lexical.match_expression([], plan.phrases))
+        if mode in ("hybrid", "lexical"):
+            lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params)
         dense_scores: dict[int, float] = {}
         query_vector = None
         if mode in ("hybrid", "dense"):
@@ -319,7 +322,7 @@ class Searcher:
             scores, ids = index.search(query_vector, depth, allowed_ids=allowed_ids)
             dense_scores = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
 
-        citing: set[int] = set()
+        citing: dict[int, float] = {}
         if mode == "hybrid" and plan.references:
             citing = self._citing(conn, plan.references, allowed_sql, allowed_params, depth)
 
@@ -328,7 +331,7 @@ class Searcher:
         elif mode == "dense":
             ranked = sorted(dense_scores.items(), key=lambda kv: -kv[1])
         else:
-            ranked = self._fuse(conn, plan, match, lexical_scores, dense_scores, citing, query_vector)
+            ranked = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector)
         return self._hits(conn, ranked, k, plan)
 
     @staticmethod
@@ -345,27 +348,60 @@ class Searcher:
             k = MAX_K
         return k
 
+    def _lexical(
+        self,
+        conn: sqlite3.Connection,
+        matches: tuple[str | None, str | None],
+        limit: int,
+        allowed_sql: str | None = None,
+        allowed_params: Sequence[object] = (),
+        only_ids: Sequence[int] | None = None,
+    ) -> dict[int, float]:
+        """BM25 of the query's own words plus EXPANSION_WEIGHT x BM25 of its expansions."""
+        scores: dict[int, float] = {}
+        for match, weight in zip(matches, (1.0, EXPANSION_WEIGHT)):
+            if not match:
+                continue
+            found = lexical.search(
+                conn, match, limit, allowed_sql=allowed_sql, allowed_params=allowed_params, only_ids=only_ids
+            )
+            for pid, score in found:
+                scores[pid] = scores.get(pid, 0.0) + weight * score
+        return scores
+
     def _citing(
         self, conn: sqlite3.Connection, canonicals: list[str], allowed_sql: str | None, params: list[object], limit: int
-    ) -> set[int]:
-        """Passages citing any of `canonicals` (an act also matches its chapters and sections)."""
-        cited = " OR ".join("(canonical = ? OR canonical LIKE ? || ' %')" for _ in canonicals)
-        sql = f"SELECT DISTINCT passage_id FROM refs WHERE passage_id IS NOT NULL AND ({cited})"
-        args: list[object] = [x for c in canonicals for x in (c, c)]
-        if allowed_sql:
-            sql += f" AND passage_id IN ({allowed_sql})"
-            args.extend(params)
-        sql += f" LIMIT {int(limit) * 5}"
-        return {r[0] for r in conn.execute(sql, args)}
+    ) -> dict[int, float]:
+        """Passages citing any of `canonicals` (an act also matches its chapters and sections),
+        each with the specificity (0..1) of the most specific reference it cites."""
+        import math
+
+        total = max(conn.execute("SELECT count(*) FROM passages").fetchone()[0], 2)
+        out: dict[int, float] = {}
+        for canonical in canonicals:
+            sql = (
+                "SELECT DISTINCT passage_id FROM refs WHERE passage_id IS NOT NULL "
+                "AND (canonical = ? OR canonical LIKE ? || ' %')"
+            )
+            args: list[object] = [canonical, canonical]
+            if allowed_sql:
+                sql += f" AND passage_id IN ({allowed_sql})"
+                args.extend(params)
+            ids = [r[0] for r in conn.execute(sql, args)]
+            if not ids:
+                continue
+            specificity = max(0.0, math.log(total / len(ids)) / math.log(total))
+            for pid in ids[: int(limit) * 5]:
+                out[pid] = max(out.get(pid, 0.0), specificity)
+        return out
 
     def _fuse(
         self,
         conn: sqlite3.Connection,
-        plan: QueryPlan,
-        match: str | None,
+        matches: tuple[str | None, str | None],
         lexical_scores: dict[int, float],
         dense_scores: dict[int, float],
-        citing: set[int],
+        citing: dict[int, float],
         query_vector: Any,
     ) -> list[tuple[int, float]]:
         candidates = list(dict.fromkeys([*lexical_scores, *dense_scores, *citing]))
@@ -380,13 +416,13 @@ class Searcher:
             for pid, score in zip(missing_dense, (vectors @ query_vector[0]).tolist()):
                 dense_scores[pid] = float(score)
         missing_lexical = [c for c in candidates if c not in lexical_scores]
-        if missing_lexical and match:
-            lexical_scores.update(lexical.search(conn, match, len(missing_lexical), only_ids=missing_lexical))
+        if missing_lexical:
+            lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical))
         dense_norm = _min_max({c: dense_scores.get(c, 0.0) for c in candidates})
         lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
         w = self.dense_weight if lexical_scores else 1.0
         fused = {
-            c: w * dense_norm[c] + (1 - w) * lexical_norm[c] + (REFERENCE_BOOST if c in citing else 0.0)
+            c: w * dense_norm[c] + (1 - w) * lexical_norm[c] + REFERENCE_BOOST * citing.get(c, 0.0)
             for c in candidates
         }
         return sorted(fused.items(), key=lambda kv: -kv[1])
@@ -469,13 +505,13 @@ def _max_scaled(scores: dict[int, float]) -> dict[int, float]:
     return {k: max(v, 0.0) / hi if hi > 0 else 0.0 for k, v in scores.items()}
 
 
-def _rrf(rankings: Sequence[dict[int, float]], citing: set[int]) -> list[tuple[int, float]]:
+def _rrf(rankings: Sequence[dict[int, float]], citing: dict[int, float]) -> list[tuple[int, float]]:
     fused: dict[int, float] = {}
     for scores in rankings:
         for rank, pid in enumerate(sorted(scores, key=lambda p: -scores[p]), start=1):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-    for pid in citing:
-        fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + 1)
+    for pid, specificity in citing.items():
+        fused[pid] = fused.get(pid, 0.0) + specificity / (RRF_K + 1)
     return sorted(fused.items(), key=lambda kv: -kv[1])
 
 

@@ -28,10 +28,13 @@ Progress = Callable[[str, int, int, str], None]
 
 
 def embedding_input(title: str | None, heading: str, text: str) -> str:
-    """What a passage's vector is computed from: its text with the document title and heading
-    path in front, so that a passage saying "de" or "denna grupp" still says what it is about."""
-    context = " › ".join(x for x in (title or "", heading or "") if x)
-    return f"{context}\n{text}" if context else text
+    """What a passage's vector is computed from: its own text.
+
+    Putting the title and heading path in front was measured on the dev queries (hybrid nDCG@10
+    0.534 with, 0.551 without, at the same passages) and costs ~15% more tokens; the heading
+    path reaches the lexical side through the FTS `context` column instead."""
+    del title, heading
+    return text
 
 
 def setting(store: Store, key: str) -> str | None:
