@@ -33,28 +33,48 @@ class _Piece:
 def chunk(doc: Document, *, target_words: int = TARGET_WORDS, max_words: int = MAX_WORDS) -> list[Passage]:
     passages: list[Passage] = []
     heading_stack: list[tuple[int, str]] = []
-    current: list[_Piece] = []
+    section: list[_Piece] = []
     footnote_index = _footnote_index(doc)
 
-    def flush() -> None:
-        if current:
-            passages.append(_make_passage(doc, len(passages), current, heading_stack, footnote_index))
-            current.clear()
+    def flush_section() -> None:
+        for group in _pack(section, target_words, max_words):
+            passages.append(_make_passage(doc, len(passages), group, heading_stack, footnote_index))
+        section.clear()
 
     for page in doc.pages:
         for block, block_start in zip(page.blocks, page.block_offsets()):
             if block.kind == "heading":
-                flush()
+                flush_section()
                 _push_heading(heading_stack, block)
                 continue
-            for piece in _pieces(page, block, block_start, max_words):
-                if current and sum(p.words for p in current) + piece.words > max_words:
-                    flush()
-                current.append(piece)
-                if sum(p.words for p in current) >= target_words:
-                    flush()
-    flush()
+            section.extend(_pieces(page, block, block_start, max_words))
+    flush_section()
     return passages
+
+
+def _pack(pieces: list[_Piece], target_words: int, max_words: int) -> list[list[_Piece]]:
+    """Group one section's pieces into passages: each is closed once it reaches `target_words`
+    (never passing `max_words`), unless what is left of the section is under half a target and
+    still fits — then it joins, instead of becoming a scrap passage without context."""
+    groups: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    words = 0
+    remaining = sum(p.words for p in pieces)
+    for piece in pieces:
+        if current and words + piece.words > max_words:
+            groups.append(current)
+            current, words = [], 0
+        current.append(piece)
+        words += piece.words
+        remaining -= piece.words
+        if words >= target_words:
+            if 0 < remaining < target_words // 2 and words + remaining <= max_words:
+                continue
+            groups.append(current)
+            current, words = [], 0
+    if current:
+        groups.append(current)
+    return groups
 
 
 def _push_heading(stack: list[tuple[int, str]], block: Block) -> None:
