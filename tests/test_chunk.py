@@ -23,12 +23,6 @@ def test_passages_close_at_the_target_and_never_pass_the_maximum():
     assert sum(sizes) == 400
 
 
-def test_a_short_tail_joins_the_passage_before_it():
-    page = Page(0, [Block("paragraph", _para(60)), Block("paragraph", _para(70)), Block("paragraph", _para(20))])
-    passages = chunk(_doc([page]), target_words=120, max_words=220)
-    assert len(passages) == 1 and len(passages[0].text.split()) == 150
-
-
 def test_headings_split_and_name_passages():
     page = Page(
         0,
