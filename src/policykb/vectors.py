@@ -4,7 +4,7 @@
 - Passage ids travel with the vectors (`IndexIDMap2`), and `vectors.json` lists them in index
   order too, with the model id, dimension, count, index type and a SHA-256 of `vectors.faiss`.
 - Up to `EXACT_LIMIT` passages the index is exact (`IndexFlatIP`); above it, an inverted-file
-  index (`IndexIVFFlat`, 4·sqrt(n) lists, `IVF_NPROBE` probed). IVF rather than HNSW because
+  index (`IndexIVFFlat`, 2·sqrt(n) lists, `IVF_NPROBE` probed). IVF rather than HNSW because
   ingest rebuilds the index: IVF trains on a sample and adds 1M vectors in about a minute on
   two cores, where an HNSW graph of 1M takes many times longer (benchmarks/bench_scale.py).
   `VectorIndex.search` is the one call for both, with an optional set of allowed ids (filters)
@@ -78,12 +78,13 @@ def build_index(vectors: np.ndarray, ids: Sequence[int] | np.ndarray, *, index_t
     if index_type == "flat":
         base = faiss.IndexFlatIP(dimension)
     elif index_type == "ivf":
-        nlist = max(1, min(int(4 * len(ids) ** 0.5), len(ids) // 39 or 1))
+        nlist = max(1, min(int(2 * len(ids) ** 0.5), len(ids) // 40 or 1))
         quantizer = faiss.IndexFlatIP(dimension)
         base = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
         sample = vectors
-        if len(vectors) > IVF_TRAIN_SAMPLE:
-            pick = np.random.default_rng(0).choice(len(vectors), IVF_TRAIN_SAMPLE, replace=False)
+        sample_size = max(IVF_TRAIN_SAMPLE, 40 * nlist)  # k-means wants ~40 points per list
+        if len(vectors) > sample_size:
+            pick = np.random.default_rng(0).choice(len(vectors), sample_size, replace=False)
             sample = vectors[np.sort(pick)]
         base.train(sample)
         base.nprobe = IVF_NPROBE
