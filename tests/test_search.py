@@ -222,3 +222,16 @@ def test_cites_filter_uses_the_reference_parser(searcher):
     for hit in hits:
         canonicals = {r[0] for r in conn.execute("SELECT canonical FROM refs WHERE passage_id = ?", (hit.passage_id,))}
         assert any(c == "SFS 2017:30" or c.startswith("SFS 2017:30 ") for c in canonicals)
+
+
+def test_unknown_kind_or_document_is_named(searcher):
+    with pytest.raises(InputError, match="kinds here: .*guidance"):
+        searcher.search("vård", filters=Filters(kind="novel"))
+    with pytest.raises(InputError, match="policykb docs"):
+        searcher.search("vård", filters=Filters(doc="no-such.pdf"))
+
+
+def test_punctuation_only_query(searcher):
+    warnings: list[str] = []
+    assert searcher.search("?!…", k=3, warn=warnings.append)
+    assert any("punctuation" in w for w in warnings)

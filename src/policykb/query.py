@@ -185,6 +185,7 @@ class QueryAnalyzer:
                 plan.references = []
         if not plan.has_lexical_terms:
             plan.warnings.append(
-                "the query has only stop words (such as 'och', 'i', 'för'), which the word index leaves out"
+                "the query has no words the word index can match: only stop words (such as 'och', 'i', "
+                "'för') or punctuation; searching by meaning only"
             )
         return plan

@@ -248,6 +248,7 @@ class Searcher:
         if filters is None or filters.is_empty():
             return None, []
         where, params = [], []
+        self._check_filter_values(filters)
         if filters.kind:
             where.append("lower(d.kind) = lower(?)")
             params.append(filters.kind.strip())
@@ -278,6 +279,24 @@ class Searcher:
         sql = "SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE " + " AND ".join(where)
         return sql, params
 
+    def _check_filter_values(self, filters: Filters) -> None:
+        """A --kind or --doc that names nothing in the index is a typo: say what there is."""
+        conn = self._conn()
+        if filters.kind:
+            kinds = sorted({r[0] for r in conn.execute("SELECT DISTINCT kind FROM documents") if r[0]})
+            if filters.kind.strip().lower() not in {k.lower() for k in kinds}:
+                raise InputError(
+                    f"--kind {filters.kind!r}: no document of that kind in the index; "
+                    f"kinds here: {', '.join(kinds) or 'none recorded'}"
+                )
+        if filters.doc:
+            doc = filters.doc.strip()
+            found = conn.execute(
+                "SELECT 1 FROM documents WHERE doc_id = ? OR identifier = ? OR path = ?", (doc, doc, doc)
+            ).fetchone()
+            if found is None:
+                raise InputError(f"--doc {doc!r}: no such document in the index; `policykb docs` lists them")
+
     # -- search --------------------------------------------------------------------------------
 
     def search(
@@ -298,7 +317,7 @@ class Searcher:
                 warn(message)
         if mode == "lexical" and not plan.has_lexical_terms:
             raise InputError(
-                "nothing to search for: the query has only stop words; add a content word, "
+                "nothing to search for: the query has only stop words or punctuation; add a content word, "
                 "or use --mode dense or hybrid"
             )
         conn = self._conn()
