@@ -7,7 +7,10 @@
   rehabilitering`), matched both ways,
 - the text the dense side embeds (the query, plus the spelled-out forms of what it abbreviates,
   which a small embedding model does not know),
-- the canonical forms of the legal references in the query (to boost passages citing them).
+- the canonical forms of the legal references in the query (to boost passages citing them),
+- for an English query (`crosslingual.is_english`), its Swedish translation by the care-policy
+  glossary: the Swedish terms are what the word index searches for, and the Swedish text is a
+  second text for the embedding model (its vector is averaged with the English query's).
 
 Synonym groups and the reference finder come from `policykb.legal` and `policykb.entities` when
 those modules are installed; both can be passed in explicitly (tests, other corpora).
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .analysis import Analyzer
+from .crosslingual import Glossary, default_glossary, is_english
 from .errors import InputError
 
 MAX_QUERY_CHARS = 1000
@@ -39,6 +43,13 @@ class QueryPlan:
     dense_text: str = ""
     references: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # An English query's Swedish translation (None for a Swedish query).
+    translation: str | None = None
+
+    @property
+    def dense_texts(self) -> list[str]:
+        """The texts whose query vectors are averaged for the dense side."""
+        return [self.dense_text, self.translation] if self.translation else [self.dense_text]
 
     @property
     def highlight_terms(self) -> set[str]:
@@ -127,9 +138,17 @@ class QueryAnalyzer:
         analyzer: Analyzer,
         synonym_groups: Sequence[Sequence[str]] = (),
         reference_finder: ReferenceFinder | None = None,
+        *,
+        frequency: Callable[[str], int] | None = None,
+        glossary: Glossary | None | bool = True,
     ):
+        """`frequency(word)`: how often the corpus uses a word (tells English from Swedish);
+        `glossary`: the English-Swedish glossary (True: the bundled one; None/False: English
+        queries are searched as typed)."""
         self.analyzer = analyzer
         self.reference_finder = reference_finder
+        self.frequency = frequency
+        self.glossary = default_glossary() if glossary is True else (glossary or None)
         # variant -> its whole-word terms, grouped by first term for matching.
         self._groups: list[list[tuple[str, tuple[str, ...]]]] = []
         self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
@@ -152,9 +171,17 @@ class QueryAnalyzer:
     def plan(self, text: str) -> QueryPlan:
         warnings: list[str] = []
         cleaned = clean_query(text, warnings)
-        tokens = self.analyzer.tokens(cleaned)
+        translation = None
+        lexical_text = cleaned
+        if self.glossary is not None and is_english(cleaned, self.frequency, self.glossary):
+            translated = self.glossary.translate(cleaned)
+            if translated.text:
+                translation = translated.text
+                # Every Swedish form of every matched term, and the words kept as they are.
+                lexical_text = " ; ".join([*translated.terms, *translated.kept])
+        tokens = self.analyzer.tokens(lexical_text)
         terms = list(dict.fromkeys(t for token in tokens for t in token.terms))
-        plan = QueryPlan(text=cleaned, terms=terms, dense_text=cleaned, warnings=warnings)
+        plan = QueryPlan(text=cleaned, terms=terms, dense_text=cleaned, warnings=warnings, translation=translation)
 
         whole = [t.term for t in tokens]
         every = set(terms)

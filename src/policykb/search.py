@@ -167,7 +167,9 @@ class Searcher:
         groups = default_synonym_groups() if synonym_groups is None else synonym_groups
         if reference_finder is True:
             reference_finder = default_reference_finder()
-        self.query_analyzer = QueryAnalyzer(self.lexicon.analyzer(), groups, reference_finder or None)
+        self.query_analyzer = QueryAnalyzer(
+            self.lexicon.analyzer(), groups, reference_finder or None, frequency=self.lexicon.frequency
+        )
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -232,7 +234,9 @@ class Searcher:
             self.model_id = index.meta.model_id
             return index
 
-    def _embed_query(self, text: str):  # noqa: ANN202
+    def _embed_query(self, texts: Sequence[str]):  # noqa: ANN202
+        """One query vector (1 x d): the normalised mean of the texts' vectors (an English query
+        and its Swedish translation)."""
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
@@ -240,7 +244,13 @@ class Searcher:
 
                     self._embedder = load_embedder(self.model_id)
         with self._lock:  # one query at a time through the model: it already uses every core
-            return self._embedder.encode_queries([text])
+            vectors = self._embedder.encode_queries(list(texts))
+        if len(vectors) == 1:
+            return vectors
+        import numpy as np
+
+        mean = vectors.mean(axis=0, keepdims=True)
+        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
     # -- filters -------------------------------------------------------------------------------
 
@@ -337,7 +347,7 @@ class Searcher:
         query_vector = None
         if mode in ("hybrid", "dense"):
             index = self._vector_index()
-            query_vector = self._embed_query(plan.dense_text)
+            query_vector = self._embed_query(plan.dense_texts)
             scores, ids = index.search(query_vector, depth, allowed_ids=allowed_ids)
             dense_scores = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
 
