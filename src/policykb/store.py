@@ -228,6 +228,18 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 4: search units — the sentences of each passage (offsets into passages.text) that are
+    # embedded one by one; their vectors live in embedding_cache under text_hash.
+    """
+    CREATE TABLE passage_units (
+        passage_id INTEGER NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text_hash TEXT NOT NULL,
+        PRIMARY KEY (passage_id, ordinal)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

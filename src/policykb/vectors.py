@@ -1,6 +1,8 @@
 """The dense index: passage vectors in FAISS, persisted next to the store.
 
-- Vectors are L2-normalised, so inner product = cosine similarity.
+- Vectors are L2-normalised, so inner product = cosine similarity. A passage's vector is the
+  normalised mean of its sentence units' vectors (`units.py`, `search_index.py`); the unit
+  vectors themselves stay in the store's embedding cache.
 - Passage ids travel with the vectors (`IndexIDMap2`), and `vectors.json` lists them in index
   order too, with the model id, dimension, count, index type and a SHA-256 of `vectors.faiss`.
 - Up to `EXACT_LIMIT` passages the index is exact (`IndexFlatIP`); above it, an inverted-file
@@ -43,7 +45,8 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 # Below this many allowed passages, a filtered approximate search scores them all exactly instead.
 FILTER_BRUTE_FORCE_LIMIT = 50_000
-FORMAT_VERSION = 1
+# 2: passage vectors are the mean of their sentence units' vectors (1: embedded passage text).
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -248,6 +251,11 @@ class VectorIndex:
             raise StoreError(
                 f"{index_dir / VECTORS_FILENAME} does not match {VECTORS_META_FILENAME} (checksum); "
                 f"run `policykb ingest` again to rebuild the vectors"
+            )
+        if meta.format != FORMAT_VERSION:
+            raise StoreError(
+                f"the vectors in {index_dir} were built by another version of policykb (format "
+                f"{meta.format}, this one reads {FORMAT_VERSION}); run `policykb ingest PATH` again to re-index"
             )
         if expected_model is not None and meta.model_id != expected_model:
             raise ModelError(
