@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import store_cmds
+from . import consult_cmd, serve_cmd, store_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+serve_cmd.register(app)
+consult_cmd.register(app)
 
 
 def run() -> None:
