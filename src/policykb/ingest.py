@@ -24,6 +24,8 @@ from .store import Store
 ProgressCallback = Callable[[str, int, int, str], None]
 
 MANIFEST_NAME = "manifest.json"
+# A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
+SKIPPED_IN_FOLDERS = {"readme.md", "readme.txt", "readme"}
 
 
 @dataclass
@@ -71,7 +73,7 @@ class IngestReport:
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileFailure]]:
-    """Supported files under `paths` (recursively, sorted, hidden entries skipped)."""
+    """Supported files under `paths` (recursively, sorted; hidden entries and READMEs skipped)."""
     files: list[Path] = []
     failures: list[FileFailure] = []
     for raw in paths:
@@ -87,6 +89,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileF
             for p in path.rglob("*")
             if p.is_file()
             and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and p.name.lower() not in SKIPPED_IN_FOLDERS
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
         if not found:
