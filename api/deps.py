@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 
 from policykb.store import Store
 
@@ -27,9 +27,17 @@ def get_jobs(request: Request) -> IngestJobs:
     return request.app.state.jobs
 
 
-def get_snapshot(state: Annotated[AppState, Depends(get_state)]) -> Iterator[IndexSnapshot]:
-    """The index snapshot this request works on, held until the request is done."""
+SNAPSHOT_HEADER = "X-Index-Snapshot"
+
+
+def get_snapshot(state: Annotated[AppState, Depends(get_state)], response: Response) -> Iterator[IndexSnapshot]:
+    """The index snapshot this request works on, held until the request is done.
+
+    Its generation goes out in the X-Index-Snapshot header: answers with the same value come
+    from the same state of the corpus.
+    """
     with state.snapshot() as snapshot:
+        response.headers[SNAPSHOT_HEADER] = str(snapshot.generation)
         yield snapshot
 
 

@@ -209,6 +209,11 @@ class IngestJobs:
                 self.on_ingested()
             except Exception as exc:
                 self._update(job, warnings=job.warnings + [f"the new documents could not be loaded yet: {exc}"])
+        # A file sent twice in one upload was stored once; the copy shares its document.
+        by_sha = {f.sha256: f.doc_id for f in job.files if f.doc_id}
+        for f in job.files:
+            if f.status == "duplicate" and f.doc_id is None:
+                f.doc_id = by_sha.get(f.sha256)
         ok = any(f.status in {"ingested", "unchanged", "duplicate"} for f in job.files)
         self._update(
             job,
@@ -323,11 +328,6 @@ class IngestJobs:
                 f.status = "unchanged" if f.doc_id in unchanged else "ingested"
             else:
                 f.status, f.error = "failed", "the ingest did not store this file; see the server log"
-        # A file sent twice in one upload was stored once; it shares the first copy's document.
-        by_sha = {f.sha256: f.doc_id for f in pending if f.doc_id}
-        for f in job.files:
-            if f.status == "duplicate" and f.doc_id is None:
-                f.doc_id = by_sha.get(f.sha256)
         self._update(job, warnings=job.warnings + list(report.get("warnings", [])))
 
 

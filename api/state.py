@@ -178,6 +178,11 @@ class AppState:
                 log.warning("could not open the index in %s: %s", self.index_dir, exc)
                 raise
             self.last_error = None
+            after = _change_marks(self.index_dir)
+            # Opening may itself touch the files (a first reader creates the WAL file); only a
+            # commit after the connections were pinned must lead to another refresh.
+            if after != marks and new.has_store and _current_fingerprint(self.index_dir) == new.fingerprint:
+                marks = after
             self._seen_change_marks = marks
             old, self._current = self._current, new
         old.retire()
@@ -246,6 +251,14 @@ def _pinned_store(index_dir: Path) -> Store:
     store.conn.execute("BEGIN")
     _fingerprint(store)
     return store
+
+
+def _current_fingerprint(index_dir: Path) -> tuple | None:
+    try:
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            return _fingerprint(store)
+    except StoreError:
+        return None
 
 
 def _fingerprint(store: Store) -> tuple:

@@ -34,3 +34,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
         [sys.executable, "-m", "policykb.cli", *args],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600,
     )
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus ingested once per test session. Read-only: copy it to change it."""
+    from policykb.ingest import ingest
+
+    index = tmp_path_factory.mktemp("corpus-index") / "index"
+    report = ingest([CORPUS], index)
+    assert not report.failed, report.failed
+    return index

@@ -46,6 +46,7 @@ LABELLED = re.compile(
     r"(?P<word>förslag|rekommendation|åtgärd|åtgärdsförslag)(?:\s+(?P<num>\d+(?:\.\d+)*))?\s*[:.–—-]\s+(?=\S)",
     re.I,
 )
+LABEL_HINT = re.compile(r"\b(förslag|rekommendation|åtgärd|åtgärdsförslag)(\s+\d+(\.\d+)*)?\s*[:.–—-]\s", re.I)
 NUMBERED_ITEM = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})[.)]?\s+(?=[A-ZÅÄÖ])")
 BULLET_ITEM = re.compile(r"^\s*[-•–*]\s+(?!➔)")
 # A proposing verb in the present, active or passive (`förslås` is a common misspelling).
@@ -264,10 +265,8 @@ def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
             found.extend(_table_rows(heading, block))
         elif _flattened_table_header(text):
             found.extend(_flattened_table(heading, block, goal_context))
-        elif LABELLED.match(text):
-            found.append(_proposal("labelled", heading, block, 0, len(block.text), label=_label_of(text)))
         else:
-            found.extend(_proposing_sentences(heading, block))
+            found.extend(_labelled_and_proposing(heading, block, title))
     close_section()
     for n, proposal in enumerate(found, start=1):
         proposal.number = n
@@ -377,11 +376,32 @@ def _is_parent(goal_text: str, num: str) -> bool:
     return num.startswith(parent.rstrip(".") + ".")
 
 
-def _proposing_sentences(heading: str, block: _Block) -> list[Proposal]:
+def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Proposal]:
+    """`Förslag 2: …` parts of a paragraph (extraction may have run them into the text before),
+    and proposing sentences in the rest. A running header repeating the title is no label."""
+    from .sentsplit import sentence_spans
+
+    text = block.text
+    starts = []
+    if LABEL_HINT.search(text):
+        starts = [
+            s for s, _ in sentence_spans(text)
+            if LABELLED.match(text[s:]) and not (title and _norm(text[s:]).startswith(title))
+        ]
+    if not starts:
+        return _proposing_sentences(heading, block)
+    out = _proposing_sentences(heading, block, end=starts[0])
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text.rstrip())
+        out.append(_proposal("labelled", heading, block, start, end, label=_label_of(text[start:])))
+    return out
+
+
+def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None) -> list[Proposal]:
     from .sentsplit import sentence_spans
 
     out = []
-    text = block.text
+    text = block.text if end is None else block.text[:end]
     if not PROPOSING.search(text):
         return out
     for start, end in sentence_spans(text):
@@ -534,7 +554,10 @@ def best_quote(text: str, query: str, highlights: list) -> str:
     while end - start < QUOTE_CHARS * 0.6:
         left = best - 1 if best > 0 and spans[best - 1][1] <= start else None
         right_i = next((i for i, sp in enumerate(spans) if sp[0] >= end), None)
-        options = [i for i in (left, right_i) if i is not None and spans[i][1] - spans[i][0] + (end - start) <= QUOTE_CHARS]
+        options = [
+            i for i in (left, right_i)
+            if i is not None and spans[i][1] - spans[i][0] + (end - start) <= QUOTE_CHARS and score(spans[i]) >= 1
+        ]
         if not options:
             break
         pick = max(options, key=lambda i: score(spans[i]))
