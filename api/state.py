@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.config import VECTORS_META_FILENAME
-from policykb.errors import StoreError
+from policykb.errors import PolicyKBError, StoreError
 from policykb.store import Store, db_path
 
 log = logging.getLogger("policykb.api")
@@ -34,6 +34,10 @@ NO_INDEX_MESSAGE = (
 )
 # How often a request may trigger a check for changes made by another process.
 CHANGE_CHECK_INTERVAL = 1.0
+# Opening search on a snapshot is retried this often, this far apart (an ingest may be between
+# committing its store and swapping in its vectors).
+SEARCH_OPEN_ATTEMPTS = 5
+SEARCH_OPEN_PAUSE = 0.3
 
 
 class IndexSnapshot:
@@ -52,6 +56,7 @@ class IndexSnapshot:
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
+        self.search_error: str | None = None
 
     @property
     def has_store(self) -> bool:
@@ -62,26 +67,46 @@ class IndexSnapshot:
         return cls(index_dir, generation, [], None, ())
 
     @classmethod
-    def open(cls, index_dir: Path, generation: int, *, connections: int) -> IndexSnapshot:
+    def open(
+        cls,
+        index_dir: Path,
+        generation: int,
+        *,
+        connections: int,
+        embedders: dict[str, Any] | None = None,
+        require_search: bool = False,
+    ) -> IndexSnapshot:
+        """Pin `connections` read connections to the store as it is now and open search on them.
+
+        When search cannot be opened (no vectors yet, or an ingest between its store commit
+        and its vectors swap) this retries briefly; then, with `require_search`, it fails (the
+        caller keeps its previous snapshot), else it serves without search and says why.
+        """
         if not db_path(index_dir).exists():
             return cls.empty(index_dir, generation)
-        for _attempt in range(5):
-            stores = [_pinned_store(index_dir) for _ in range(max(1, connections))]
-            prints = {_fingerprint(s) for s in stores}
-            if len(prints) == 1:
+        search_error = None
+        for attempt in range(SEARCH_OPEN_ATTEMPTS):
+            stores = _pinned_stores(index_dir, connections)
+            try:
+                searcher = open_searcher(index_dir, stores[0], embedders if embedders is not None else {})
                 break
-            # A writer committed while the connections were being opened: try again.
-            for s in stores:
-                s.close()
+            except PolicyKBError as exc:
+                search_error = str(exc)
+                for s in stores:
+                    s.close()
+                if attempt + 1 < SEARCH_OPEN_ATTEMPTS:
+                    time.sleep(SEARCH_OPEN_PAUSE)
+            except BaseException:
+                for s in stores:
+                    s.close()
+                raise
         else:
-            raise StoreError(f"the store in {index_dir} kept changing while being opened; try again shortly")
-        try:
-            searcher = open_searcher(index_dir, stores[0])
-        except BaseException:
-            for s in stores:
-                s.close()
-            raise
-        return cls(index_dir, generation, stores, searcher, prints.pop())
+            if require_search:
+                raise StoreError(f"search over {index_dir} cannot be opened: {search_error}")
+            stores, searcher = _pinned_stores(index_dir, connections), None
+        snapshot = cls(index_dir, generation, stores, searcher, _fingerprint(stores[0]))
+        snapshot.search_error = None if searcher is not None else search_error
+        return snapshot
 
     # -- use by requests ---------------------------------------------------------------------
 
@@ -154,6 +179,8 @@ class AppState:
         self._refreshing = False
         self._seen_change_marks: tuple | None = None
         self.last_error: str | None = None
+        # Query embedders by model id, shared by successive snapshots (loaded once, kept warm).
+        self.embedders: dict[str, Any] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -171,7 +198,12 @@ class AppState:
             marks = _change_marks(self.index_dir)
             self._generation += 1
             try:
-                new = IndexSnapshot.open(self.index_dir, self._generation, connections=self.read_connections)
+                new = IndexSnapshot.open(
+                    self.index_dir, self._generation, connections=self.read_connections,
+                    embedders=self.embedders,
+                    # Never trade a snapshot that can search for one that cannot.
+                    require_search=self._current.searcher is not None,
+                )
             except Exception as exc:
                 # Keep serving the previous snapshot; /health reports the problem.
                 self.last_error = str(exc)
@@ -245,6 +277,18 @@ def _change_marks(index_dir: Path) -> tuple:
     return tuple(marks)
 
 
+def _pinned_stores(index_dir: Path, connections: int) -> list[Store]:
+    """`connections` connections, each in a read transaction, all on the same committed state."""
+    for _attempt in range(5):
+        stores = [_pinned_store(index_dir) for _ in range(max(1, connections))]
+        if len({_fingerprint(s) for s in stores}) == 1:
+            return stores
+        # A writer committed while the connections were being opened: try again.
+        for s in stores:
+            s.close()
+    raise StoreError(f"the store in {index_dir} kept changing while being opened; try again shortly")
+
+
 def _pinned_store(index_dir: Path) -> Store:
     store = Store.open(index_dir, create=False, readonly=True)
     # A read transaction keeps this connection on the state committed at this moment.
@@ -270,12 +314,25 @@ def _fingerprint(store: Store) -> tuple:
     )
 
 
-def open_searcher(index_dir: Path, store: Store) -> Any:
-    """The search engine over this snapshot, or None while the index has no passages yet."""
-    import importlib.util
-
-    if importlib.util.find_spec("policykb.search") is None:
+def open_searcher(index_dir: Path, store: Store, embedders: dict[str, Any]) -> Any:
+    """Search over the snapshot `store` belongs to, or None while the index has no passages."""
+    if store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == 0:
         return None
-    from policykb.search import Searcher
+    from policykb.embed import load_embedder
 
-    return Searcher.open(index_dir)
+    from .snapshot_search import SnapshotSearcher
+
+    model = _setting(store, "embedding_model")
+    embedder = embedders.get(model or "")
+    if embedder is None:
+        embedder = load_embedder(model)
+        embedders[model or ""] = embedder
+    return SnapshotSearcher(index_dir, store.conn, embedder=embedder)
+
+
+def _setting(store: Store, key: str) -> str | None:
+    try:
+        row = store.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None

@@ -26,7 +26,6 @@ def consult_command(
     import json
     import sys
 
-    from policykb.api.state import open_searcher
     from policykb.consult import consult
     from policykb.store import Store
 
@@ -50,7 +49,7 @@ def consult_command(
         bar.update(task, completed=done, total=total)
 
     with Store.open(directory, create=False, readonly=True) as store:
-        searcher = open_searcher(directory, store) if evidence else None
+        searcher = _open_searcher(directory) if evidence else None
         try:
             with bar:
                 result = consult(store, doc_id, searcher=searcher, evidence=evidence, mode=mode, progress=on_progress)
@@ -71,3 +70,15 @@ def consult_command(
         emit_json(result.to_dict())
     else:
         sys.stdout.write(text)
+
+
+def _open_searcher(directory: Path):  # noqa: ANN202
+    """The searcher over the index, or None (with a warning) while it has nothing to search."""
+    from policykb.errors import PolicyKBError
+    from policykb.search import Searcher
+
+    try:
+        return Searcher(directory)
+    except PolicyKBError as exc:
+        warn(f"no evidence passages: {exc}")
+        return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
@@ -34,9 +36,12 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
     from policykb.consult import consult
 
     doc_id = _document_of(body, jobs)
-    with snapshot.store(timeout=settings.request_timeout) as store:
+    searcher = snapshot.searcher
+    with snapshot.store(timeout=settings.request_timeout) as store, (
+        searcher.using(store.conn) if searcher is not None else nullcontext()
+    ):
         result = consult(
-            store, doc_id, searcher=snapshot.searcher, evidence=body.evidence,
+            store, doc_id, searcher=searcher, evidence=body.evidence,
             max_proposals=body.max_proposals, mode=body.mode,
         )
     if "text/markdown" in request.headers.get("accept", ""):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from policykb import __version__
-from policykb.errors import PolicyKBError
 
 from ..deps import JobsDep, SettingsDep, SnapshotDep, StateDep
 from ..schemas import ERROR_RESPONSES, Health, Stats
@@ -32,7 +31,7 @@ def health(state: StateDep, snapshot: SnapshotDep, settings: SettingsDep, jobs: 
         writes_enabled=settings.writes_enabled,
         snapshot=snapshot.generation,
         ingest={"running": jobs.running, "queued": jobs.queued_count()},
-        error=state.last_error,
+        error=state.last_error or snapshot.search_error,
     )
 
 
@@ -41,10 +40,6 @@ def stats(snapshot: SnapshotDep, settings: SettingsDep) -> dict:
     with snapshot.store(timeout=settings.request_timeout) as store:
         out = store.stats().to_dict()
         out["schema_version"] = store.schema_version
-    vectors = getattr(snapshot.searcher, "vectors_info", None)
-    if callable(vectors):
-        try:
-            out["vectors"] = vectors()
-        except PolicyKBError:
-            pass
+    if snapshot.searcher is not None:
+        out["vectors"] = snapshot.searcher.vectors_info()
     return out

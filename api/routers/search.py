@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from policykb.errors import InputError, StoreError
 
-from ..deps import SnapshotDep
+from ..deps import SettingsDep, SnapshotDep
 from ..schemas import ERROR_RESPONSES, SearchMode, SearchResponse
 from ..settings import MAX_K, MAX_QUERY_CHARS
 
@@ -18,6 +18,7 @@ router = APIRouter(tags=["search"])
 @router.get("/search", response_model=SearchResponse, responses=ERROR_RESPONSES, summary="Search passages")
 def search(
     snapshot: SnapshotDep,
+    settings: SettingsDep,
     q: Annotated[
         str,
         Query(
@@ -46,10 +47,13 @@ def search(
     searcher = snapshot.searcher
     if searcher is None:
         raise StoreError(
-            "the index has no search vectors yet: upload documents (POST /documents) or run `policykb ingest`"
+            snapshot.search_error
+            or "the index has no passages to search yet: upload documents (POST /documents) or run `policykb ingest`"
         )
-    filters = {
-        "kind": kind, "doc": doc, "cites": cites, "publisher": publisher, "year_from": year_from, "year_to": year_to,
-    }
-    result = searcher.search(q, k=k, mode=mode, filters={key: v for key, v in filters.items() if v is not None})
-    return {"query": q, "mode": mode, "k": k, "hits": result}
+    from policykb.search import Filters
+
+    filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
+    warnings: list[str] = []
+    with snapshot.store(timeout=settings.request_timeout) as store, searcher.using(store.conn):
+        hits = searcher.search(q, k=k, mode=mode, filters=filters, warn=warnings.append)
+    return {"query": q, "mode": mode, "k": k, "hits": [hit.to_dict() for hit in hits], "warnings": warnings}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,9 +11,6 @@ from ..deps import StoreDep
 from ..schemas import ERROR_RESPONSES, TraceOut
 
 router = APIRouter(tags=["trace"])
-
-CSV_COLUMNS = ["doc_id", "passage_id", "page", "sentence", "modality", "actor", "sources", "via"]
-
 
 @router.get(
     "/trace",
@@ -39,11 +34,12 @@ def trace(
         str | None, Query(max_length=200, description="Only requirements resting on this provision", examples=["2 kap. 3 § HSL"])
     ] = None,
 ):
-    from policykb.trace import trace_rows
+    from policykb.trace import to_csv
+    from policykb.trace import trace as trace_rows
 
-    rows = trace_rows(store, doc=doc, actor=actor, modality=modality, source=source)
+    rows = trace_rows(store, doc_id=doc, actor=actor, modality=modality, source=source)
     if _wants_csv(request):
-        return Response(rows_to_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="trace.csv"'})
     return {"rows": rows}
 
@@ -51,16 +47,3 @@ def trace(
 def _wants_csv(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "text/csv" in accept and "application/json" not in accept.split("text/csv")[0]
-
-
-def rows_to_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    # A byte-order mark makes Excel read the file as UTF-8 (å, ä, ö intact).
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            ["; ".join(row.get(c) or []) if c == "sources" else ("" if row.get(c) is None else row.get(c)) for c in CSV_COLUMNS]
-        )
-    return out.getvalue()

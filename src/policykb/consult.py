@@ -69,7 +69,9 @@ QUERY_CHARS = 1000
 
 
 class SearcherLike(Protocol):
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: dict | None = None) -> list[dict]: ...
+    """`policykb.search.Searcher` or anything searching the same way (hits with DESIGN.md fields)."""
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None) -> list[Any]: ...
 
 
 @dataclass
@@ -501,29 +503,28 @@ def find_evidence(
     """The passages of other documents that best match the proposal (hybrid search)."""
     query = _clip(" ".join(part for part in (proposal.text, proposal.context) if part), QUERY_CHARS)
     query = query.replace(" …", "")
-    hits = searcher.search(query, k=min(100, max(4 * evidence, 12)), mode=mode, filters={})
+    hits = searcher.search(query, k=min(100, max(4 * evidence, 12)), mode=mode)
     out: list[Evidence] = []
     for hit in hits:
-        if hit["doc_id"] == doc_id:
+        if hit.doc_id == doc_id:
             continue
-        pages = hit.get("pages") or [0]
         row = store.conn.execute(
-            "SELECT d.publisher, p.printed_pages FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",
-            (hit["passage_id"],),
+            "SELECT d.publisher FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",
+            (hit.passage_id,),
         ).fetchone()
-        printed = json.loads(row["printed_pages"]) if row else []
+        printed = [p for p in (getattr(hit, "printed_pages", None) or []) if p]
         out.append(
             Evidence(
-                doc_id=hit["doc_id"],
-                title=hit.get("title"),
-                identifier=hit.get("identifier"),
+                doc_id=hit.doc_id,
+                title=hit.title,
+                identifier=hit.identifier,
                 publisher=row["publisher"] if row else None,
-                page=pages[0],
+                page=hit.pages[0] if hit.pages else 0,
                 printed_page=printed[0] if printed else None,
-                passage_id=hit["passage_id"],
-                heading=hit.get("heading") or "",
-                quote=best_quote(hit["text"], query, hit.get("highlights") or []),
-                score=round(float(hit.get("score", 0.0)), 4),
+                passage_id=hit.passage_id,
+                heading=hit.heading or "",
+                quote=best_quote(hit.text, query, hit.highlights or []),
+                score=round(float(hit.score), 4),
             )
         )
         if len(out) >= evidence:
@@ -625,19 +626,17 @@ def _provision(store: Store, canonical: str, kind: str, url: str, written: str, 
 
 
 def citing_documents(store: Store, canonical: str, *, exclude_doc: str | None = None) -> list[CitingDocument]:
-    """Documents (other than `exclude_doc`) whose passages cite `canonical`, most citing first."""
-    rows = store.conn.execute(
-        "SELECT r.doc_id, d.title, d.identifier, count(*) AS n, group_concat(DISTINCT r.page_index) AS pages "
-        "FROM refs r JOIN documents d USING (doc_id) WHERE r.canonical = ? AND r.doc_id != ? "
-        "GROUP BY r.doc_id ORDER BY n DESC, r.doc_id",
-        (canonical, exclude_doc or ""),
-    ).fetchall()
+    """Documents (other than `exclude_doc`) citing `canonical` or a provision under it, most first."""
+    from .xref import xref
+
+    result = xref(store, canonical)
     return [
         CitingDocument(
-            doc_id=r["doc_id"], title=r["title"], identifier=r["identifier"], count=r["n"],
-            pages=sorted({int(p) for p in (r["pages"] or "").split(",") if p}),
+            doc_id=d["doc_id"], title=d["title"], identifier=d["identifier"], count=d["citations"],
+            pages=sorted({h["page"] for h in d["hits"] if h.get("page") is not None}),
         )
-        for r in rows
+        for d in result["documents"]
+        if d["doc_id"] != exclude_doc
     ]
 
 
@@ -647,13 +646,13 @@ def requirements_on(
     """Trace rows (requirements) whose sources include any of the provisions."""
     if not provisions:
         return []
-    from .trace import trace_rows
+    from .trace import trace
 
     rows: list[dict[str, Any]] = []
     seen: set[tuple] = set()
     for provision in provisions:
         if provision.canonical not in cache:
-            cache[provision.canonical] = trace_rows(store, source=provision.canonical)
+            cache[provision.canonical] = trace(store, source=provision.canonical)
         for row in cache[provision.canonical]:
             key = (row.get("doc_id"), row.get("passage_id"), row.get("sentence"))
             if key not in seen:
