@@ -122,7 +122,11 @@ def _body_limit_for(scope: dict, settings: ApiSettings) -> int:
 
 def _timeout_for(scope: dict, settings: ApiSettings) -> float | None:
     # An upload's duration depends on the client's connection, not on the server's work.
-    return None if _is_upload(scope) else settings.request_timeout
+    if _is_upload(scope):
+        return None
+    if scope.get("path", "").rstrip("/") == "/consultation":
+        return settings.consultation_timeout
+    return settings.request_timeout
 
 
 def _include_routers(app: FastAPI) -> None:

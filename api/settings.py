@@ -25,6 +25,8 @@ class ApiSettings:
     # Bodies of JSON requests (/refs, /entities, /consultation): a whole report's text fits.
     max_body_bytes: int = 5 * 1024 * 1024
     request_timeout: float = 30.0
+    # A consultation runs a hybrid search per proposal: a long remiss takes a while.
+    consultation_timeout: float = 180.0
     cors_origins: tuple[str, ...] = ()
     # Read connections per index snapshot: requests beyond this wait for a free one.
     read_connections: int = 8

@@ -144,7 +144,7 @@ def test_best_quote_picks_the_sentences_that_match() -> None:
 def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: Path) -> None:
     from policykb.search import Searcher
 
-    searcher = Searcher.open(corpus_index)
+    searcher = Searcher(corpus_index)
     with Store.open(corpus_index, create=False, readonly=True) as store:
         result = consult(store, PROPOSAL_DOC, searcher=searcher, evidence=2, max_proposals=6)
     assert len(result.proposals) == 6 and any("only the first 6" in w for w in result.warnings)

@@ -65,7 +65,10 @@ GOAL_NUMBER = re.compile(r"(?<![\d:/.])\b(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-
 TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$|\s\d{1,3}$")
 
 QUOTE_CHARS = 360
-QUERY_CHARS = 1000
+# The evidence query is the proposal's opening: enough to carry its subject, short enough that
+# the embedding stays fast and the lexical side is not swamped by incidental words.
+QUERY_CHARS = 500
+EVIDENCE_DEPTH = (40, 100)  # search depths tried in turn until other documents are reached
 
 
 class SearcherLike(Protocol):
@@ -503,7 +506,12 @@ def find_evidence(
     """The passages of other documents that best match the proposal (hybrid search)."""
     query = _clip(" ".join(part for part in (proposal.text, proposal.context) if part), QUERY_CHARS)
     query = query.replace(" …", "")
-    hits = searcher.search(query, k=min(100, max(4 * evidence, 12)), mode=mode)
+    # The proposal's own document matches it best; look deeper until others are reached.
+    hits: list[Any] = []
+    for depth in EVIDENCE_DEPTH:
+        hits = searcher.search(query, k=depth, mode=mode)
+        if sum(1 for hit in hits if hit.doc_id != doc_id) >= evidence or len(hits) < depth:
+            break
     out: list[Evidence] = []
     for hit in hits:
         if hit.doc_id == doc_id:
