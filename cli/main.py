@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import consult_cmd, serve_cmd, store_cmds
+from . import consult_cmd, eval_cmd, export_cmd, legal_cmds, serve_cmd, store_cmds, trace_cmd, xref_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -19,6 +19,11 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+export_cmd.register(app)
+legal_cmds.register(app)
+eval_cmd.register(app)
+xref_cmds.register(app)
+trace_cmd.register(app)
 serve_cmd.register(app)
 consult_cmd.register(app)
 

@@ -45,3 +45,21 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ingest([CORPUS], index)
     assert not report.failed, report.failed
     return index
+
+
+@pytest.fixture(scope="session")
+def built_pdfs(tmp_path_factory) -> dict:
+    """The three reportlab fixture layouts (report, twocol, plain), 6 pages each, with ground truth."""
+    from pdf_builders import build_pdf
+
+    folder = tmp_path_factory.mktemp("built_pdfs")
+    out = {}
+    for layout, seed in (("report", 3), ("twocol", 11), ("plain", 5)):
+        path = folder / f"{layout}.pdf"
+        out[layout] = (path, build_pdf(path, layout=layout, pages=6, seed=seed))
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_pdfs() -> Path:
+    return FIXTURES / "pdfs"

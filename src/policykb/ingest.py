@@ -151,7 +151,10 @@ def ingest(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    from .annotate import annotate
     from .chunk import chunk
+    from .trace_index import rebuild as rebuild_trace_index
+    from .trace_index import rebuild_stale as rebuild_stale_trace_index
     from .extract import check_file, extract, file_sha256
 
     started = time.perf_counter()
@@ -183,9 +186,15 @@ def ingest(
                         report.unchanged.append(previous["doc_id"])
                         continue
                     doc_id = _doc_id_for(store, path, previous)
-                    doc = extract(path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes)
+                    doc = extract(
+                        path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes,
+                        progress=lambda stage, done, total, _name=path.name: tick(stage, done, total, _name),
+                    )
                     passages = chunk(doc)
-                    counts = store.write_document(doc, passages)
+                    tick("annotate", n, len(files), path.name)
+                    annotations = annotate(doc)
+                    counts = store.write_document(doc, passages, annotations)
+                    rebuild_trace_index(store.conn, doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
@@ -205,6 +214,8 @@ def ingest(
                 report.references += counts["references"]
                 report.mentions += counts["mentions"]
             tick("extract", len(files), len(files), "")
+            # Documents stored before the trace index existed, or built with older rules.
+            rebuild_stale_trace_index(store.conn)
         report.totals = store.stats().to_dict()
     finally:
         store.close()

@@ -136,6 +136,79 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (model, text_hash)
     );
     """,
+    # 2: citation graph (passage -> provision, expanded up the act hierarchy; document ->
+    # document through identifiers) and requirements with their sources. All of it is derived
+    # from blocks, footnotes and refs by `trace_index.rebuild`; trace_index_state says which
+    # documents are built and with which version of the rules.
+    """
+    CREATE TABLE sentences (
+        sentence_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        block_id INTEGER,
+        footnote_number INTEGER,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        passage_id INTEGER,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX sentences_doc ON sentences(doc_id);
+    -- One row per reference and level: `2 kap. 3 § HSL` gives a section row (direct = 1) and
+    -- rows for `SFS 2017:30 2 kap.` and `SFS 2017:30` (direct = 0).
+    CREATE TABLE citations (
+        ref_id INTEGER NOT NULL REFERENCES refs(ref_id) ON DELETE CASCADE,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        level TEXT NOT NULL,
+        direct INTEGER NOT NULL,
+        passage_id INTEGER,
+        page_index INTEGER NOT NULL,
+        sentence_id INTEGER REFERENCES sentences(sentence_id) ON DELETE SET NULL,
+        PRIMARY KEY (ref_id, target)
+    );
+    CREATE INDEX citations_target ON citations(target, doc_id);
+    CREATE INDEX citations_doc ON citations(doc_id, level, target);
+    -- The canonical forms a document is known by (`SOU 2020:19`), to link citations to it.
+    CREATE TABLE document_identifiers (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        canonical TEXT NOT NULL,
+        PRIMARY KEY (doc_id, canonical)
+    );
+    CREATE INDEX document_identifiers_canonical ON document_identifiers(canonical);
+    CREATE VIEW document_links AS
+        SELECT c.doc_id AS source_doc_id, i.doc_id AS target_doc_id, c.target AS target,
+               count(*) AS citations
+        FROM citations c JOIN document_identifiers i ON i.canonical = c.target
+        WHERE i.doc_id != c.doc_id AND c.level IN ('document', 'act')
+        GROUP BY c.doc_id, i.doc_id, c.target;
+    CREATE TABLE requirements (
+        requirement_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        sentence_id INTEGER NOT NULL REFERENCES sentences(sentence_id) ON DELETE CASCADE,
+        passage_id INTEGER,
+        page_index INTEGER NOT NULL,
+        modality TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actors TEXT NOT NULL DEFAULT '',
+        trigger TEXT NOT NULL,
+        via TEXT
+    );
+    CREATE INDEX requirements_doc ON requirements(doc_id);
+    CREATE TABLE requirement_sources (
+        requirement_id INTEGER NOT NULL REFERENCES requirements(requirement_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        canonical TEXT NOT NULL,
+        url TEXT NOT NULL,
+        ref_id INTEGER,
+        footnote_number INTEGER,
+        PRIMARY KEY (requirement_id, ordinal)
+    );
+    CREATE INDEX requirement_sources_canonical ON requirement_sources(canonical);
+    CREATE TABLE trace_index_state (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+        version INTEGER NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

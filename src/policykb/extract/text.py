@@ -82,7 +82,9 @@ def split_pages(text: str) -> list[_RawPage]:
     pages = [_RawPage()]
     in_notes = False
     blank_seen_in_notes = False
-    for line in lines:
+    # Numbers glued to words in this page's body so far: markers still waiting for their note.
+    waiting: set[int] = set()
+    for i, line in enumerate(lines):
         stripped = line.strip()
         if FOOTNOTE_SEPARATOR.match(line):
             in_notes, blank_seen_in_notes = True, False
@@ -91,23 +93,89 @@ def split_pages(text: str) -> list[_RawPage]:
             if not stripped:
                 blank_seen_in_notes = True
                 continue
+            notes = pages[-1].footnotes
             start = FOOTNOTE_START.match(line)
-            if start and not (blank_seen_in_notes and not pages[-1].footnotes):
-                pages[-1].footnotes.append([int(start.group(1)), start.group(2).strip()])
+            if start and _continues_numbering(notes, int(start.group(1)), blank_seen_in_notes):
+                notes.append([int(start.group(1)), start.group(2).strip()])
                 blank_seen_in_notes = False
                 continue
-            if pages[-1].footnotes and not line.startswith(" ") and not blank_seen_in_notes:
-                pages[-1].footnotes[-1][1] += " " + stripped
+            if notes and not line.startswith(" ") and (
+                not blank_seen_in_notes or _continues_cut_note(notes, stripped, _next_line(lines, i))
+            ):
+                notes[-1][1] += " " + stripped
+                blank_seen_in_notes = False
                 continue
             # Anything else after the notes is the next page's body.
             in_notes = False
             pages.append(_RawPage())
+            waiting = _glued_numbers(line)
             pages[-1].body.append(line)
+            continue
+        start = FOOTNOTE_START.match(line)
+        if start and _opens_unseparated_notes(pages[-1], int(start.group(1)), stripped, waiting):
+            # Some pages lost the separator line: their notes start right after the body, with
+            # the number of a marker glued to a word above.
+            pages[-1].footnotes.append([int(start.group(1)), start.group(2).strip()])
+            in_notes, blank_seen_in_notes = True, False
             continue
         if uses_page_marks and PAGE_START.match(line) and _has_body(pages[-1]) and not BULLET.match(line[1:]):
             pages.append(_RawPage())
+            waiting = set()
         pages[-1].body.append(line)
+        waiting |= _glued_numbers(line)
     return [p for p in pages if _has_body(p) or p.footnotes]
+
+
+def _continues_numbering(notes: list[list], number: int, blank_seen: bool) -> bool:
+    """Notes are numbered in order: after note N comes N+1 (N+2 if one was lost), even after a
+    blank line; a number out of sequence is body text (a page header, a count, a list)."""
+    if not notes:
+        return not blank_seen
+    last = notes[-1][0]
+    return last < number <= last + 2
+
+
+# A note cut mid-sentence ("... som är behörig att förordna och") or after an abbreviation that
+# needs what follows ("... prop. 2017/18:83, s." + "16.", "regleras i 2 kap." + "Läkemedelsverkets").
+_NOTE_CUT_MID_SENTENCE = re.compile(r"[^.!?)”\"]\s*$")
+_LINK = re.compile(r"\[?(?:https?:|file:|www\.)")
+_NOTE_CUT_AFTER_ABBREVIATION = re.compile(r"\b(?:s|sid|prop|jfr|kap|nr|SFS|SOU|Ds)\.?\s*$")
+
+
+def _continues_cut_note(notes: list[list], line: str, next_line: str) -> bool:
+    """A line after a blank continues the last note when that note stopped mid-sentence: the
+    layout put a blank line inside a note. Proof is the line going on in lower case, the note
+    ending in an abbreviation, or the next line carrying on the note numbering."""
+    text = notes[-1][1]
+    if FOOTNOTE_START.match(line) or _LINK.match(line):
+        return False  # a number out of sequence ("30 HÄLSO- OCH SJUKVÅRD I HEMMET") or a bare link
+    if _NOTE_CUT_AFTER_ABBREVIATION.search(text):
+        return True
+    if not _NOTE_CUT_MID_SENTENCE.search(text):
+        return False
+    if line[:1].islower() or line[:1].isdigit():
+        return True
+    start = FOOTNOTE_START.match(next_line)
+    return bool(start) and _continues_numbering(notes, int(start.group(1)), False)
+
+
+def _next_line(lines: list[str], i: int) -> str:
+    for line in lines[i + 1 :]:
+        if line.strip():
+            return line
+    return ""
+
+
+def _glued_numbers(line: str) -> set[int]:
+    return {
+        int(m.group(1)) for m in MARKER.finditer(line) if not _is_not_a_marker(line, m.start(), m.end())
+    }
+
+
+def _opens_unseparated_notes(page: _RawPage, number: int, stripped: str, waiting: set[int]) -> bool:
+    if number not in waiting or BULLET.match(stripped):
+        return False
+    return not any(n == number for n, _ in page.footnotes)
 
 
 def _uses_page_marks(lines: list[str]) -> bool:
@@ -342,22 +410,25 @@ def _attach_markers(pages: list[Page]) -> None:
     """Move trailing footnote numbers out of the body text into `Block.markers`.
 
     A number glued to a word is a marker only if that footnote exists on this page or the next
-    one (a paragraph may run over the page break) and has not been claimed already.
+    one (a paragraph may run over the page break) and has not been claimed already. Notes are
+    told apart by page and number, since a fact box may restart its numbering at 1.
     """
-    claimed: set[int] = set()
+    claimed: set[tuple[int, int]] = set()
     for pi, page in enumerate(pages):
-        candidates = {n.number for n in page.footnotes}
+        available = {(pi, n.number) for n in page.footnotes}
         if pi + 1 < len(pages):
-            candidates |= {n.number for n in pages[pi + 1].footnotes}
-        candidates -= claimed
-        if not candidates:
+            available |= {(pi + 1, n.number) for n in pages[pi + 1].footnotes}
+        available -= claimed
+        if not available:
             continue
         for block in page.blocks:
-            new_text, markers = _strip_markers(block.text, candidates)
+            new_text, markers = _strip_markers(block.text, {n for _, n in available})
             if markers:
                 block.text, block.markers = new_text, markers
-                claimed.update(n for _, n in markers)
-                candidates -= {n for _, n in markers}
+                for _, number in markers:
+                    pair = (pi, number) if (pi, number) in available else (pi + 1, number)
+                    claimed.add(pair)
+                    available.discard(pair)
 
 
 def _strip_markers(text: str, candidates: set[int]) -> tuple[str, list[tuple[int, int]]]:

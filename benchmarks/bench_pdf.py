@@ -1,0 +1,154 @@
+"""PDF reading figures: pages/s of the layout-aware path next to pdfplumber's plain extract_text(),
+OCR pages/s, peak RSS on a generated 1,000-page PDF, and quality on the built fixtures.
+
+    python benchmarks/bench_pdf.py [--pdfs DIR] [--skip-plumber] [--skip-ocr] [--pages-1000 N]
+
+DIR defaults to ../shared/pdfs beside the repository, else tests/fixtures/pdfs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+
+def default_pdf_dir() -> Path:
+    shared = REPO.parent / "shared" / "pdfs"
+    if not shared.is_dir():
+        shared = Path("/work/shared/pdfs")
+    return shared if shared.is_dir() else REPO / "tests" / "fixtures" / "pdfs"
+
+
+def layout_speed(files: list[Path]) -> tuple[int, float, int]:
+    from policykb.extract.pdf import extract_pdf_pages
+
+    pages = ocr_pages = 0
+    seconds = 0.0
+    for path in files:
+        started = time.perf_counter()
+        result, _, _ = extract_pdf_pages(path, ocr="never")
+        seconds += time.perf_counter() - started
+        pages += sum(1 for p in result if p.status == "text")
+        ocr_pages += sum(1 for p in result if p.status == "unread")
+    return pages, seconds, ocr_pages
+
+
+def plumber_speed(files: list[Path]) -> tuple[int, float]:
+    import pdfplumber
+
+    pages = 0
+    seconds = 0.0
+    for path in files:
+        started = time.perf_counter()
+        with pdfplumber.open(str(path)) as pdf:
+            for page in pdf.pages:
+                if page.extract_text():
+                    pages += 1
+                page.close()
+        seconds += time.perf_counter() - started
+    return pages, seconds
+
+
+def ocr_speed(files: list[Path]) -> tuple[int, float] | None:
+    from policykb.extract.ocr import tesseract_problem
+    from policykb.extract.pdf import extract_pdf_pages
+
+    if tesseract_problem():
+        return None
+    pages, seconds = 0, 0.0
+    for path in files:
+        started = time.perf_counter()
+        result, _, _ = extract_pdf_pages(path, ocr="auto")
+        seconds += time.perf_counter() - started
+        pages += sum(1 for p in result if p.status == "ocr")
+    return pages, seconds
+
+
+def _rss_child(path: str, queue) -> None:
+    import resource
+
+    from policykb.extract.pdf import extract_pdf_pages
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    pages, _, _ = extract_pdf_pages(path)
+    seconds = time.perf_counter() - started
+    queue.put((len(pages), seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def peak_rss(n_pages: int) -> tuple[int, float, float, float]:
+    from pdf_builders import build_pdf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "long.pdf"
+        build_pdf(path, layout="report", pages=n_pages, seed=1)
+        size_mb = path.stat().st_size / 1e6
+        ctx = multiprocessing.get_context("spawn")
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_rss_child, args=(str(path), queue))
+        proc.start()
+        pages, seconds, before_kb, after_kb = queue.get()
+        proc.join()
+    return pages, seconds, after_kb / 1024, size_mb + before_kb * 0 / 1024
+
+
+def quality() -> dict[str, dict[str, float]]:
+    from pdf_builders import build_pdf
+    from pdf_quality import measure
+
+    from policykb.extract.pdf import extract_pdf_pages
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for layout in ("report", "twocol", "plain"):
+            scores = []
+            for seed in (3, 5, 11, 21):
+                path = Path(tmp) / f"{layout}-{seed}.pdf"
+                truth = build_pdf(path, layout=layout, pages=8, seed=seed)
+                scores.append(measure(extract_pdf_pages(path)[0], truth))
+            keys = scores[0].as_dict().keys()
+            out[layout] = {k: round(sum(s.as_dict()[k] for s in scores) / len(scores), 4) for k in keys}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfs", type=Path, default=None)
+    parser.add_argument("--skip-plumber", action="store_true")
+    parser.add_argument("--skip-ocr", action="store_true")
+    parser.add_argument("--pages-1000", type=int, default=1000)
+    args = parser.parse_args()
+    folder = args.pdfs or default_pdf_dir()
+    files = sorted(folder.glob("*.pdf"))
+    print(f"PDFs: {folder} ({len(files)} files)")
+
+    pages, seconds, needing_ocr = layout_speed(files)
+    print(f"layout-aware path (pypdfium2 + layout, OCR off): {pages} text pages in {seconds:.2f} s = {pages / seconds:.1f} pages/s"
+          f" ({needing_ocr} pages flagged for OCR)")
+    if not args.skip_plumber:
+        p_pages, p_seconds = plumber_speed(files)
+        print(f"pdfplumber extract_text() on the same files: {p_pages} pages in {p_seconds:.2f} s = {p_pages / p_seconds:.1f} pages/s")
+    if not args.skip_ocr:
+        ocr_files = [f for f in files if "scanned" in f.name or "custom-encoding" in f.name]
+        result = ocr_speed(ocr_files)
+        if result is None:
+            print("OCR: tesseract not available; skipped")
+        elif result[0]:
+            print(f"OCR path (Tesseract swe, 300 dpi): {result[0]} pages in {result[1]:.1f} s = {result[0] / result[1]:.2f} pages/s")
+    if args.pages_1000:
+        n, secs, rss_mb, size_mb = peak_rss(args.pages_1000)
+        print(f"generated {n}-page PDF ({size_mb:.1f} MB): read in {secs:.1f} s ({n / secs:.1f} pages/s), peak RSS {rss_mb:.0f} MB")
+    print("quality on built fixtures (mean of 4 seeds x 8 pages):")
+    for layout, scores in quality().items():
+        print(f"  {layout:7s} " + "  ".join(f"{k}={v}" for k, v in scores.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""eval GOLD.json: score policykb against a gold file, whatever its kind.
+
+The kind is read from the items: "refs" -> references, "entities" -> entity mentions,
+"query" -> retrieval, "sources" -> requirement tracing. Each kind has one scorer below;
+add the retrieval and trace scorers to SCORERS when they exist.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import JsonOption, console, emit_json
+
+GOLD_KINDS = {"refs": "references", "entities": "entities", "query": "retrieval", "sources": "trace"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def _score_references(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
+    from policykb.legal.evaluate import evaluate_references
+
+    return evaluate_references(items)
+
+
+def _score_entities(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
+    from policykb.legal.evaluate import evaluate_entities
+
+    return evaluate_entities(items)
+
+
+def _score_trace(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
+    from policykb.config import resolve_index_dir
+    from policykb.store import Store
+    from policykb.trace_eval import evaluate_trace
+
+    with Store.open(resolve_index_dir(index_dir), create=False, readonly=True) as store:
+        return evaluate_trace(store, items)
+
+
+# kind -> scorer(items, index_dir). Retrieval ("query") plugs in here.
+SCORERS = {"references": _score_references, "entities": _score_entities, "trace": _score_trace}
+
+
+def detect_kind(items: Any, path: Path) -> str:
+    from policykb.errors import InputError
+
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise InputError(f"{path}: a gold file is a JSON list of items (objects); this one is not")
+    for key, kind in GOLD_KINDS.items():
+        if all(key in item for item in items):
+            return kind
+    raise InputError(
+        f"{path}: cannot tell the gold kind: items need a 'refs', 'entities', 'query' or 'sources' field"
+    )
+
+
+def eval_command(
+    gold: Annotated[Path, typer.Argument(help="Gold file (JSON list of items).", show_default=False)],
+    index_dir_opt: Annotated[Path | None, typer.Option("--index-dir", envvar="POLICYKB_INDEX_DIR",
+                                                        help="Index directory (for retrieval/trace gold).")] = None,
+    errors: Annotated[bool, typer.Option("--errors", help="Also list the items scored wrong.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Score against a gold file: precision, recall and F1, overall and per kind or label."""
+    from policykb.errors import InputError
+
+    if not gold.is_file():
+        raise InputError(f"{gold}: no such file; pass the path of a gold JSON file")
+    try:
+        items = json.loads(gold.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{gold}: not valid JSON ({exc}); fix the file") from exc
+    kind = detect_kind(items, gold)
+    scorer = SCORERS.get(kind)
+    if scorer is None:
+        raise InputError(f"{gold}: {kind} gold files are not supported by `policykb eval` yet")
+    result = scorer(items, index_dir_opt)
+    result = {"gold": str(gold), "kind": kind, **result}
+    if as_json:
+        if not errors:
+            result.pop("errors", None)
+        emit_json(result)
+        return
+    from rich.table import Table
+
+    groups = result.get("per_kind") or result.get("per_label") or {}
+    table = Table(title=f"{kind}: {result['items']} items from {gold.name}")
+    for column in ("", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(column, justify="right" if column else "left")
+    for name, s in [("overall", result["overall"]), *groups.items()]:
+        table.add_row(name, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
+                      str(s["tp"]), str(s["fp"]), str(s["fn"]), style="bold" if name == "overall" else None)
+    out = console()
+    out.print(table)
+    if errors:
+        for e in result.get("errors", []):
+            out.print(f"- {e['text'][:100]!r}: missing {e['missing']}, extra {e['extra']}")

@@ -1,0 +1,67 @@
+"""trace: the requirement matrix, as a table, JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .common import IndexDirOption, console, emit_json, fail, index_dir
+
+FORMATS = ("table", "json", "csv", "md")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("trace")(trace_command)
+
+
+def trace_command(
+    index_dir_opt: IndexDirOption = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document (see `policykb docs`).")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="region, kommun, vårdgivare, patient, … or unknown.")] = None,
+    modality: Annotated[
+        str | None, typer.Option("--modality", help="obligation, permission, prohibition, recommendation or right.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only requirements resting on REF or a provision inside it ('HSL').")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """One row per requirement (ska, får, bör, …) with its actor and the provisions it rests on."""
+    from policykb.store import Store
+    from policykb.trace import to_csv, to_markdown, trace
+
+    output_format = "json" if as_json else output_format.lower()
+    if output_format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    with Store.open(index_dir(index_dir_opt), create=False, readonly=True) as store:
+        rows = trace(store, doc_id=doc, actor=actor, modality=modality, source=source)
+    if output_format == "json":
+        emit_json(rows)
+    elif output_format == "csv":
+        sys.stdout.buffer.write(to_csv(rows).encode("utf-8"))
+    elif output_format == "md":
+        sys.stdout.write(to_markdown(rows))
+    else:
+        _print_table(rows)
+
+
+def _print_table(rows: list[dict]) -> None:
+    out = console()
+    if not rows:
+        out.print("no requirement matches")
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=True)
+    for col in ("doc", "page index", "modality", "actor", "sentence", "sources", "via"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        sources = "\n".join(f"{link['canonical']}\n[dim]{link['url']}[/]" for link in row["links"])
+        table.add_row(
+            row["doc_id"], str(row["page"]), row["modality"], row["actor"], row["sentence"], sources, row["via"] or ""
+        )
+    out.print(table)
+    out.print(f"{len(rows)} requirements")

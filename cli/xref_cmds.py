@@ -1,0 +1,145 @@
+"""xref, cites and law: questions to the citation graph."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from .common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir
+
+
+def register(app: typer.Typer) -> None:
+    app.command("xref")(xref_command)
+    app.command("cites")(cites_command)
+    app.command("law")(law_command)
+
+
+DateOption = Annotated[
+    str | None,
+    typer.Option("--date", help="Resolve date-dependent abbreviations (SoL) as of YYYY-MM-DD.", show_default=False),
+]
+
+
+def _open(index_dir_opt):  # noqa: ANN001, ANN202
+    from policykb.store import Store
+
+    return Store.open(index_dir(index_dir_opt), create=False, readonly=True)
+
+
+def xref_command(
+    ref: Annotated[str, typer.Argument(help="A reference in any spelling: '2 kap. 3 § HSL', 'HSL', 'prop. 2019/20:164'.")],
+    index_dir_opt: IndexDirOption = None,
+    date: DateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every passage that cites REF, grouped by document (a law or chapter also finds its sections)."""
+    from policykb.xref import unknown_act_message, xref
+
+    with _open(index_dir_opt) as store:
+        result = xref(store, ref, date=date)
+    message = unknown_act_message(result)
+    if message:
+        fail(message)
+    if as_json:
+        emit_json(result)
+        return
+    out = console()
+    for target in result["targets"]:
+        title = f" — {target['act_title']}" if target.get("act_title") and target["level"] != "act" else (
+            f" — {target['act_title']}" if target.get("act_title") else "")
+        out.print(f"[bold]{target['canonical']}[/]{title}  {target['url']}")
+        out.print(f"  cited {target['citations']} times in {target['documents']} documents")
+    if not result["documents"]:
+        out.print("no passage in the index cites it")
+        return
+    for doc in result["documents"]:
+        out.print()
+        label = doc["title"] or doc["doc_id"]
+        out.print(f"[bold]{label}[/] ({doc['doc_id']}) — {doc['citations']} citations")
+        for hit in doc["hits"]:
+            page = _page_label(hit["page"], hit["printed_page"])
+            heading = f" · {hit['heading']}" if hit["heading"] else ""
+            out.print(f"  {page}, passage {hit['passage_id']}{heading}")
+            out.print(f"    {hit['sentence']}")
+            if hit["footnote"]:
+                out.print(f"    [dim]footnote {hit['footnote']['number']}: {hit['footnote']['text']}[/]")
+            for provision in hit["provisions"]:
+                out.print(f"    → {provision['canonical']}  {provision['url']}")
+
+
+def _page_label(index: int | None, printed: str | None) -> str:
+    # The 0-based page index of the JSON output, so both name the same page.
+    if index is None:
+        return "page ?"
+    return f"page index {index}" + (f" (printed {printed})" if printed else "")
+
+
+def cites_command(
+    doc_id: Annotated[str, typer.Argument(help="Document id (see `policykb docs`).")],
+    index_dir_opt: IndexDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What one document cites: acts and their provisions, other documents, with counts."""
+    from policykb.xref import cites
+
+    with _open(index_dir_opt) as store:
+        result = cites(store, doc_id)
+    if as_json:
+        emit_json(result)
+        return
+    out = console()
+    out.print(f"[bold]{result['title'] or doc_id}[/] ({doc_id}): {result['references']} references")
+    for act in result["acts"]:
+        title = f" {act['title']}" if act["title"] else ""
+        out.print(f"\n[bold]{act['canonical']}[/]{title} — {act['citations']}  {act['url']}")
+        for p in act["provisions"]:
+            out.print(f"  {p['citations']:>4}  {p['canonical']}  {p['url']}")
+    if result["documents"]:
+        out.print("\n[bold]Documents[/]")
+        for d in result["documents"]:
+            here = f"  (in the index: {d['in_corpus']})" if d.get("in_corpus") else ""
+            out.print(f"  {d['citations']:>4}  {d['canonical']}  {d['url']}{here}")
+    if result["cited_by"]:
+        out.print("\n[bold]Cited by[/]")
+        for d in result["cited_by"]:
+            out.print(f"  {d['citations']:>4}  {d['doc_id']}  {d['title'] or ''}")
+
+
+def law_command(
+    act: Annotated[str, typer.Argument(help="An act or regulation: 'HSL', 'patientlagen', 'SFS 2017:30', 'HSLF-FS 2016:40'.")],
+    index_dir_opt: IndexDirOption = None,
+    date: DateOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every provision of ACT cited in the index, most cited first."""
+    from policykb.xref import law
+
+    with _open(index_dir_opt) as store:
+        result = law(store, act, date=date)
+    if result["in_lawbook"] is False and result["citations"] == 0:
+        fail(
+            f"{result['act']} is not in the lawbook and is cited 0 times in this index; known: the SFS number "
+            f"({result['act']}); check the number or ask for a known act (e.g. 'HSL')"
+        )
+    if as_json:
+        emit_json(result)
+        return
+    _print_law(result)
+
+
+def _print_law(result: dict[str, Any]) -> None:
+    out = console()
+    title = f" {result['title']}" if result["title"] else ""
+    out.print(
+        f"[bold]{result['act']}[/]{title}: cited {result['citations']} times in {result['documents']} documents  "
+        f"{result['url']}"
+    )
+    if not result["provisions"]:
+        out.print("no single provision of it is cited (only the act as a whole)")
+    for p in result["provisions"]:
+        out.print(f"  {p['citations']:>4}  {p['canonical']:<28} in {p['documents']} docs  {p['url']}")
+    if result["chapters"]:
+        out.print("by chapter (the chapter itself and the sections in it):")
+        for c in result["chapters"]:
+            out.print(f"  {c['citations']:>4}  {c['canonical']:<28} in {c['documents']} docs  {c['url']}")

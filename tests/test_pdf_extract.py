@@ -1,0 +1,336 @@
+"""PDF reading: layout quality on built fixtures, real Swedish PDFs, OCR, and bad input."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policykb.errors import InputError
+from policykb.extract.pdf import extract_pdf, extract_pdf_pages
+from policykb.extract.garbage import garbage_reason, unshift
+from policykb.extract.hyphenation import join_lines
+from policykb.extract.ocr import tesseract_problem
+
+from pdf_quality import measure
+
+needs_tesseract = pytest.mark.skipif(
+    tesseract_problem() is not None,
+    reason=f"OCR needs Tesseract with the Swedish model ({tesseract_problem()}); "
+    "install: apt-get install tesseract-ocr tesseract-ocr-swe",
+)
+
+
+# -- layout quality on the reportlab fixtures (issue 7 targets) ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def read_built(built_pdfs):
+    return {layout: (extract_pdf_pages(path)[0], truth) for layout, (path, truth) in built_pdfs.items()}
+
+
+@pytest.mark.parametrize("layout", ["report", "twocol", "plain"])
+def test_quality_targets(read_built, layout):
+    pages, truth = read_built[layout]
+    q = measure(pages, truth)
+    assert q.body_f1 >= 0.99, q.as_dict()
+    assert q.footnote_recall >= 0.97, q.as_dict()
+    assert q.marker_links >= 0.97, q.as_dict()
+    assert q.hyphens_restored >= 0.95, q.as_dict()
+    assert q.printed_pages == 1.0, q.as_dict()
+    if layout == "twocol":
+        assert q.sentences_intact >= 0.98, q.as_dict()
+    if layout != "plain":
+        assert q.counts["footnotes"] >= 15 and q.counts["hyphenated"] >= 40  # the fixture exercises both
+
+
+def test_report_pages_keep_printed_numbers_apart_from_index(read_built):
+    pages, _ = read_built["report"]
+    assert [p.index for p in pages] == list(range(6))
+    assert [p.printed for p in pages] == [str(5 + i) for i in range(6)]
+    for page in pages:
+        assert "lägesrapport" not in page.text.lower()  # running header removed
+        assert not re.search(rf"(^|\n){page.printed}($|\n)", page.text)  # page number removed
+
+
+def test_footnote_continuing_onto_next_page_is_joined(read_built):
+    pages, truth = read_built["report"]
+    last_note_page1 = max(truth.pages[1].footnotes)
+    expected = truth.pages[1].footnotes[last_note_page1]
+    got = {n.number: n.text for n in pages[1].footnotes}
+    assert got[last_note_page1] == expected
+    assert all(n.number != last_note_page1 for n in pages[2].footnotes)
+    assert all(n.number > last_note_page1 for n in pages[2].footnotes)
+
+
+def test_compound_continuations_keep_their_hyphen(read_built):
+    pages, truth = read_built["report"]
+    for layout in ("report", "twocol"):
+        pages, truth = read_built[layout]
+        text = "\n".join(p.text for p in pages)
+        for t in truth.pages:
+            for phrase in t.compounds:
+                assert phrase in text
+
+
+def test_markers_are_removed_from_text_and_point_at_notes(read_built):
+    pages, _ = read_built["report"]
+    for page in pages:
+        numbers = {n.number for n in page.footnotes}
+        for block in page.blocks:
+            for offset, number in block.markers:
+                assert number in numbers
+                assert 0 < offset <= len(block.text)
+                assert not block.text[offset:offset + 1].isdigit()
+
+
+def test_two_columns_are_read_column_by_column(read_built):
+    pages, truth = read_built["twocol"]
+    for page, t in zip(pages, truth.pages):
+        flat = " ".join(b.text for b in page.blocks)
+        for sentence in t.sentences[:5]:
+            assert sentence in flat
+
+
+# -- hyphenation and garbage rules -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first, second, joined",
+    [
+        ("enligt delege\ufffe", "ringen ska", "enligt delegeringen ska"),
+        ("enligt delege-", "ringen ska", "enligt delegeringen ska"),
+        ("inom hälso-", "och sjukvården", "inom hälso- och sjukvården"),
+        ("byggnads\ufffe", "eller anläggningsarbete", "byggnads- eller anläggningsarbete"),
+        ("barn-", ", ungdoms- och", "barn-, ungdoms- och"),
+        ("vård-", "– och omsorg", "vård- – och omsorg"),
+        ("enligt EU-", "direktivet", "enligt EU-direktivet"),
+        ("en ny e-", "tjänst", "en ny e-tjänst"),
+        ("Det gäller", "alla", "Det gäller alla"),
+    ],
+)
+def test_join_lines(first, second, joined):
+    assert join_lines(first, second)[0] == joined
+
+
+def test_shifted_letter_garbage_is_recognised():
+    garbage = "".join(chr(ord(c) - 29) for c in "dels")
+    assert unshift(garbage) == "dels"
+    assert garbage_reason(f"Härigenom föreskrivs {garbage} att lagen ska upphöra", 40, 0) is not None
+    assert garbage_reason("Härigenom föreskrivs dels att lagen (1999:1229) ska upphöra att gälla.", 60, 0) is None
+    assert garbage_reason("SOU 2020:19, HSL och LSS gäller enligt IVO och SKR.", 50, 0) is None
+
+
+# -- real PDFs ---------------------------------------------------------------------------------
+
+
+def test_real_statute_footnotes_markers_and_printed_pages(real_pdfs):
+    pages, warnings, info = extract_pdf_pages(real_pdfs / "sfs-2025-1461.pdf")
+    assert len(pages) == 14 and not warnings
+    first = pages[0]
+    assert first.printed == "1"
+    notes = {n.number: n.text for n in first.footnotes}
+    assert notes[1].startswith("Prop. 2025/26:22")
+    assert notes[3] == "Senaste lydelse 2024:1248."
+    markers = {n for b in first.blocks for _, n in b.markers}
+    assert {1, 2, 3} <= markers
+    body = first.text
+    assert "Senaste lydelse" not in body  # footnotes stay out of the body
+    assert not re.search(r"[0-9:;]{6,}", body.replace(" ", "")[:40])  # no invisible ruler digits
+    assert all(p.printed == str(p.index + 1) for p in pages)
+
+
+def test_real_bill_header_and_page_numbers_removed(real_pdfs):
+    pages, _, info = extract_pdf_pages(real_pdfs / "prop-2012-13-144-riksdagen.pdf")
+    assert len(pages) == 10
+    texts = [p.text for p in pages[1:]]
+    assert sum(t.count("Prop. 2012/13:144") for t in texts) <= 2  # not once per page
+    assert sum(1 for p in pages if p.printed) >= 8
+
+
+def test_garbage_encoded_pages_are_never_stored_as_text(real_pdfs):
+    pages, warnings, _ = extract_pdf_pages(real_pdfs / "prop-1999-2000-17-custom-encoding.pdf", ocr="never")
+    unread = [p for p in pages if p.status == "unread"]
+    assert unread, "the custom-encoding pages must be detected"
+    assert all(not p.blocks and p.note for p in unread)
+    assert any("OCR" in w for w in warnings)
+    readable = [p for p in pages if p.status == "text"]
+    assert readable and all(garbage_reason(p.text, len(p.text), 0) is None for p in readable)
+
+
+def test_scanned_pdf_without_ocr_is_unread_with_warning(real_pdfs):
+    pages, warnings, _ = extract_pdf_pages(real_pdfs / "prop-1991-92-43-excerpt-scanned.pdf", ocr="never")
+    assert [p.status for p in pages] == ["unread", "unread"]
+    assert "no text layer" in pages[0].note
+    assert len(warnings) == 1 and "apt-get" not in warnings[0] and "--ocr" in warnings[0]
+
+
+def test_missing_tesseract_warns_once_with_install_line(real_pdfs, monkeypatch):
+    import policykb.extract.ocr as ocr
+
+    monkeypatch.setattr(ocr, "tesseract_problem", lambda: "Tesseract is not installed")
+    pages, warnings, _ = extract_pdf_pages(real_pdfs / "prop-2008-09-5-bilaga1-scanned.pdf")
+    assert all(p.status == "unread" for p in pages)
+    assert len(warnings) == 1
+    assert "apt-get install tesseract-ocr tesseract-ocr-swe" in warnings[0]
+
+
+@pytest.mark.ocr
+@needs_tesseract
+def test_ocr_of_scanned_bill_matches_reference_roughly(real_pdfs):
+    pages, warnings, _ = extract_pdf_pages(real_pdfs / "prop-1991-92-43-excerpt-scanned.pdf")
+    assert [p.status for p in pages] == ["ocr", "ocr"]
+    reference = (real_pdfs / "prop-1991-92-43-hocr-words.txt").read_text(encoding="utf-8")
+    ref_words = {w for w in re.findall(r"\w+", "\n".join(l for l in reference.splitlines() if not l.startswith("#")).lower()) if len(w) >= 4}
+    got = set(re.findall(r"\w+", pages[0].text.lower()))
+    recall = len(ref_words & got) / len(ref_words)
+    assert recall >= 0.8, sorted(ref_words - got)
+
+
+@pytest.mark.ocr
+@needs_tesseract
+def test_ocr_two_column_scan_reads_text(real_pdfs, tmp_path):
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(str(real_pdfs / "prop-2008-09-5-bilaga1-scanned.pdf"))
+    one = pdfium.PdfDocument.new()
+    one.import_pages(source, [1])  # one page keeps the test fast
+    one.save(str(tmp_path / "page2.pdf"))
+    pages, warnings, _ = extract_pdf_pages(tmp_path / "page2.pdf")
+    assert [p.status for p in pages] == ["ocr"]
+    words = re.findall(r"\w+", pages[0].text.lower())
+    assert len(words) > 300
+    assert {"arbetsgivaren", "och", "att"} & set(words)
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def _canvas(path: Path, **kwargs):
+    from reportlab.pdfgen import canvas
+
+    return canvas.Canvas(str(path), pagesize=(595, 842), **kwargs)
+
+
+def test_encrypted_pdf_is_a_clear_error(tmp_path):
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    path = tmp_path / "secret.pdf"
+    c = _canvas(path, encrypt=StandardEncryption("hemligt", canPrint=0))
+    c.drawString(72, 700, "Hemlig text om vården.")
+    c.save()
+    with pytest.raises(InputError) as err:
+        extract_pdf_pages(path)
+    assert "secret.pdf" in str(err.value) and "password" in str(err.value)
+
+
+def test_corrupt_and_truncated_and_empty_pdfs(tmp_path, real_pdfs):
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    with pytest.raises(InputError) as err:
+        extract_pdf_pages(corrupt)
+    assert "corrupt.pdf" in str(err.value)
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        extract_pdf_pages(empty)
+    data = (real_pdfs / "prop-2012-13-144-riksdagen.pdf").read_bytes()
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(data[: len(data) // 3])
+    try:
+        pages, warnings, _ = extract_pdf_pages(truncated)
+    except InputError as exc:  # pdfium could not rebuild it: a clear error naming the file
+        assert "truncated.pdf" in str(exc)
+    else:  # pdfium rebuilt what it could: pages come back, none with garbage
+        assert all(p.status in {"text", "unread"} for p in pages)
+
+
+def _image_page_pdf(path: Path, pixels: tuple[int, int] = (1240, 1754), rotate: int = 0) -> None:
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+
+    image = Image.new("L", pixels, 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(100, pixels[1] - 100, 60):
+        draw.rectangle([100, y, pixels[0] - 100, y + 20], fill=0)
+    c = _canvas(path)
+    if rotate:
+        c.setPageRotation(rotate)
+    c.drawImage(ImageReader(image), 0, 0, width=595, height=842)
+    c.save()
+
+
+def test_image_only_page_with_ocr_disabled_is_unread(tmp_path):
+    path = tmp_path / "scan.pdf"
+    _image_page_pdf(path, pixels=(2480, 3508))  # one huge image: A4 at 300 dpi
+    pages, warnings, _ = extract_pdf_pages(path, ocr="never")
+    assert len(pages) == 1 and pages[0].status == "unread" and not pages[0].blocks
+    assert warnings and "unread" in warnings[0]
+
+
+def test_every_page_garbage_with_ocr_disabled(tmp_path):
+    path = tmp_path / "garbage.pdf"
+    c = _canvas(path)
+    shifted = " ".join("".join(chr(ord(ch) - 29) for ch in w) for w in "dels att lagen ska ha följande lydelse".split())
+    for _ in range(3):
+        c.setFont("Helvetica", 11)
+        for k in range(20):
+            c.drawString(72, 760 - 14 * k, shifted)
+        c.showPage()
+    c.save()
+    pages, warnings, _ = extract_pdf_pages(path, ocr="never")
+    assert [p.status for p in pages] == ["unread"] * 3
+    assert all(not p.blocks for p in pages)
+    assert len(warnings) == 1 and "3 page(s)" in warnings[0]
+
+
+def test_rotated_pages_are_read(tmp_path):
+    path = tmp_path / "rotated.pdf"
+    c = _canvas(path)
+    c.setPageRotation(90)  # a page shown in landscape: text is still horizontal in its own space
+    c.setFont("Times-Roman", 11)
+    c.drawString(72, 700, "Kommunen ansvarar för hälso- och sjukvården i särskilt boende.")
+    c.showPage()
+    c.saveState()
+    c.translate(300, 100)
+    c.rotate(90)  # text drawn at 90 degrees: a landscape table page
+    c.setFont("Times-Roman", 11)
+    for k in range(5):
+        c.drawString(0, -14 * k, f"Rad {k + 1}: Regionen ansvarar för primärvården och rehabiliteringen.")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    pages, warnings, _ = extract_pdf_pages(path)
+    assert "Kommunen ansvarar för hälso- och sjukvården i särskilt boende." in pages[0].text
+    text = pages[1].text
+    assert "Rad 1: Regionen ansvarar för primärvården och rehabiliteringen." in text
+    assert text.index("Rad 1") < text.index("Rad 5")
+
+
+def test_forms_are_ignored_and_text_still_read(tmp_path):
+    path = tmp_path / "form.pdf"
+    c = _canvas(path)
+    c.setFont("Times-Roman", 11)
+    c.drawString(72, 760, "Ansökan om bistånd enligt socialtjänstlagen.")
+    c.acroForm.textfield(name="namn", tooltip="Namn", x=72, y=600, width=200, height=20, value="Anna Andersson")
+    c.acroForm.checkbox(name="samtycke", x=72, y=560, size=14)
+    c.showPage()
+    c.save()
+    pages, warnings, _ = extract_pdf_pages(path)
+    assert "Ansökan om bistånd enligt socialtjänstlagen." in pages[0].text
+    assert pages[0].status == "text"
+
+
+def test_whole_document_through_extract(real_pdfs, tmp_path):
+    copy = tmp_path / "sfs.pdf"
+    shutil.copy(real_pdfs / "sfs-2025-1461.pdf", copy)
+    doc = extract_pdf(copy)
+    assert doc.meta.source_format == "pdf" and doc.meta.date == "2025-12-10"
+    assert doc.page_count == 14
+
+
+def test_bad_ocr_mode_is_an_input_error(real_pdfs):
+    with pytest.raises(InputError, match="ocr"):
+        extract_pdf_pages(real_pdfs / "sfs-2025-1461.pdf", ocr="sometimes")
