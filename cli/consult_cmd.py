@@ -49,6 +49,10 @@ def consult_command(
         bar.update(task, completed=done, total=total)
 
     with Store.open(directory, create=False, readonly=True) as store:
+        if store.get_document(doc_id) is None:
+            from policykb.documents import unknown_document_message
+
+            fail(unknown_document_message(store, doc_id))
         searcher = _open_searcher(directory) if evidence else None
         try:
             with bar:

@@ -63,7 +63,8 @@ def export_document(
 
     result = export(store, doc_id, format)
     if format == "json":
-        body = result if isinstance(result, (dict, list)) else json.loads(result)
+        body = result if isinstance(result, dict) else json.loads(result)
+        body.get("doc", {}).pop("path", None)  # where the server keeps the file stays private
         return JSONResponse(body)
     return PlainTextResponse(result, media_type=EXPORT_MEDIA[format])
 

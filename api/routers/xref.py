@@ -40,3 +40,22 @@ def cites(doc_id: Annotated[str, Path(examples=["004_2be6a2c697e985af.txt"])], s
     from policykb.xref import cites as cited_by
 
     return cited_by(store, doc_id)
+
+
+@router.get("/law", responses=ERROR_RESPONSES, summary="Every provision of an act cited in the corpus, most cited first")
+def law(
+    store: StoreDep,
+    act: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="An act by abbreviation, name or SFS number",
+            openapi_examples={"förkortning": {"summary": "Förkortning", "value": "HSL"},
+                              "sfs": {"summary": "SFS-nummer", "value": "SFS 2010:659"}},
+        ),
+    ],
+) -> dict[str, Any]:
+    from policykb.xref import law as provisions_of
+
+    return provisions_of(store, act)

@@ -666,7 +666,12 @@ def requirements_on(
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
-    return rows[:limit]
+    rows = rows[:limit]
+    for row in rows:
+        meta = store.get_document(row["doc_id"])
+        row.setdefault("title", meta.title if meta else None)
+        row.setdefault("identifier", meta.identifier if meta else None)
+    return rows
 
 
 # -- the remissvar skeleton --------------------------------------------------------------------
@@ -712,7 +717,7 @@ def render_markdown(consultation: Consultation) -> str:
                 lines.append(f"- ”{e.quote}” — {citation(e)}")
             lines.append("")
         if p.provisions:
-            lines += ["Lagrum som förslaget hänvisar till:", ""]
+            lines += ["Hänvisningar i förslaget (lagrum och dokument):", ""]
             for prov in p.provisions:
                 elsewhere = (
                     "; citeras även i " + ", ".join(
@@ -726,9 +731,10 @@ def render_markdown(consultation: Consultation) -> str:
             lines += ["Krav som vilar på dessa lagrum:", ""]
             for row in p.requirements:
                 page = row.get("page")
-                where = f", s. {page + 1}" if isinstance(page, int) else ""
+                where = ", " + _page_label(page, row.get("printed_page")) if isinstance(page, int) else ""
                 sources = ", ".join(row.get("sources") or [])
-                lines.append(f"- ”{row.get('sentence', '').strip()}” — {row.get('doc_id')}{where} ({sources})")
+                name = _doc_name(row.get("title"), row.get("doc_id"), row.get("identifier"))
+                lines.append(f"- ”{row.get('sentence', '').strip()}” — {name}{where} ({sources})")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
