@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -54,6 +55,14 @@ QUERIES = [
     "arbetsterapeutens roll i hemmet",
     "who is responsible for home rehabilitation",
 ]
+
+
+def rotated_sentences(text: str) -> str:
+    out = []
+    for paragraph in text.split("\n\n"):
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", paragraph)
+        out.append(" ".join(sentences[1:] + sentences[:1]) if len(sentences) > 1 else paragraph + " (omskriven)")
+    return "\n\n".join(out)
 
 
 def free_port() -> int:
@@ -204,10 +213,11 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "policykb.cli", "ingest", str(CORPUS), "--index-dir", str(index),
                             "--json"], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "HF_HUB_OFFLINE": "1"})
             print(f"indexed the bundled corpus in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        # A changed copy of the largest corpus document, so the upload is really ingested.
+        # The largest corpus document with each paragraph's sentences rotated: the same kind of text,
+        # but passages the embedding cache has not seen, so the upload is ingested and embedded in full.
         source = max(CORPUS.glob("*.txt"), key=lambda p: p.stat().st_size)
-        upload = work / f"kopia-{source.name}"
-        upload.write_text(source.read_text(encoding="utf-8") + f"\n\nBenchmarkkopia {time.time()}.\n", encoding="utf-8")
+        upload = work / f"omskriven-{source.name}"
+        upload.write_text(rotated_sentences(source.read_text(encoding="utf-8")), encoding="utf-8")
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
