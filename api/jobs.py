@@ -203,6 +203,8 @@ class IngestJobs:
             paths = [str(self.index_dir / f.stored_as) for f in pending]
             report = self._ingest_in_child(job, paths)
             if report is None:
+                if not self._stopping.is_set():
+                    self._update(job, status="failed", finished_at=utc_now())
                 return
             self._apply_report(job, pending, report)
             try:

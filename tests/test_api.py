@@ -521,6 +521,22 @@ def test_a_file_that_cannot_be_read_is_a_per_file_error(writer: TestClient) -> N
     assert fine["status"] == "ingested"
 
 
+def test_an_ingest_that_overruns_its_time_is_stopped_and_the_job_fails(writable_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(writable_index, index, ignore=shutil.ignore_patterns("uploads"))
+    before = store_counts(index)
+    with TestClient(create_app(index, api_key=KEY, ingest_timeout=0.3)) as client:
+        response = client.post(
+            "/documents", headers={"X-API-Key": KEY},
+            files={"file": ("sen.txt", "Sen rapport\n\nKommunen ska svara i tid.\n".encode(), "text/plain")},
+        )
+        job = wait_for_job(client, response.json()["job_id"], timeout=60)
+        assert job["status"] == "failed" and "longer than" in job["error"]
+        assert job["files"][0]["status"] == "failed"
+        assert client.get("/health").json()["status"] == "ok"
+    assert store_counts(index) == before  # the stopped ingest left the index as it was
+
+
 def test_unknown_job_is_404(writer: TestClient) -> None:
     response = writer.get("/jobs/0123456789abcdef")
     assert response.status_code == 404 and "POST /documents" in response.json()["detail"]
