@@ -1,8 +1,8 @@
 """eval GOLD.json: score policykb against a gold file, whatever its kind.
 
 The kind is read from the items: "refs" -> references, "entities" -> entity mentions,
-"query" -> retrieval, "sources" -> requirement tracing. Each kind has one scorer below;
-add the retrieval and trace scorers to SCORERS when they exist.
+"query" -> retrieval, "sources" -> requirement tracing. Each kind has one scorer below.
+Retrieval reports nDCG@k, Recall@k and MRR (see `policykb.evaluate`) for one search mode.
 """
 
 from __future__ import annotations
@@ -43,8 +43,29 @@ def _score_trace(items: list[dict[str, Any]], index_dir: Path | None) -> dict[st
         return evaluate_trace(store, items)
 
 
-# kind -> scorer(items, index_dir). Retrieval ("query") plugs in here.
-SCORERS = {"references": _score_references, "entities": _score_entities, "trace": _score_trace}
+def _score_retrieval(items: list[dict[str, Any]], index_dir: Path | None, *, mode: str = "hybrid", k: int = 10) -> dict[str, Any]:
+    from policykb.config import resolve_index_dir
+    from policykb.errors import InputError
+    from policykb.evaluate import evaluate_index, parse_gold
+    from policykb.search import MODES, Searcher
+
+    if mode not in MODES:
+        raise InputError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if k < 1:
+        raise InputError(f"-k {k}: the cut-off must be at least 1")
+    queries = parse_gold(items)
+    with Searcher(resolve_index_dir(index_dir)) as searcher:
+        report = evaluate_index(searcher, queries, mode=mode, k=k)
+    return {"items": len(queries), **report.to_dict()}
+
+
+# kind -> scorer(items, index_dir).
+SCORERS = {
+    "references": _score_references,
+    "entities": _score_entities,
+    "trace": _score_trace,
+    "retrieval": _score_retrieval,
+}
 
 
 def detect_kind(items: Any, path: Path) -> str:
@@ -65,9 +86,12 @@ def eval_command(
     index_dir_opt: Annotated[Path | None, typer.Option("--index-dir", envvar="POLICYKB_INDEX_DIR",
                                                         help="Index directory (for retrieval/trace gold).")] = None,
     errors: Annotated[bool, typer.Option("--errors", help="Also list the items scored wrong.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="Retrieval gold: search mode (hybrid, lexical, dense).")] = "hybrid",
+    k: Annotated[int, typer.Option("-k", "--k", help="Retrieval gold: cut-off.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Score against a gold file: precision, recall and F1, overall and per kind or label."""
+    """Score against a gold file: precision, recall and F1 (references, entities, trace), or
+    nDCG@k, Recall@k and MRR (retrieval), overall and per kind or label."""
     from policykb.errors import InputError
 
     if not gold.is_file():
@@ -80,7 +104,7 @@ def eval_command(
     scorer = SCORERS.get(kind)
     if scorer is None:
         raise InputError(f"{gold}: {kind} gold files are not supported by `policykb eval` yet")
-    result = scorer(items, index_dir_opt)
+    result = scorer(items, index_dir_opt, mode=mode, k=k) if kind == "retrieval" else scorer(items, index_dir_opt)
     result = {"gold": str(gold), "kind": kind, **result}
     if as_json:
         if not errors:
@@ -89,6 +113,9 @@ def eval_command(
         return
     from rich.table import Table
 
+    if kind == "retrieval":
+        _print_retrieval(result, gold)
+        return
     groups = result.get("per_kind") or result.get("per_label") or {}
     table = Table(title=f"{kind}: {result['items']} items from {gold.name}")
     for column in ("", "precision", "recall", "F1", "tp", "fp", "fn"):
@@ -101,3 +128,16 @@ def eval_command(
     if errors:
         for e in result.get("errors", []):
             out.print(f"- {e['text'][:100]!r}: missing {e['missing']}, extra {e['extra']}")
+
+
+def _print_retrieval(result: dict[str, Any], gold: Path) -> None:
+    from rich.table import Table
+
+    k = result["k"]
+    table = Table(title=f"retrieval: {result['items']} queries from {gold.name}, mode {result['mode']}")
+    for column in ("", "queries", f"nDCG@{k}", f"Recall@{k}", "MRR"):
+        table.add_column(column, justify="right" if column else "left")
+    for name, m in [("overall", result["overall"]), *result["by_kind"].items()]:
+        table.add_row(name, str(m["queries"]), f"{m['ndcg']:.3f}", f"{m['recall']:.3f}", f"{m['mrr']:.3f}",
+                      style="bold" if name == "overall" else None)
+    console().print(table)

@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import consult_cmd, eval_cmd, export_cmd, legal_cmds, serve_cmd, store_cmds, trace_cmd, xref_cmds
+from . import consult_cmd, eval_cmd, export_cmd, legal_cmds, search_cmd, serve_cmd, store_cmds, trace_cmd, xref_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+search_cmd.register(app)
 export_cmd.register(app)
 legal_cmds.register(app)
 eval_cmd.register(app)

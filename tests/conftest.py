@@ -11,6 +11,13 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Every test that ingests the bundled corpus shares one embedding cache: embedded once per session.
+_SHARED_CACHE_DIR = None
+if "POLICYKB_EMBEDDING_CACHE" not in os.environ:
+    import tempfile
+
+    _SHARED_CACHE_DIR = tempfile.TemporaryDirectory(prefix="policykb-test-embeddings-")
+    os.environ["POLICYKB_EMBEDDING_CACHE"] = os.path.join(_SHARED_CACHE_DIR.name, "embeddings.sqlite")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -63,3 +70,14 @@ def built_pdfs(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def real_pdfs() -> Path:
     return FIXTURES / "pdfs"
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus ingested once per test session (embedding it takes about a minute)."""
+    from policykb.ingest import ingest
+
+    index = tmp_path_factory.mktemp("corpus-index") / "index"
+    report = ingest([str(CORPUS)], index)
+    assert not report.failed, report.failed
+    return index

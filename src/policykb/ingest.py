@@ -48,6 +48,8 @@ class IngestReport:
     passages: int = 0
     references: int = 0
     mentions: int = 0
+    embedded: int = 0  # passages embedded in this run (the others came from the vector cache)
+    model: str = ""  # the embedding model of the index
     seconds: float = 0.0
     totals: dict[str, int] = field(default_factory=dict)
 
@@ -67,6 +69,8 @@ class IngestReport:
             "passages": self.passages,
             "references": self.references,
             "mentions": self.mentions,
+            "embedded": self.embedded,
+            "model": self.model,
             "seconds": round(self.seconds, 3),
             "store": self.totals,
         }
@@ -148,14 +152,20 @@ def ingest(
     *,
     ocr: str = "auto",
     max_bytes: int | None = None,
+    model: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into the store of `index_dir` (see module doc)."""
+    """Ingest files and folders into the store of `index_dir` (see module doc).
+
+    `model` is the embedding model (default: the index's, else `embed.DEFAULT_MODEL`); naming
+    another model than the index's re-embeds every passage with it.
+    """
     from .annotate import annotate
     from .chunk import chunk
     from .trace_index import rebuild as rebuild_trace_index
     from .trace_index import rebuild_stale as rebuild_stale_trace_index
     from .extract import check_file, extract, file_sha256
+    from .search_index import SearchIndexer
 
     started = time.perf_counter()
     report = IngestReport()
@@ -174,7 +184,10 @@ def ingest(
             progress(stage, done, total, item)
 
     store = Store.open(index_dir)
+    prepared_vectors = None
     try:
+        indexer = SearchIndexer(store, model=model)
+        changed: list[str] = []
         with store.transaction():
             for n, path in enumerate(files):
                 tick("extract", n, len(files), path.name)
@@ -193,8 +206,11 @@ def ingest(
                     passages = chunk(doc)
                     tick("annotate", n, len(files), path.name)
                     annotations = annotate(doc)
+                    if previous is not None:
+                        indexer.forget(previous["doc_id"])
                     counts = store.write_document(doc, passages, annotations)
                     rebuild_trace_index(store.conn, doc.meta.doc_id)
+                    changed.append(doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
@@ -216,8 +232,17 @@ def ingest(
             tick("extract", len(files), len(files), "")
             # Documents stored before the trace index existed, or built with older rules.
             rebuild_stale_trace_index(store.conn)
+            search_report, prepared_vectors = indexer.update(changed, progress=progress)
+            report.embedded = search_report.embedded
+            report.model = search_report.model
+        # The store is committed: now the matching vectors become visible.
+        if prepared_vectors is not None:
+            prepared_vectors.commit()
+            prepared_vectors = None
         report.totals = store.stats().to_dict()
     finally:
+        if prepared_vectors is not None:
+            prepared_vectors.discard()
         store.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -209,6 +209,25 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL
     );
     """,
+    # 3: search — the analysed passage text in FTS5, the corpus vocabulary for compound splitting,
+    # and index-wide settings (the embedding model the vectors were built with).
+    """
+    CREATE VIRTUAL TABLE passage_fts USING fts5(
+        terms, parts, context,
+        tokenize = "unicode61 remove_diacritics 0 tokenchars ':/-'"
+    );
+    CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+        DELETE FROM passage_fts WHERE rowid = old.passage_id;
+    END;
+    CREATE TABLE lexicon (
+        word TEXT PRIMARY KEY,
+        count INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,180 @@
+"""Search benchmarks on the bundled corpus: ingest + embedding throughput, warm and cold queries.
+
+    python benchmarks/bench_search.py [--corpus corpus] [--gold tests/fixtures/gold/queries-dev.json]
+
+Prints:
+- end-to-end ingest of the corpus into a fresh index (target < 90 s), the embedding stage's
+  throughput in passages/s and tokens/s, and next to it what the machine's arithmetic allows for
+  e5-small: FLOPs per token x tokens / measured GFLOP/s (a float32 matrix-multiply peak measured
+  here with numpy, on all cores);
+- warm in-process query latency per mode (p50/p95 over the query set; target hybrid p50 <= 30 ms);
+- cold `policykb search` in a new process, wall time (target <= 1.5 s), median of several runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# multilingual-e5-small: 12 layers, hidden 384, feed-forward 1536 (the 250k-token embedding
+# table is a lookup, no arithmetic).
+LAYERS, HIDDEN, FFN = 12, 384, 1536
+
+
+def flops_per_token(sequence_length: int) -> float:
+    """Forward-pass FLOPs per token (2 per multiply-add): the Q/K/V/O projections and the
+    feed-forward matrices, plus attention scores and the weighted sum over `sequence_length`."""
+    dense = 4 * HIDDEN * HIDDEN + 2 * HIDDEN * FFN
+    attention = 2 * sequence_length * HIDDEN
+    return 2.0 * LAYERS * (dense + attention)
+
+
+def measured_gflops(size: int = 1536, repeats: int = 5) -> float:
+    import numpy as np
+
+    a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+    b = np.random.default_rng(1).standard_normal((size, size), dtype=np.float32)
+    a @ b  # warm up the BLAS threads
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def bench_ingest(corpus: Path, index_dir: Path) -> dict:
+    from policykb.embed import load_embedder
+    from policykb.ingest import ingest
+    from policykb.search_index import embedding_input
+    from policykb.store import Store
+
+    stage_times: dict[str, list[float]] = {}
+
+    def progress(stage: str, done: int, total: int, item: str) -> None:
+        stage_times.setdefault(stage, []).append(time.perf_counter())
+
+    start = time.perf_counter()
+    report = ingest([str(corpus)], index_dir, progress=progress)
+    total = time.perf_counter() - start
+    with Store.open(index_dir, create=False, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT p.text, p.heading, d.title FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
+        ).fetchall()
+    embedder = load_embedder(report.model)
+    inputs = list(dict.fromkeys(embedding_input(r["title"], r["heading"], r["text"]) for r in rows))
+    tokens = embedder.count_tokens(inputs)
+    embed_ticks = stage_times.get("embed", [])
+    extract_ticks = stage_times.get("extract", [])
+    # The embed stage starts where the previous stage ended; its first tick comes after one batch.
+    embed_start = max([*extract_ticks, *stage_times.get("index", [])] or [start])
+    embed_seconds = (embed_ticks[-1] - embed_start) if embed_ticks else 0.0
+    return {
+        "documents": report.documents,
+        "pages": report.pages,
+        "passages": report.passages,
+        "embedded": report.embedded,
+        "tokens": tokens,
+        "seconds_total": round(total, 2),
+        "seconds_embedding": round(embed_seconds, 2),
+        "passages_per_s": round(report.embedded / embed_seconds, 1) if embed_seconds else None,
+        "tokens_per_s": round(tokens / embed_seconds, 0) if embed_seconds else None,
+        "mean_tokens_per_passage": round(tokens / max(len(inputs), 1), 1),
+    }
+
+
+def bench_warm(index_dir: Path, queries: list[str], repeats: int = 3) -> dict:
+    from policykb.search import Searcher
+
+    out = {}
+    with Searcher(index_dir) as searcher:
+        searcher.search(queries[0], k=10)  # loads the model and the vectors
+        for mode in ("hybrid", "lexical", "dense"):
+            times = []
+            for _ in range(repeats):
+                for query in queries:
+                    start = time.perf_counter()
+                    searcher.search(query, k=10, mode=mode)
+                    times.append((time.perf_counter() - start) * 1000)
+            times.sort()
+            out[mode] = {
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                "queries": len(times),
+            }
+    return out
+
+
+def bench_cold(index_dir: Path, query: str, runs: int = 5) -> dict:
+    command = [sys.executable, "-m", "policykb.cli", "search", query, "--index-dir", str(index_dir), "-k", "10"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"policykb search failed: {done.stderr}")
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, runpy; sys.argv=['policykb', 'search', %r, '--index-dir', %r];"
+         "\ntry: runpy.run_module('policykb.cli', run_name='__main__')\nexcept SystemExit: pass\n"
+         "print('torch' in sys.modules, file=sys.stderr)" % (query, str(index_dir))],
+        capture_output=True, text=True, env=env,
+    )
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "runs": runs,
+        "torch_imported": probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else "?",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
+    parser.add_argument("--gold", type=Path, default=REPO / "tests" / "fixtures" / "gold" / "queries-dev.json")
+    parser.add_argument("--keep", type=Path, default=None, help="Keep the index in this directory.")
+    args = parser.parse_args()
+
+    queries = [item["query"] for item in json.loads(args.gold.read_text(encoding="utf-8"))]
+    workdir = Path(tempfile.mkdtemp(prefix="policykb-bench-"))
+    index_dir = args.keep or workdir / "index"
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    try:
+        print(f"cores: {os.cpu_count()}")
+        ingest = bench_ingest(args.corpus, index_dir)
+        print("ingest:", json.dumps(ingest))
+        gflops = measured_gflops()
+        seq = ingest["mean_tokens_per_passage"]
+        fpt = flops_per_token(int(seq))
+        bound = gflops * 1e9 / fpt
+        print(
+            f"arithmetic: e5-small forward = {fpt / 1e6:.1f} MFLOP/token at {seq:.0f} tokens/passage; "
+            f"measured float32 matmul {gflops:.1f} GFLOP/s on {os.cpu_count()} cores -> "
+            f"<= {bound:,.0f} tokens/s ({bound / seq:,.1f} passages/s); "
+            f"embedding ran at {ingest['tokens_per_s']} tokens/s = "
+            f"{(ingest['tokens_per_s'] or 0) / bound:.0%} of that bound; whole corpus ({ingest['tokens']} tokens) "
+            f">= {ingest['tokens'] / bound:.1f} s of arithmetic"
+        )
+        print(f"ingest total: {ingest['seconds_total']} s (target < 90 s)")
+        warm = bench_warm(index_dir, queries)
+        print("warm queries:", json.dumps(warm), "(target hybrid p50 <= 30 ms)")
+        cold = bench_cold(index_dir, queries[0])
+        print("cold `policykb search`:", json.dumps(cold), "(target <= 1.5 s)")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""search: passages that answer a question, from every document, best first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, warn
+
+SNIPPET_CHARS = 320
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search_command)
+
+
+def search_command(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in Swedish or English.", show_default=False)],
+    k: Annotated[int, typer.Option("-k", "--k", help="How many passages to return.")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid (default), lexical or dense.")] = "hybrid",
+    kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind (report, guidance, ...).")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher", help="Only documents whose publisher contains this.")] = None,
+    year_from: Annotated[int | None, typer.Option("--year-from", help="Only documents dated this year or later.")] = None,
+    year_to: Annotated[int | None, typer.Option("--year-to", help="Only documents dated this year or earlier.")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="Only this document (id, as `policykb docs` lists it).")] = None,
+    cites: Annotated[
+        str | None, typer.Option("--cites", help="Only passages citing this reference, e.g. '2 kap. 3 § HSL'.")
+    ] = None,
+    as_json: JsonOption = False,
+    index_dir_opt: IndexDirOption = None,
+) -> None:
+    """Search the passages of every document (lexical + dense, fused)."""
+    from policykb.search import MODES, Filters, Searcher
+
+    if mode not in MODES:
+        fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        fail(f"--year-from {year_from} is after --year-to {year_to}; swap them")
+    warnings: list[str] = []
+    filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
+    with Searcher(index_dir(index_dir_opt)) as searcher:
+        hits = searcher.search(query, k=k, mode=mode, filters=filters, warn=warnings.append)
+    for message in warnings:
+        warn(message)
+    if as_json:
+        emit_json({"query": query, "mode": mode, "k": k, "hits": [h.to_dict() for h in hits], "warnings": warnings})
+        return
+    if not hits:
+        message = "no passages match"
+        if not filters.is_empty():
+            message += " with these filters; loosen --kind/--publisher/--year-from/--year-to/--doc/--cites"
+        fail(message)
+    _print_hits(hits)
+
+
+def _print_hits(hits) -> None:  # noqa: ANN001
+    from rich.text import Text
+
+    out = console()
+    for hit in hits:
+        header = Text()
+        header.append(f"{hit.rank:>2}. ", style="bold")
+        header.append(hit.title or hit.doc_id, style="bold cyan")
+        if hit.identifier:
+            header.append(f"  {hit.identifier}", style="cyan")
+        header.append(f"  {_page_label(hit)}", style="magenta")
+        header.append(f"  score {hit.score:.3f}", style="dim")
+        out.print(header)
+        if hit.heading:
+            out.print(Text(f"    {hit.heading}", style="italic"))
+        out.print(_snippet(hit.text, hit.highlights), soft_wrap=True)
+        out.print()
+
+
+def _page_label(hit) -> str:  # noqa: ANN001
+    printed = [p for p in hit.printed_pages if p]
+    if printed:
+        first, last = printed[0], printed[-1]
+    else:
+        first, last = str(hit.pages[0] + 1), str(hit.pages[-1] + 1)
+    return f"s. {first}" if first == last else f"s. {first}–{last}"
+
+
+def _snippet(text: str, highlights: list[tuple[int, int]]):  # noqa: ANN202
+    """About SNIPPET_CHARS of `text` around the densest run of matches, matches in bold."""
+    from rich.text import Text
+
+    start = 0
+    if highlights and len(text) > SNIPPET_CHARS:
+        best = max(
+            range(len(highlights)),
+            key=lambda i: sum(1 for s, _ in highlights if highlights[i][0] <= s < highlights[i][0] + SNIPPET_CHARS),
+        )
+        start = max(0, highlights[best][0] - SNIPPET_CHARS // 4)
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space > 0 and start - space < 40 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + SNIPPET_CHARS // 2 else end
+    snippet = Text("    " + ("… " if start > 0 else ""))
+    offset = len(snippet.plain) - start
+    body = text[start:end].replace("\n", " ")
+    snippet.append(body)
+    for s, e in highlights:
+        if s >= start and e <= end:
+            snippet.stylize("bold yellow", s + offset, e + offset)
+    if end < len(text):
+        snippet.append(" …")
+    return snippet
+

@@ -1,0 +1,242 @@
+"""The Swedish text analyser shared by the lexical index and by queries.
+
+One function of text: `Analyzer.tokens(text)` -> `Token`s with offsets into the original text.
+The same analyser runs over passages at ingest and over queries at search time, so whatever it
+does (lower-casing, stemming, splitting compounds) is symmetric by construction.
+
+- Lower-casing keeps å/ä/ö (they are letters of their own in Swedish, not accented a/o).
+- Snowball Swedish stemming (PyStemmer), plus two light steps Snowball leaves out: the definite
+  neuter `-et` (`hemmet`, `boendet`) and a doubled final consonant (`hemm` -> `hem`).
+- Legal identifiers survive as single tokens: `2017:30`, `2019/20:164`, `HSLF-FS`, and a
+  lettered chapter or section number (`13 a kap.`, `2 a §`) becomes `13a`.
+- Compounds are split by the corpus vocabulary (Koehn & Knight style: both parts must be words
+  seen in the corpus in their own right, linking `-s` and a dropped final vowel allowed), and
+  the parts are indexed beside the whole word: `hemsjukvård` -> `hemsjukvård` + `hem`, `sjukvård`,
+  so that it meets `sjukvård i hemmet`; `sjukvårdslagen` -> `sjukvårdslag` + `sjukvård`, `lag`.
+  Hyphenated words give their parts too (`LSS-boenden` -> `lss-boend` + `lss`, `boend`).
+- Stop words (the Snowball Swedish list, in `data/stopwords_sv.txt`) are dropped.
+
+Terms only ever contain letters, digits and `:/-`, which the FTS5 tokenizer keeps inside tokens
+(see `lexical.FTS_TOKENIZE`), so an analysed text can be stored and matched verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# A lettered chapter/section number: `13 a kap.`, `2 a §`, `4 kap. 2 b §`.
+_SECTION_NUMBER = r"(?P<secnum>\d+)\s?(?P<secletter>[a-zA-Z])(?=\s*(?:kap\b|§))"
+# Document and act numbers: `2017:30`, `2019/20:164`, `2019/20:SoU8`.
+_IDENT = r"(?P<ident>\d{4}(?:/\d{2,4})?:[0-9A-Za-zÅÄÖåäö]+)"
+# Words, including inner hyphens (en dash too): `LSS-boenden`, `HSLF-FS`, `covid-19`.
+_WORD = r"(?P<word>[^\W_]+(?:[-‐‑–][^\W_]+)*)"
+TOKEN_PATTERN = re.compile(f"{_SECTION_NUMBER}|{_IDENT}|{_WORD}")
+_HYPHENS = re.compile(r"[-‐‑–]")
+_VOWELS = set("aeiouyåäö")
+
+MIN_COMPOUND_LENGTH = 7  # shorter words are rarely compounds worth splitting
+MIN_HEAD_LENGTH = 3
+MIN_TAIL_LENGTH = 3
+MIN_PART_FREQUENCY = 3  # a part must be a word seen at least this often on its own
+SHORT_PART_FREQUENCY = 10  # a three-letter part must be commoner still (`hem`, `lag`)
+# Derivational endings that also occur as words or word fragments; never a compound's tail.
+_SUFFIX_TAILS = frozenset(
+    "ning ningen ningar ningarna ande ende andet het heten heter else lig liga ligt lighet isk iska "
+    "iskt ska skt tion ion ioner era erar erad erade ering eringen ens ern erna arna orna".split()
+)
+
+Frequency = Callable[[str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of the original text: its index term, extra terms for its parts, its span."""
+
+    term: str
+    start: int
+    end: int
+    parts: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (self.term, *self.parts)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    text = resources.files("policykb.data").joinpath("stopwords_sv.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202
+    import Stemmer
+
+    return Stemmer.Stemmer("swedish")
+
+
+def stem(word: str) -> str:
+    """Snowball Swedish, then the definite neuter `-et` and a doubled final consonant."""
+    stemmed = _stemmer().stemWord(word)
+    if len(stemmed) >= 6 and stemmed.endswith("et"):
+        stemmed = stemmed[:-2]
+    if len(stemmed) >= 4 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in _VOWELS and stemmed[-1].isalpha():
+        stemmed = stemmed[:-1]
+    return stemmed
+
+
+def vocabulary_words(text: str) -> Iterable[str]:
+    """The lower-cased letter-only words of `text` (and of its hyphenated words' parts): what the
+    compound splitter counts as the corpus vocabulary."""
+    for match in TOKEN_PATTERN.finditer(text):
+        word = match.group("word")
+        if word is None:
+            continue
+        for part in _HYPHENS.split(word.lower()):
+            if part.isalpha():
+                yield part
+
+
+class Analyzer:
+    """Turns text into index terms. `frequency(word)` gives how often a lower-cased word occurs
+    in the corpus on its own; without it compounds are not split."""
+
+    def __init__(self, frequency: Frequency | None = None, *, split_compounds: bool = True):
+        self._frequency = frequency
+        self._split = split_compounds and frequency is not None
+        self._stops = stop_words()
+        self._word_cache: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+
+    # -- public ----------------------------------------------------------------------------
+
+    def tokens(self, text: str) -> list[Token]:
+        out: list[Token] = []
+        for match in TOKEN_PATTERN.finditer(text):
+            if match.group("secnum") is not None:
+                term = match.group("secnum") + match.group("secletter").lower()
+                out.append(Token(term, match.start(), match.end()))
+                continue
+            if match.group("ident") is not None:
+                out.append(Token(match.group("ident").lower(), match.start(), match.end()))
+                continue
+            analysed = self._word(match.group("word"))
+            if analysed is not None:
+                term, parts = analysed
+                out.append(Token(term, match.start(), match.end(), parts))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """The whole-word terms in text order (compound parts left out)."""
+        return [t.term for t in self.tokens(text)]
+
+    def query_terms(self, text: str) -> list[str]:
+        """Every distinct term a query contributes (whole words and parts), in first-seen order."""
+        seen: dict[str, None] = {}
+        for token in self.tokens(text):
+            for term in token.terms:
+                seen.setdefault(term, None)
+        return list(seen)
+
+    # -- words -----------------------------------------------------------------------------
+
+    def _word(self, raw: str) -> tuple[str, tuple[str, ...]] | None:
+        cached = self._word_cache.get(raw, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        result = self._analyse_word(raw)
+        if len(self._word_cache) < 200_000:
+            self._word_cache[raw] = result
+        return result
+
+    def _analyse_word(self, raw: str) -> tuple[str, tuple[str, ...]] | None:
+        lowered = raw.lower()
+        pieces = [p for p in _HYPHENS.split(lowered) if p]
+        if len(pieces) > 1:
+            stems = [self._stem_piece(p) for p in pieces]
+            parts: list[str] = []
+            for piece, stemmed in zip(pieces, stems):
+                if piece in self._stops:
+                    continue
+                parts.append(stemmed)
+                parts.extend(self._compound_parts(piece))
+            return "-".join(stems), tuple(dict.fromkeys(p for p in parts if p))
+        if lowered in self._stops:
+            return None
+        return self._stem_piece(lowered), tuple(self._compound_parts(lowered))
+
+    @staticmethod
+    def _stem_piece(piece: str) -> str:
+        return stem(piece) if piece.isalpha() else piece
+
+    # -- compounds -------------------------------------------------------------------------
+
+    def _compound_parts(self, word: str) -> list[str]:
+        """Stems of the parts of `word` when it splits into corpus words, else []."""
+        if not self._split or len(word) < MIN_COMPOUND_LENGTH or not word.isalpha():
+            return []
+        parts = self._split_compound(word, depth=2)
+        if not parts:
+            return []
+        whole = stem(word)
+        return [s for s in dict.fromkeys(stem(p) for p in parts) if s != whole]
+
+    def _split_compound(self, word: str, depth: int) -> list[str]:
+        """The best split of `word` into two corpus words (recursing into each), or []."""
+        freq = self._frequency
+        assert freq is not None
+        best: tuple[float, str, str] | None = None
+        for i in range(MIN_HEAD_LENGTH, len(word) - MIN_TAIL_LENGTH + 1):
+            head, tail = word[:i], word[i:]
+            if tail in self._stops or tail in _SUFFIX_TAILS:
+                continue
+            tail_freq = freq(tail)
+            if tail_freq < _needed_frequency(tail):
+                continue
+            if head in self._stops:
+                continue
+            for candidate in _head_forms(head):
+                if len(candidate) < MIN_HEAD_LENGTH or candidate in self._stops:
+                    continue
+                head_freq = freq(candidate)
+                if head_freq < _needed_frequency(candidate):
+                    continue
+                # Geometric mean of the parts' frequencies: prefers splits into common words.
+                score = math.sqrt(head_freq * tail_freq)
+                if best is None or score > best[0]:
+                    best = (score, candidate, tail)
+        if best is None:
+            return []
+        _, head, tail = best
+        if depth <= 1:
+            return [head, tail]
+        out: list[str] = []
+        for part in (head, tail):
+            out.append(part)
+            if len(part) >= MIN_COMPOUND_LENGTH:
+                out.extend(self._split_compound(part, depth - 1))
+        return out
+
+
+def _needed_frequency(part: str) -> int:
+    return SHORT_PART_FREQUENCY if len(part) <= MIN_TAIL_LENGTH else MIN_PART_FREQUENCY
+
+
+def _head_forms(head: str) -> list[str]:
+    """What a compound's first part may stand for: itself, without a linking -s
+    (`sjukvårds` -> `sjukvård`), with -s replaced by -e (`arbets` -> `arbete`), or with a
+    dropped final vowel restored (`skol` -> `skola`)."""
+    forms = [head]
+    if head.endswith("s") and len(head) > MIN_HEAD_LENGTH:
+        forms.append(head[:-1])
+        forms.append(head[:-1] + "e")
+    if head[-1] not in _VOWELS:
+        forms.append(head + "a")
+        forms.append(head + "e")
+    return forms

@@ -1,0 +1,82 @@
+"""The Swedish analyser: the same terms for a word however it is inflected, compounded or cited."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from policykb.analysis import Analyzer, stem, vocabulary_words
+
+# A small vocabulary, as the corpus would give it: how often each word stands on its own.
+VOCABULARY = Counter(
+    {"hem": 40, "hemmet": 12, "sjukvård": 120, "sjuk": 15, "vård": 300, "lagen": 30, "lag": 25,
+     "rehabilitering": 80, "plan": 20, "arbete": 30, "uppgifter": 25, "boenden": 10, "särskilda": 30}
+)
+
+
+def analyzer() -> Analyzer:
+    return Analyzer(lambda w: VOCABULARY.get(w, 0))
+
+
+def test_lower_casing_keeps_swedish_letters():
+    terms = Analyzer().terms("Åtgärder ÄR Öppna vårdens")
+    assert "åtgärd" in terms
+    assert any(t.startswith("öpp") for t in terms)
+    assert all(t == t.lower() for t in terms)
+    assert not any("a" == t[0] for t in terms if t.startswith(("atg", "oppn")))
+
+
+def test_inflections_share_a_stem():
+    assert stem("hemmet") == stem("hem")
+    assert stem("boendet") == stem("boende") == stem("boenden")
+    assert stem("kommunernas") == stem("kommun")
+
+
+def test_compound_parts_meet_the_phrase():
+    a = analyzer()
+    compound = set(a.query_terms("hemsjukvård"))
+    phrase = set(a.query_terms("sjukvård i hemmet"))
+    assert {"hem", "sjukvård"} <= compound
+    assert {"hem", "sjukvård"} <= phrase
+
+
+def test_linking_s_is_dropped_from_the_head():
+    token = analyzer().tokens("sjukvårdslagen")[0]
+    assert token.term == "sjukvårdslag"
+    assert "sjukvård" in token.parts and "lag" in token.parts
+
+
+def test_no_vocabulary_means_no_splitting():
+    token = Analyzer().tokens("hemsjukvård")[0]
+    assert token.parts == ()
+
+
+def test_inflected_simple_words_are_not_split():
+    a = Analyzer(lambda w: {"region": 50, "er": 50, "ioner": 9, "reg": 9}.get(w, 0))
+    assert a.tokens("regioner")[0].parts == ()
+
+
+def test_legal_identifiers_survive_as_tokens():
+    terms = Analyzer().terms("enligt 13 a kap. och 2 kap. 3 § HSLF-FS 2016:40, lagen (2017:30) och prop. 2019/20:164")
+    assert "13a" in terms
+    assert "hslf-fs" in terms
+    assert "2016:40" in terms and "2017:30" in terms
+    assert "2019/20:164" in terms
+
+
+def test_hyphenated_words_give_their_parts():
+    token = Analyzer().tokens("LSS-boenden")[0]
+    assert token.term == "lss-boend"
+    assert set(token.parts) == {"lss", "boend"}
+
+
+def test_stop_words_are_dropped_and_offsets_point_into_the_text():
+    text = "Vem ansvarar för rehabilitering i hemmet?"
+    tokens = Analyzer().tokens(text)
+    assert [text[t.start : t.end] for t in tokens] == ["ansvarar", "rehabilitering", "hemmet"]
+    assert Analyzer().terms("och i för att det") == []
+
+
+def test_vocabulary_words_are_letters_only_and_lower_cased():
+    assert list(vocabulary_words("Hälso- och sjukvården 2017:30 LSS-boenden")) == [
+        "hälso", "och", "sjukvården", "lss", "boenden"
+    ]
