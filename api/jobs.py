@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policykb.errors import StoreError
 from policykb.store import Store, db_path
 
 log = logging.getLogger("policykb.api")
@@ -229,7 +230,12 @@ class IngestJobs:
         if not db_path(self.index_dir).exists():
             return [f for f in job.files if f.status == "queued"]
         pending = []
-        with Store.open(self.index_dir, create=False, readonly=True) as store:
+        try:
+            store = Store.open(self.index_dir, create=False, readonly=True)
+        except StoreError:
+            # An older schema (the ingest upgrades it) or a damaged store (the ingest says so).
+            return [f for f in job.files if f.status == "queued"]
+        with store:
             for f in job.files:
                 if f.status != "queued":
                     continue

@@ -318,10 +318,6 @@ def open_searcher(index_dir: Path, store: Store, embedders: dict[str, Any]) -> A
     """Search over the snapshot `store` belongs to, or None while the index has no passages."""
     if store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == 0:
         return None
-    import importlib.util
-
-    if importlib.util.find_spec("policykb.search") is None:
-        return None
     from policykb.embed import load_embedder
 
     from .snapshot_search import SnapshotSearcher

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_index
 from fastapi.testclient import TestClient
 
 from policykb.api import create_app
@@ -42,8 +42,7 @@ def reader(corpus_index: Path):
 @pytest.fixture(scope="module")
 def writable_index(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("api-writable") / "index"
-    shutil.copytree(corpus_index, target)
-    return target
+    return copy_index(corpus_index, target)
 
 
 @pytest.fixture(scope="module")
@@ -523,7 +522,7 @@ def test_a_file_that_cannot_be_read_is_a_per_file_error(writer: TestClient) -> N
 
 def test_an_ingest_that_overruns_its_time_is_stopped_and_the_job_fails(writable_index: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
-    shutil.copytree(writable_index, index, ignore=shutil.ignore_patterns("uploads"))
+    copy_index(writable_index, index)
     before = store_counts(index)
     with TestClient(create_app(index, api_key=KEY, ingest_timeout=0.3)) as client:
         response = client.post(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import copy_index
 
 KEY = "server-test-key"
 NEW_DOC_TEXT = (
@@ -34,7 +34,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory):
     index = tmp_path_factory.mktemp("served") / "index"
-    shutil.copytree(corpus_index, index)
+    copy_index(corpus_index, index)
     port = free_port()
     env = {**os.environ, "POLICYKB_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_index
 
 from policykb.api.state import AppState, BusyError, IndexSnapshot
 from policykb.api.uploads import display_name, store_upload
@@ -17,8 +17,7 @@ from policykb.ingest import ingest
 @pytest.fixture
 def index_copy(corpus_index: Path, tmp_path: Path) -> Path:
     target = tmp_path / "index"
-    shutil.copytree(corpus_index, target)
-    return target
+    return copy_index(corpus_index, target)
 
 
 def _documents(snapshot: IndexSnapshot) -> int:
