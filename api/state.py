@@ -57,6 +57,7 @@ class IndexSnapshot:
         self._retired = False
         self._lock = threading.Lock()
         self.search_error: str | None = None
+        self.vectors_stamp: tuple | None = None
 
     @property
     def has_store(self) -> bool:
@@ -210,6 +211,7 @@ class AppState:
                 log.warning("could not open the index in %s: %s", self.index_dir, exc)
                 raise
             self.last_error = None
+            new.vectors_stamp = _vectors_stamp(marks)
             after = _change_marks(self.index_dir)
             # Opening may itself touch the files (a first reader creates the WAL file); only a
             # commit after the connections were pinned must lead to another refresh.
@@ -257,6 +259,17 @@ class AppState:
 
     def _refresh_in_background(self) -> None:
         try:
+            marks = _change_marks(self.index_dir)
+            current = self._current
+            if (
+                current.has_store
+                and _current_fingerprint(self.index_dir) == current.fingerprint
+                and _vectors_stamp(marks) == current.vectors_stamp
+            ):
+                # Files moved but nothing was committed (a long ingest spilling into its WAL,
+                # a checkpoint): the snapshot is still current.
+                self._seen_change_marks = marks
+                return
             self.refresh()
         except Exception:  # already logged and kept in last_error; the old snapshot stays
             # Do not retry at every request: wait for the files to change again.
@@ -297,6 +310,10 @@ def _pinned_store(index_dir: Path) -> Store:
     return store
 
 
+def _vectors_stamp(marks: tuple) -> tuple | None:
+    return next((m for m in marks if m[0] == VECTORS_META_FILENAME), None)
+
+
 def _current_fingerprint(index_dir: Path) -> tuple | None:
     try:
         with Store.open(index_dir, create=False, readonly=True) as store:
@@ -309,7 +326,8 @@ def _fingerprint(store: Store) -> tuple:
     return tuple(
         store.conn.execute(
             "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM passages), "
-            "(SELECT coalesce(max(passage_id), 0) FROM passages), (SELECT count(*) FROM refs)"
+            "(SELECT coalesce(max(passage_id), 0) FROM passages), (SELECT count(*) FROM refs), "
+            "(SELECT total(rowid) FROM documents), (SELECT coalesce(max(ingested_at), '') FROM documents)"
         ).fetchone()
     )
 
