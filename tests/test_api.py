@@ -323,6 +323,14 @@ def test_cites_lists_what_a_document_cites(reader: TestClient) -> None:
     assert reader.get("/cites/okänd.pdf").status_code == 404
 
 
+@needs_xref
+def test_law_lists_the_cited_provisions_of_an_act(reader: TestClient) -> None:
+    response = reader.get("/law", params={"act": "HSL"})
+    assert response.status_code == 200
+    assert "SFS 2017:30 12 kap. 1 §" in json.dumps(response.json(), ensure_ascii=False)
+    assert reader.get("/law").status_code == 422
+
+
 @needs_trace
 def test_trace_as_json_and_as_csv(reader: TestClient) -> None:
     rows = reader.get("/trace", params={"doc": HOME_CARE}).json()["rows"]
@@ -409,7 +417,7 @@ def test_openapi_documents_every_endpoint_with_swedish_examples(reader: TestClie
     assert reader.get("/docs").status_code == 200
     spec = reader.get("/openapi.json").json()
     for path in ("/health", "/stats", "/search", "/documents", "/documents/{doc_id}", "/documents/{doc_id}/export",
-                 "/passages/{passage_id}", "/refs", "/entities", "/xref", "/cites/{doc_id}", "/trace",
+                 "/passages/{passage_id}", "/refs", "/entities", "/xref", "/cites/{doc_id}", "/law", "/trace",
                  "/jobs/{job_id}", "/consultation"):
         assert path in spec["paths"], path
     assert "post" in spec["paths"]["/documents"]
@@ -615,6 +623,9 @@ def test_consultation_of_an_uploaded_document_by_job_id(writer: TestClient, corp
     ).encode()
     response = writer.post("/documents", headers={"X-API-Key": KEY}, files={"file": ("remiss.txt", remiss, "text/plain")})
     job_id = response.json()["job_id"]
+    # The ingest process needs seconds to start and embed; until it is done the job is not ready.
+    early = writer.post("/consultation", json={"job_id": job_id})
+    assert early.status_code == 409 and f"/jobs/{job_id}" in early.json()["detail"]
     wait_for_job(writer, job_id)
     body = writer.post("/consultation", json={"job_id": job_id, "evidence": 1}).json()
     texts = [p["text"] for p in body["proposals"]]
