@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import socket
@@ -81,7 +80,6 @@ def test_the_served_api_answers_over_http(server) -> None:
 
 def test_an_upload_is_ingested_while_reads_go_on_without_errors_or_mixes(server) -> None:
     base, index = server
-    searching = importlib.util.find_spec("policykb.search") is not None
     stop = threading.Event()
     observed: list[tuple[str, int, int, object]] = []  # (endpoint, status, snapshot, payload)
     lock = threading.Lock()
@@ -101,11 +99,10 @@ def test_an_upload_is_ingested_while_reads_go_on_without_errors_or_mixes(server)
                     observed.append((endpoint, response.status_code, snapshot, payload))
 
     threads = [threading.Thread(target=reader, args=("/documents", {})) for _ in range(2)]
-    if searching:
-        threads += [
-            threading.Thread(target=reader, args=("/search", {"q": "hemrehabilitering i glesbygd", "k": 10}))
-            for _ in range(3)
-        ]
+    threads += [
+        threading.Thread(target=reader, args=("/search", {"q": "hemrehabilitering i glesbygd", "k": 10}))
+        for _ in range(3)
+    ]
     with httpx.Client(base_url=base, timeout=30) as client:
         first = client.get("/health").json()
         for t in threads:
@@ -142,9 +139,8 @@ def test_an_upload_is_ingested_while_reads_go_on_without_errors_or_mixes(server)
     assert [next(iter(counts[g])) for g in generations] == sorted(next(iter(counts[g])) for g in generations)
     assert next(iter(counts[generations[0]])) == first["documents"]
     assert next(iter(counts[generations[-1]])) == first["documents"] + 1
-    if searching:
-        new_from = min(g for g in generations if next(iter(counts[g])) == first["documents"] + 1)
-        hits_by_gen = [(snapshot, docs) for endpoint, _, snapshot, docs in observed if endpoint == "/search"]
-        assert all(new_doc not in docs for snapshot, docs in hits_by_gen if snapshot < new_from)
-        assert any(new_doc in docs for snapshot, docs in hits_by_gen if snapshot >= new_from)
+    new_from = min(g for g in generations if next(iter(counts[g])) == first["documents"] + 1)
+    hits_by_gen = [(snapshot, docs) for endpoint, _, snapshot, docs in observed if endpoint == "/search"]
+    assert all(new_doc not in docs for snapshot, docs in hits_by_gen if snapshot < new_from)
+    assert any(new_doc in docs for snapshot, docs in hits_by_gen if snapshot >= new_from)
     assert (index / entry["stored_as"]).is_file()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from policykb.store import Store
 from conftest import run_cli
 
 PROPOSAL_DOC = "003_98179518a3d1e638.txt"
-SEARCH = importlib.util.find_spec("policykb.search") is not None
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +138,6 @@ def test_best_quote_picks_the_sentences_that_match() -> None:
     assert not quote.startswith("Inledningen")
 
 
-@pytest.mark.skipif(not SEARCH, reason="passage search is not in this build yet")
 def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: Path) -> None:
     from policykb.search import Searcher
 
