@@ -8,7 +8,7 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import eval_cmd, export_cmd, legal_cmds, search_cmd, store_cmds, trace_cmd, xref_cmds
+from . import consult_cmd, eval_cmd, export_cmd, legal_cmds, search_cmd, serve_cmd, store_cmds, trace_cmd, xref_cmds
 
 app = typer.Typer(
     name="policykb",
@@ -25,6 +25,8 @@ legal_cmds.register(app)
 eval_cmd.register(app)
 xref_cmds.register(app)
 trace_cmd.register(app)
+serve_cmd.register(app)
+consult_cmd.register(app)
 
 
 def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
 
 @pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus ingested once per test session. Read-only: copy it to change it."""
+    from policykb.ingest import ingest
+
+    index = tmp_path_factory.mktemp("corpus-index") / "index"
+    report = ingest([CORPUS], index)
+    assert not report.failed, report.failed
+    return index
+
+
+@pytest.fixture(scope="session")
 def built_pdfs(tmp_path_factory) -> dict:
     """The three reportlab fixture layouts (report, twocol, plain), 6 pages each, with ground truth."""
     from pdf_builders import build_pdf
@@ -70,3 +82,29 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = ingest([str(CORPUS)], index)
     assert not report.failed, report.failed
     return index
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """Copy an index directory safely while this process may hold connections to it.
+
+    The store goes through SQLite's backup API: copying the database files with plain file I/O
+    would close file descriptors of a database this process has open, which drops SQLite's
+    POSIX locks on it (and then a writer may reset the WAL under a reader). Uploads are left out.
+    """
+    import sqlite3
+
+    from policykb.config import DB_FILENAME
+
+    target.mkdir(parents=True)
+    src = sqlite3.connect(f"{(source / DB_FILENAME).resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(target / DB_FILENAME)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = WAL")
+    finally:
+        dst.close()
+        src.close()
+    for item in source.iterdir():
+        if item.is_file() and not item.name.startswith(DB_FILENAME):
+            shutil.copy2(item, target / item.name)
+    return target

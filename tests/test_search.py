@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from conftest import copy_index
 
 from policykb.errors import InputError, ModelError, StoreError
 from policykb.evaluate import evaluate_index, load_gold
@@ -164,7 +164,7 @@ def test_no_index_yet_says_to_ingest(tmp_path):
 
 def test_index_built_with_another_model_is_refused(corpus_index, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(corpus_index, copy)
+    copy_index(corpus_index, copy)
 
     class OtherModel:
         model_id = "some/other-model"
@@ -211,7 +211,7 @@ def test_synonym_expansion_both_ways(corpus_index):
 
 def test_reference_in_query_boosts_citing_passages(corpus_index, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(corpus_index, copy)
+    copy_index(corpus_index, copy)
     query = "kommunens ansvar för hälso- och sjukvård"
     with Searcher(copy, synonym_groups=[], reference_finder=None) as plain:
         ranked = [h.passage_id for h in plain.search(query, k=40)]

@@ -1,0 +1,171 @@
+"""GET /documents, GET /documents/{id}, GET /documents/{id}/export, POST /documents (upload)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from policykb.errors import InputError, StoreError, UnsupportedInputError
+
+from ..deps import JobsDep, SettingsDep, StoreDep, require_api_key
+from ..jobs import JobFileRecord, JobRecord
+from ..schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job
+from ..uploads import METADATA_FIELDS, display_name, store_upload
+
+router = APIRouter(tags=["documents"])
+
+DocId = Annotated[str, Path(description="Document id (see GET /documents)", examples=["004_2be6a2c697e985af.txt"])]
+
+
+@router.get("/documents", response_model=DocumentList, responses=ERROR_RESPONSES, summary="All documents in the index")
+def list_documents(store: StoreDep) -> dict:
+    return {"documents": store.list_documents()}
+
+
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentDetail,
+    responses=ERROR_RESPONSES,
+    summary="One document: metadata, heading outline with pages, reference counts",
+)
+def get_document(doc_id: DocId, store: StoreDep) -> dict:
+    from policykb.documents import document_detail
+
+    return document_detail(store, doc_id)
+
+
+EXPORT_MEDIA = {"json": "application/json", "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
+
+
+@router.get(
+    "/documents/{doc_id}/export",
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "description": "The clean extracted text: pages, headings, body, footnotes",
+            "content": {"application/json": {}, "text/markdown": {}, "text/plain": {}},
+        },
+    },
+    summary="The document's clean text as JSON, Markdown or plain text",
+)
+def export_document(
+    doc_id: DocId,
+    store: StoreDep,
+    format: Annotated[Literal["json", "md", "txt"], Query(description="json, md or txt")] = "json",
+) -> Response:
+    from policykb.export import export_document as export
+
+    result = export(store, doc_id, format)
+    if format == "json":
+        body = result if isinstance(result, dict) else json.loads(result)
+        body.get("doc", {}).pop("path", None)  # where the server keeps the file stays private
+        return JSONResponse(body)
+    return PlainTextResponse(result, media_type=EXPORT_MEDIA[format])
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "One or more PDF, .txt, .md or .html files (repeat the field)",
+                        },
+                        **{
+                            name: {"type": "string", "description": f"Optional {name} for every file sent"}
+                            for name in METADATA_FIELDS
+                        },
+                    },
+                },
+                "examples": {
+                    "remiss": {
+                        "summary": "En remiss som PDF",
+                        "value": {"file": ["remiss-rehabilitering.pdf"], "title": "Remiss: Nationell strategi", "publisher": "Socialstyrelsen"},
+                    }
+                },
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=Job,
+    dependencies=[Depends(require_api_key)],
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        **ERROR_RESPONSES,
+        401: {"description": "Missing or wrong X-API-Key"},
+        403: {"description": "Uploads are disabled on this server (no POLICYKB_API_KEY)"},
+        413: {"description": "A file or the request is over the size limit"},
+        415: {"description": "A file is neither PDF nor text"},
+    },
+    summary="Upload documents to ingest (needs X-API-Key); poll GET /jobs/{id}",
+)
+async def upload_documents(request: Request, settings: SettingsDep, jobs: JobsDep) -> JSONResponse:
+    """Files are checked by content, stored under generated names and ingested in the background."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise UnsupportedInputError(
+            f"send the files as multipart/form-data (one or more `file` fields), not {content_type or 'no content type'}"
+        )
+    async with request.form(max_files=settings.max_files_per_upload, max_fields=50, max_part_size=64 * 1024) as form:
+        uploads = [item for key in ("file", "files") for item in form.getlist(key) if not isinstance(item, str)]
+        if not uploads:
+            raise InputError("no file in the upload: send one or more files in `file` fields (multipart/form-data)")
+        metadata = {name: str(form[name]).strip() for name in METADATA_FIELDS if form.get(name) and str(form[name]).strip()}
+        job_id = secrets.token_hex(8)
+        try:
+            job_dir = jobs.new_job_dir(job_id)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot store uploads in {settings.uploads_dir}: {exc.strerror}; the index directory must be writable"
+            ) from exc
+        try:
+            files = await run_in_threadpool(_store_all, uploads, job_dir, job_id, settings.max_upload_bytes)
+            if metadata:
+                manifest = {"documents": [{"file": f.path.name, **metadata} for f in files]}
+                (job_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise
+    records: list[JobFileRecord] = []
+    seen: set[str] = set()
+    for f in files:
+        duplicate = f.sha256 in seen
+        seen.add(f.sha256)
+        if duplicate:
+            f.path.unlink(missing_ok=True)
+        records.append(
+            JobFileRecord(
+                name=f.name,
+                stored_as=str(f.path.relative_to(settings.index_dir)),
+                size_bytes=f.size_bytes,
+                content_type=f.content_type,
+                sha256=f.sha256,
+                status="duplicate" if duplicate else "queued",
+            )
+        )
+    job = jobs.submit(JobRecord(job_id=job_id, files=records))
+    return JSONResponse(job.public(), status_code=202, headers={"Location": f"/jobs/{job_id}"})
+
+
+def _store_all(uploads: list, job_dir, job_id: str, limit: int) -> list:  # noqa: ANN001
+    return [
+        store_upload(item.file, display_name(item.filename, n), job_dir, f"{job_id}-{n}", limit=limit)
+        for n, item in enumerate(uploads, start=1)
+    ]

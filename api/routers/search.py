@@ -1,0 +1,59 @@
+"""GET /search: ranked passages for a question, from every document."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from policykb.errors import InputError, StoreError
+
+from ..deps import SettingsDep, SnapshotDep
+from ..schemas import ERROR_RESPONSES, SearchMode, SearchResponse
+from ..settings import MAX_K, MAX_QUERY_CHARS
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search", response_model=SearchResponse, responses=ERROR_RESPONSES, summary="Search passages")
+def search(
+    snapshot: SnapshotDep,
+    settings: SettingsDep,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            description="The question or words to look for, in Swedish or English",
+            openapi_examples={
+                "fråga": {"summary": "En fråga", "value": "vem ansvarar för rehabilitering i hemmet"},
+                "lagrum": {"summary": "Ett lagrum", "value": "2 kap. 3 § HSL"},
+                "roll": {"summary": "En roll", "value": "medicinskt ansvarig för rehabilitering"},
+            },
+        ),
+    ],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return")] = 10,
+    mode: Annotated[SearchMode, Query(description="hybrid (default), lexical or dense")] = "hybrid",
+    kind: Annotated[str | None, Query(description="Only documents of this kind", examples=["guidance"])] = None,
+    doc: Annotated[str | None, Query(description="Only this document id")] = None,
+    cites: Annotated[
+        str | None, Query(max_length=200, description="Only passages citing this reference", examples=["HSL"])
+    ] = None,
+    publisher: Annotated[str | None, Query(description="Only documents from this publisher")] = None,
+    year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
+    year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
+) -> dict:
+    if not q.strip():
+        raise InputError("the query `q` is empty; type some words to look for, e.g. q=rehabilitering i hemmet")
+    searcher = snapshot.searcher
+    if searcher is None:
+        raise StoreError(
+            snapshot.search_error
+            or "the index has no passages to search yet: upload documents (POST /documents) or run `policykb ingest`"
+        )
+    from policykb.search import Filters
+
+    filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
+    warnings: list[str] = []
+    with snapshot.store(timeout=settings.request_timeout) as store, searcher.using(store.conn):
+        hits = searcher.search(q, k=k, mode=mode, filters=filters, warn=warnings.append)
+    return {"query": q, "mode": mode, "k": k, "hits": [hit.to_dict() for hit in hits], "warnings": warnings}

@@ -1,0 +1,49 @@
+"""GET /trace: requirements and the legal provisions they rest on, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from ..deps import StoreDep
+from ..schemas import ERROR_RESPONSES, TraceOut
+
+router = APIRouter(tags=["trace"])
+
+@router.get(
+    "/trace",
+    response_model=TraceOut,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"content": {"application/json": {}, "text/csv": {}}, "description": "Trace rows (CSV with Accept: text/csv)"},
+    },
+    summary="The trace matrix: each requirement with its modality, actor and legal sources",
+)
+def trace(
+    request: Request,
+    store: StoreDep,
+    doc: Annotated[str | None, Query(description="Only this document", examples=["004_2be6a2c697e985af.txt"])] = None,
+    actor: Annotated[str | None, Query(description="Only this actor", examples=["region", "kommun"])] = None,
+    modality: Annotated[
+        str | None,
+        Query(description="obligation, permission, prohibition, recommendation or right", examples=["obligation"]),
+    ] = None,
+    source: Annotated[
+        str | None, Query(max_length=200, description="Only requirements resting on this provision", examples=["2 kap. 3 § HSL"])
+    ] = None,
+):
+    from policykb.trace import to_csv
+    from policykb.trace import trace as trace_rows
+
+    rows = trace_rows(store, doc_id=doc, actor=actor, modality=modality, source=source)
+    if _wants_csv(request):
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="trace.csv"'})
+    return {"rows": rows}
+
+
+def _wants_csv(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept.split("text/csv")[0]

@@ -1,0 +1,88 @@
+"""policykb consult: the remiss helper — proposals, evidence and a remissvar skeleton."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import IndexDirOption, emit_json, err_console, fail, index_dir, warn
+
+
+def register(app: typer.Typer) -> None:
+    app.command("consult")(consult_command)
+
+
+def consult_command(
+    doc_id: Annotated[str, typer.Argument(help="Id of the ingested proposal document (see `policykb docs`).")],
+    index_dir_opt: IndexDirOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="md (remissvar skeleton) or json.")] = "md",
+    evidence: Annotated[int, typer.Option("--evidence", help="Evidence passages per proposal (0-10).")] = 3,
+    mode: Annotated[str, typer.Option("--mode", help="Search mode for evidence: hybrid, lexical or dense.")] = "hybrid",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Split a proposal document into its proposals and gather evidence for a remissvar."""
+    import json
+    import sys
+
+    from policykb.consult import consult
+    from policykb.store import Store
+
+    if fmt not in {"md", "json"}:
+        fail(f"--format must be md or json, not {fmt!r}")
+    if mode not in {"hybrid", "lexical", "dense"}:
+        fail(f"--mode must be hybrid, lexical or dense, not {mode!r}")
+    if not 0 <= evidence <= 10:
+        fail(f"--evidence must be between 0 and 10, not {evidence}")
+    directory = index_dir(index_dir_opt)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=err_console(), transient=True)
+    task = None
+
+    def on_progress(stage: str, done: int, total: int, item: str) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task("gathering evidence", total=total)
+        bar.update(task, completed=done, total=total)
+
+    with Store.open(directory, create=False, readonly=True) as store:
+        if store.get_document(doc_id) is None:
+            from policykb.documents import unknown_document_message
+
+            fail(unknown_document_message(store, doc_id))
+        searcher = _open_searcher(directory) if evidence else None
+        try:
+            with bar:
+                result = consult(store, doc_id, searcher=searcher, evidence=evidence, mode=mode, progress=on_progress)
+        finally:
+            close = getattr(searcher, "close", None)
+            if callable(close):
+                close()
+    for message in result.warnings:
+        warn(message)
+    text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else result.markdown()
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+        err_console().print(f"wrote {len(result.proposals)} proposals to {output}")
+    elif fmt == "json":
+        emit_json(result.to_dict())
+    else:
+        sys.stdout.write(text)
+
+
+def _open_searcher(directory: Path):  # noqa: ANN202
+    """The searcher over the index, or None (with a warning) while it has nothing to search."""
+    from policykb.errors import PolicyKBError
+    from policykb.search import Searcher
+
+    try:
+        return Searcher(directory)
+    except PolicyKBError as exc:
+        warn(f"no evidence passages: {exc}")
+        return None

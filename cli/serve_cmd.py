@@ -1,0 +1,56 @@
+"""policykb serve: the HTTP API (uvicorn) over an index directory."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import IndexDirOption, err_console, fail, index_dir
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for all interfaces).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    index_dir_opt: IndexDirOption = None,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option("--cors-origin", help="Allow browser calls from this origin (repeatable).")
+    ] = None,
+    max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Largest upload accepted.")] = 100.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned with 503.")] = 30.0,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs). Uploads need POLICYKB_API_KEY set."""
+    import uvicorn
+
+    from policykb.api import create_app
+    from policykb.api.settings import API_KEY_ENV
+
+    if not 0 < port < 65536:
+        fail(f"--port must be between 1 and 65535, not {port}")
+    if max_upload_mb <= 0 or timeout <= 0:
+        fail("--max-upload-mb and --timeout must be positive")
+    directory = index_dir(index_dir_opt)
+    app = create_app(
+        directory,
+        cors_origins=cors_origin or None,
+        max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        request_timeout=timeout,
+    )
+    settings = app.state.settings
+    out = err_console()
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"policykb API for index {directory} at http://{shown}:{port} (documentation at /docs)")
+    if settings.writes_enabled:
+        out.print("uploads: enabled (clients send the key in the X-API-Key header)")
+    else:
+        out.print(f"uploads: disabled (set {API_KEY_ENV} to enable them)")
+    try:
+        # One process: the index snapshot and the ingest queue live in it.
+        uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1, timeout_graceful_shutdown=10)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port or --host")
