@@ -82,6 +82,7 @@ class SearchHit(BaseModel):
                     "heading": "Ansvar för hälso- och sjukvård i hemmet",
                     "text": "Regionen ska avsätta de läkarresurser som behövs till kommunen …",
                     "highlights": [[0, 8], [27, 40]],
+                    "span": [0, 212],
                 }
             ]
         },
@@ -94,9 +95,12 @@ class SearchHit(BaseModel):
     identifier: str | None
     pages: list[int] = Field(description="0-based page indexes the passage spans")
     heading: str
-    text: str
+    text: str = Field(description="the segment of the passage that matched (a few sentences)")
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) offsets in `text` of the words that matched"
+    )
+    span: tuple[int, int] | None = Field(
+        default=None, description="[start, end) offsets of `text` in the passage's full text (/passages/{id})"
     )
 
 

@@ -14,6 +14,9 @@ from policykb.search import MAX_K, Filters, Searcher, search
 from policykb.store import Store
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "gold" / "queries-dev.json"
+# Written before the system was run on it (README, Design: search): a check on fitting to the dev set.
+HOLDOUT = Path(__file__).resolve().parent / "fixtures" / "gold" / "queries-holdout.json"
+MODES = ("hybrid", "lexical", "dense")
 
 
 @pytest.fixture(scope="module")
@@ -25,27 +28,43 @@ def searcher(corpus_index: Path):
 @pytest.fixture(scope="module")
 def quality(searcher):
     gold = load_gold(GOLD)
-    return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in ("hybrid", "lexical", "dense")}
+    return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in MODES}
 
 
-# Measured 0.56 with the default model (see README, Design: search). The target of 0.65 is
-# not reached: a perfect ranking of these passages would score 0.80, but neither the 4-bit
-# e5-small nor BM25 ranks the evidence high enough. Kept as a visible, non-strict expectation.
-@pytest.mark.xfail(reason="hybrid nDCG@10 is 0.56 on the dev queries; the target is 0.65", strict=False)
+@pytest.fixture(scope="module")
+def holdout_quality(searcher):
+    gold = load_gold(HOLDOUT)
+    return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in MODES}
+
+
+# Measured 0.596 with the default model (0.635 on the held-out queries; README, Design: search). The
+# issue's target of 0.65 is not reached; kept as a visible, non-strict expectation.
+@pytest.mark.xfail(
+    reason="hybrid nDCG@10 is 0.60 on the dev queries (0.64 on the held-out ones); the target is 0.65", strict=False
+)
 def test_hybrid_reaches_the_quality_target(quality):
     assert quality["hybrid"].overall["ndcg"] >= 0.65
 
 
-def test_hybrid_quality_does_not_regress(quality):
-    assert quality["hybrid"].overall["ndcg"] >= 0.53
-    assert quality["hybrid"].overall["recall"] >= 0.72
-    assert quality["hybrid"].overall["mrr"] >= 0.70
+def test_hybrid_quality_does_not_regress(quality, holdout_quality):
+    assert quality["hybrid"].overall["ndcg"] >= 0.57
+    assert quality["hybrid"].overall["recall"] >= 0.70
+    assert quality["hybrid"].overall["mrr"] >= 0.68
+    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.60
+    assert holdout_quality["hybrid"].overall["recall"] >= 0.75
 
 
-def test_hybrid_beats_both_single_modes(quality):
-    hybrid = quality["hybrid"].overall["ndcg"]
-    assert hybrid > quality["lexical"].overall["ndcg"]
-    assert hybrid > quality["dense"].overall["ndcg"]
+def test_hybrid_beats_both_single_modes(quality, holdout_quality):
+    for report in (quality, holdout_quality):
+        hybrid = report["hybrid"].overall["ndcg"]
+        assert hybrid > report["lexical"].overall["ndcg"]
+        assert hybrid > report["dense"].overall["ndcg"]
+
+
+def test_english_queries_are_answered_from_swedish_passages(holdout_quality, quality):
+    for report in (quality, holdout_quality):
+        assert report["hybrid"].by_kind["english"]["ndcg"] >= 0.4
+        assert report["hybrid"].by_kind["english"]["recall"] >= 0.7
 
 
 def test_hit_shape_and_highlights(searcher):

@@ -513,9 +513,12 @@ def find_evidence(
         if sum(1 for hit in hits if hit.doc_id != doc_id) >= evidence or len(hits) < depth:
             break
     out: list[Evidence] = []
+    seen: set[int] = set()
     for hit in hits:
-        if hit.doc_id == doc_id:
+        # Hits are segments: two of one passage would quote the same passage twice.
+        if hit.doc_id == doc_id or hit.passage_id in seen:
             continue
+        seen.add(hit.passage_id)
         row = store.conn.execute(
             "SELECT d.publisher FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",
             (hit.passage_id,),

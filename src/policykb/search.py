@@ -7,17 +7,20 @@
 
 How a hybrid query runs:
 1. `query.QueryAnalyzer` cleans it (a very long query is cut, with a warning), expands
-   acronyms and act names both ways and finds legal references in it.
+   acronyms and act names both ways, finds legal references in it, and translates an English
+   query into Swedish terms (`crosslingual`).
 2. Lexical: BM25 over the analysed passages, top `CANDIDATES`. Dense: the query embedded with
-   the index's model, top `CANDIDATES` from FAISS. Passages citing a reference in the query join
-   the candidates. Filters restrict both sides inside the search, before anything is cut.
-3. Every candidate gets both scores (the dense score from its stored vector, the BM25 score by
-   a second FTS5 query restricted to the candidates), each normalised over the candidates, and
-   the fused score is their weighted sum, plus a boost for citing a referenced act or section.
-   Normalised score fusion beats reciprocal-rank fusion here because it keeps how far apart the
-   scores are (see README "Design: search" for the measurements).
-4. Near-duplicate passages (the same paragraph in two reports, a repeated slide) collapse into
-   the best-ranked one; the top k become `Hit`s with the matched words' offsets (`highlights`).
+   the index's model (an English query's vector averaged with its Swedish translation's), top
+   `CANDIDATES` passages from FAISS. Passages citing a reference in the query join the
+   candidates. Filters restrict both sides inside the search, before anything is cut.
+3. Every candidate gets both scores (the dense score from its stored vector and its best
+   sentence unit, the BM25 score by a second FTS5 query restricted to the candidates), each
+   normalised over the candidates, and the fused score is their weighted sum, plus a boost for
+   citing a referenced act or section. Normalised score fusion beats reciprocal-rank fusion
+   here because it keeps how far apart the scores are (see README "Design: search").
+4. The best passages are cut into segments of a few sentences, ranked by their passage's score
+   and their own match (`segments.py`); near-duplicates (the same paragraph in two reports, a
+   repeated slide) drop out, and the top k become `Hit`s with the matched words' offsets.
 
 `Searcher` is safe for concurrent use: each thread gets its own read-only SQLite connection;
 FAISS searches are read-only; the embedding model is loaded once, on the first dense query.
@@ -37,6 +40,7 @@ from typing import Any
 from . import lexical
 from .config import VECTORS_META_FILENAME
 from .errors import InputError, ModelError, StoreError
+from .units import SEGMENT_WORDS
 from .segments import SEGMENT_DEPTH, PassageUnits, best_unit_scores, load_units, rank_segments, term_idf
 from .query import (
     QueryAnalyzer,
@@ -66,6 +70,8 @@ EXPANSION_WEIGHT = 0.5
 DUPLICATE_CONTAINMENT = 0.8
 # A passage's dense score: this much the cosine of its vector, the rest its best sentence unit's.
 PASSAGE_VECTOR_WEIGHT = 0.3
+# Analysed passages kept in memory by a Searcher (keyed by text, so an ingest cannot make them stale).
+TOKEN_CACHE_SIZE = 5000
 FUSIONS = ("score", "rrf")
 
 Warn = Callable[[str], None]
@@ -146,14 +152,18 @@ class Searcher:
         dense_weight: float = DENSE_WEIGHT,
         embedder: Any = None,
         segments: bool = True,
+        segment_words: int = SEGMENT_WORDS,
     ):
-        """`segments`: return the best segments of the best passages (default), or whole passages."""
+        """`segments`: return the best segments of the best passages (default), or whole passages;
+        `segment_words`: the size segments are grouped to."""
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}")
         self.index_dir = Path(index_dir)
         self.fusion = fusion
         self.dense_weight = dense_weight
         self.segments = segments
+        self.segment_words = segment_words
+        self._token_cache: dict[str, list] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -513,13 +523,28 @@ class Searcher:
             texts,
             units,
             analyzer=self.query_analyzer.analyzer,
+            tokens=self._passage_tokens,
             query_terms=terms,
             expansion_terms=expansions,
             idf=idf,
             query_vector=None if query_vector is None else query_vector[0],
             depth=depth,
+            target_words=self.segment_words,
         )
         return self._hits(conn, [(s.passage_id, s.score, (s.start, s.end)) for s in segments], k, plan)
+
+    def _passage_tokens(self, text: str) -> list:
+        """The analysed tokens of a passage text, memoised: the best passages of one query are
+        often the best of the next, and analysing 30 passages is most of a query's Python time."""
+        cache = self._token_cache
+        found = cache.get(text)
+        if found is None:
+            found = self.query_analyzer.analyzer.tokens(text)
+            with self._lock:
+                if len(cache) >= TOKEN_CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+                cache[text] = found
+        return found
 
     def _hits(
         self,
@@ -628,6 +653,10 @@ def _containment(a: set, b: set) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def _normalised(ranked: list[tuple[int, float]], scale: Callable[[dict[int, float]], dict[int, float]]) -> list[tuple[int, float]]:
+Scale = Callable[[dict[int, float]], dict[int, float]]
+
+
+def _normalised(ranked: list[tuple[int, float]], scale: Scale) -> list[tuple[int, float]]:
+    """The same order with scores scaled to 0..1 (what the segment ranking mixes)."""
     scaled = scale(dict(ranked))
     return [(pid, scaled[pid]) for pid, _ in ranked]

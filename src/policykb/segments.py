@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +90,7 @@ def load_units(
         if model_id is not None:
             for pid, items in blobs.items():
                 if all(b is not None for b in items):
-                    out[pid].vectors = np.stack([np.frombuffer(b, dtype=np.float32) for b in items])
+                    out[pid].vectors = np.frombuffer(b"".join(items), dtype=np.float32).reshape(len(items), -1)
     return out
 
 
@@ -123,6 +123,7 @@ def rank_segments(
     units: dict[int, PassageUnits],
     *,
     analyzer: Any,
+    tokens: Callable[[str], list] | None = None,
     query_terms: Sequence[str] = (),
     expansion_terms: Sequence[str] = (),
     idf: dict[str, float] | None = None,
@@ -131,7 +132,9 @@ def rank_segments(
     target_words: int = SEGMENT_WORDS,
 ) -> list[Segment]:
     """Segments of the first `depth` passages of `ranked` ((passage id, score 0..1), best first),
-    best first. Lexical scoring needs `query_terms` and `idf`; dense scoring `query_vector`."""
+    best first. Lexical scoring needs `query_terms` and `idf`; dense scoring `query_vector`.
+    `tokens(text)` analyses a passage (default `analyzer.tokens`; the searcher passes a cached one)."""
+    tokens_of = tokens or analyzer.tokens
     segments: list[Segment] = []
     passage_score = dict(ranked[:depth])
     for pid, _ in ranked[:depth]:
@@ -141,7 +144,7 @@ def rank_segments(
             continue
         spans = info.spans if info and info.spans else [(0, len(text))]
         vectors = info.vectors if info is not None else None
-        tokens = analyzer.tokens(text) if query_terms or expansion_terms else []
+        tokens = tokens_of(text) if query_terms or expansion_terms else []
         position = 0
         for first, last in segment_spans(text, spans, target_words):
             start, end = spans[first][0], spans[last][1]
@@ -161,15 +164,14 @@ def rank_segments(
     low, high = (min(dense_values), max(dense_values)) if dense_values else (0.0, 0.0)
     use_lexical = top_lexical > 0
     use_dense = bool(dense_values)
+    dense_share = (SEGMENT_DENSE_WEIGHT if use_lexical else 1.0) if use_dense else 0.0
     for segment, bm25 in zip(segments, lexical):
-        parts = []
+        local = (1.0 - dense_share) * (bm25 / top_lexical if use_lexical else 0.0)
         if use_dense:
             dense = segment.dense if segment.dense is not None else low
-            parts.append((SEGMENT_DENSE_WEIGHT if use_lexical else 1.0, (dense - low) / (high - low) if high > low else 1.0))
-        if use_lexical:
-            parts.append((1.0 - SEGMENT_DENSE_WEIGHT if use_dense else 1.0, bm25 / top_lexical))
-        local = sum(w * v for w, v in parts)
-        segment.score = SEGMENT_PASSAGE_WEIGHT * passage_score[segment.passage_id] + (1 - SEGMENT_PASSAGE_WEIGHT) * local
+            local += dense_share * ((dense - low) / (high - low) if high > low else 1.0)
+        own = passage_score[segment.passage_id]
+        segment.score = SEGMENT_PASSAGE_WEIGHT * own + (1 - SEGMENT_PASSAGE_WEIGHT) * local
     segments.sort(key=lambda s: -s.score)
     return segments
 
