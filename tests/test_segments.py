@@ -83,3 +83,26 @@ def test_dense_segments_use_the_best_unit():
     assert best_unit_scores(units, query) == {1: 1.0}
     segments = rank_segments([(1, 1.0)], {1: TEXT}, units, analyzer=Analyzer(), query_vector=query, target_words=8)
     assert TEXT[segments[0].start : segments[0].end].endswith("reell kompetens för uppgiften.")
+
+
+def test_an_expansion_phrase_counts_only_where_its_words_stand_together():
+    analyzer = Analyzer()
+    text = (
+        "Insatser enligt lagen om stöd och service ges av kommunen. "
+        "Stöd ges också som service i hemmet, enligt lagen i övrigt och andra regler."
+    )
+    phrase = analyzer.terms("lagen om stöd och service")
+    key = " ".join(phrase)
+    segments = rank_segments(
+        [(1, 1.0)],
+        {1: text},
+        {1: _units(text)},
+        analyzer=analyzer,
+        expansion_phrases=[phrase],
+        idf={key: 2.0, **{t: 2.0 for t in phrase}},
+        target_words=5,
+    )
+    assert len(segments) == 2
+    by_start = sorted(segments, key=lambda s: s.start)
+    assert by_start[0].terms[key] == 1 and by_start[1].terms[key] == 0
+    assert text[segments[0].start : segments[0].end].startswith("Insatser enligt lagen om stöd")

@@ -516,8 +516,11 @@ class Searcher:
             units.update(load_units(conn, missing, self.model_id if query_vector is not None else None))
         texts = {pid: row["text"] for pid, row in _passage_rows(conn, top).items()}
         terms = list(dict.fromkeys(plan.terms))
-        expansions = [t for phrase in plan.phrases for t in phrase if t not in terms]
-        idf = term_idf(conn, [*terms, *expansions]) if terms or expansions else {}
+        # An expansion phrase counts where its words stand together, as on the passage side.
+        expansions = [p[0] for p in plan.phrases if len(p) == 1 and p[0] not in terms]
+        phrases = [p for p in plan.phrases if len(p) > 1]
+        keys = [*terms, *expansions, *(" ".join(p) for p in phrases)]
+        idf = term_idf(conn, keys) if keys else {}
         segments = rank_segments(
             ranked,
             texts,
@@ -526,6 +529,7 @@ class Searcher:
             tokens=self._passage_tokens,
             query_terms=terms,
             expansion_terms=expansions,
+            expansion_phrases=phrases,
             idf=idf,
             query_vector=None if query_vector is None else query_vector[0],
             depth=depth,

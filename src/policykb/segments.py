@@ -11,7 +11,8 @@ grouped to about 45 words) and every segment is scored
 
 where the passage score is the passage's fused score (0..1) and the local score is how well the
 segment itself matches: the best cosine of its sentence units with the query vector and a BM25
-of its own words against the query terms (IDF from the whole index), each scaled over all the
+of its own words against the query terms and expansion phrases (a phrase counts where its words
+stand together, as in the passage-level FTS5 query; IDF from the whole index), each scaled over all the
 segments in play and averaged. A segment of a strong passage can therefore outrank the best
 segment of a weaker one, and two segments of one passage can both make the top k when both
 match. Measured on the dev and held-out queries (README, Design: search).
@@ -126,6 +127,7 @@ def rank_segments(
     tokens: Callable[[str], list] | None = None,
     query_terms: Sequence[str] = (),
     expansion_terms: Sequence[str] = (),
+    expansion_phrases: Sequence[Sequence[str]] = (),
     idf: dict[str, float] | None = None,
     query_vector: np.ndarray | None = None,
     depth: int = SEGMENT_DEPTH,
@@ -135,6 +137,7 @@ def rank_segments(
     best first. Lexical scoring needs `query_terms` and `idf`; dense scoring `query_vector`.
     `tokens(text)` analyses a passage (default `analyzer.tokens`; the searcher passes a cached one)."""
     tokens_of = tokens or analyzer.tokens
+    phrases = [tuple(p) for p in dict.fromkeys(tuple(p) for p in expansion_phrases) if len(p) > 1]
     segments: list[Segment] = []
     passage_score = dict(ranked[:depth])
     for pid, _ in ranked[:depth]:
@@ -144,21 +147,27 @@ def rank_segments(
             continue
         spans = info.spans if info and info.spans else [(0, len(text))]
         vectors = info.vectors if info is not None else None
-        tokens = tokens_of(text) if query_terms or expansion_terms else []
+        tokens = tokens_of(text) if query_terms or expansion_terms or phrases else []
         position = 0
         for first, last in segment_spans(text, spans, target_words):
             start, end = spans[first][0], spans[last][1]
             segment = Segment(pid, start, end)
             if vectors is not None and query_vector is not None:
                 segment.dense = float((vectors[first : last + 1] @ query_vector).max())
+            words: list[str] = []
             while position < len(tokens) and tokens[position].start < end:
                 if tokens[position].start >= start:
                     segment.terms.update(tokens[position].terms)
+                    words.append(tokens[position].term)
                 position += 1
+            for phrase in phrases:
+                count = _occurrences(words, phrase)
+                if count:
+                    segment.terms[" ".join(phrase)] += count
             segments.append(segment)
     if not segments:
         return []
-    lexical = _bm25(segments, query_terms, expansion_terms, idf or {})
+    lexical = _bm25(segments, query_terms, [*expansion_terms, *(" ".join(p) for p in phrases)], idf or {})
     top_lexical = max(lexical, default=0.0)
     dense_values = [s.dense for s in segments if s.dense is not None]
     low, high = (min(dense_values), max(dense_values)) if dense_values else (0.0, 0.0)
@@ -195,3 +204,8 @@ def _bm25(
                 score += weight * idf.get(term, 0.0) * tf * (BM25_K1 + 1) / (tf + norm)
         out.append(score)
     return out
+
+
+def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
+    n = len(phrase)
+    return sum(1 for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase)
