@@ -106,3 +106,11 @@ def test_an_expansion_phrase_counts_only_where_its_words_stand_together():
     by_start = sorted(segments, key=lambda s: s.start)
     assert by_start[0].terms[key] == 1 and by_start[1].terms[key] == 0
     assert text[segments[0].start : segments[0].end].startswith("Insatser enligt lagen om stöd")
+
+
+def test_the_first_segment_of_a_passage_wins_a_tie():
+    text = "Ett två tre fyra fem sex. Sju åtta nio tio elva tolv."
+    segments = rank_segments([(1, 1.0)], {1: text}, {1: _units(text)}, analyzer=Analyzer(), target_words=5)
+    assert len(segments) == 2
+    assert segments[0].start == 0 and segments[0].lead and not segments[1].lead
+    assert segments[0].score > segments[1].score

@@ -37,6 +37,9 @@ SEGMENT_DEPTH = 30
 SEGMENT_PASSAGE_WEIGHT = 0.7
 # Inside the local score: the dense share (the rest is the segment's BM25).
 SEGMENT_DENSE_WEIGHT = 0.5
+# Added to the score of a passage's first segment: a passage starts where a heading or a paragraph
+# starts, and its opening sentences usually state what it is about.
+LEAD_BONUS = 0.02
 BM25_K1 = 1.2
 BM25_B = 0.75
 # BM25 of the expansion terms (synonyms) counts this much next to the query's own words.
@@ -56,6 +59,7 @@ class Segment:
     end: int
     score: float = 0.0
     dense: float | None = None  # best unit cosine
+    lead: bool = False  # the passage's first segment
     terms: Counter = field(default_factory=Counter)
 
 
@@ -151,7 +155,7 @@ def rank_segments(
         position = 0
         for first, last in segment_spans(text, spans, target_words):
             start, end = spans[first][0], spans[last][1]
-            segment = Segment(pid, start, end)
+            segment = Segment(pid, start, end, lead=first == 0)
             if vectors is not None and query_vector is not None:
                 segment.dense = float((vectors[first : last + 1] @ query_vector).max())
             words: list[str] = []
@@ -181,6 +185,8 @@ def rank_segments(
             local += dense_share * ((dense - low) / (high - low) if high > low else 1.0)
         own = passage_score[segment.passage_id]
         segment.score = SEGMENT_PASSAGE_WEIGHT * own + (1 - SEGMENT_PASSAGE_WEIGHT) * local
+        if segment.lead:
+            segment.score += LEAD_BONUS
     segments.sort(key=lambda s: -s.score)
     return segments
 
