@@ -37,20 +37,20 @@ def holdout_quality(searcher):
     return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in MODES}
 
 
-# Measured 0.596 with the default model (0.635 on the held-out queries; README, Design: search). The
+# Measured 0.613 with the default model (0.646 on the held-out queries; README, Design: search). The
 # issue's target of 0.65 is not reached; kept as a visible, non-strict expectation.
 @pytest.mark.xfail(
-    reason="hybrid nDCG@10 is 0.60 on the dev queries (0.64 on the held-out ones); the target is 0.65", strict=False
+    reason="hybrid nDCG@10 is 0.61 on the dev queries (0.65 on the held-out ones); the target is 0.65", strict=False
 )
 def test_hybrid_reaches_the_quality_target(quality):
     assert quality["hybrid"].overall["ndcg"] >= 0.65
 
 
 def test_hybrid_quality_does_not_regress(quality, holdout_quality):
-    assert quality["hybrid"].overall["ndcg"] >= 0.57
+    assert quality["hybrid"].overall["ndcg"] >= 0.59
     assert quality["hybrid"].overall["recall"] >= 0.70
-    assert quality["hybrid"].overall["mrr"] >= 0.68
-    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.60
+    assert quality["hybrid"].overall["mrr"] >= 0.72
+    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.62
     assert holdout_quality["hybrid"].overall["recall"] >= 0.75
 
 

@@ -13,7 +13,8 @@ where the passage score is the passage's fused score (0..1) and the local score 
 segment itself matches: the best cosine of its sentence units with the query vector and a BM25
 of its own words against the query terms and expansion phrases (a phrase counts where its words
 stand together, as in the passage-level FTS5 query; IDF from the whole index), each scaled over all the
-segments in play and averaged. A segment of a strong passage can therefore outrank the best
+segments in play and averaged; a passage's first segment gets `LEAD_BONUS` on top (it holds the
+evidence twice as often as a later one). A segment of a strong passage can therefore outrank the best
 segment of a weaker one, and two segments of one passage can both make the top k when both
 match. Measured on the dev and held-out queries (README, Design: search).
 """
