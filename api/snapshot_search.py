@@ -26,7 +26,7 @@ class SnapshotSearcher(Searcher):
         super().__init__(index_dir, embedder=embedder)
         # Load and check the vectors against the pinned store now: a mismatch (an ingest
         # between its store commit and its vectors swap) fails the snapshot, not a request.
-        self._snapshot_vectors = super()._vector_index()
+        self._snapshot_vectors = super().vector_index()
         self._request.conn = None
 
     @contextmanager
@@ -39,12 +39,12 @@ class SnapshotSearcher(Searcher):
         finally:
             self._request.conn = previous
 
-    def _conn(self):  # noqa: ANN202
+    def connection(self):  # noqa: ANN202
         conn = getattr(self._request, "conn", None)
-        return conn if conn is not None else super()._conn()
+        return conn if conn is not None else super().connection()
 
-    def _vector_index(self):  # noqa: ANN202
-        return self._snapshot_vectors if self._snapshot_vectors is not None else super()._vector_index()
+    def vector_index(self):  # noqa: ANN202
+        return self._snapshot_vectors if self._snapshot_vectors is not None else super().vector_index()
 
     @property
     def embedder(self) -> Any:

@@ -323,6 +323,27 @@ def test_forms_are_ignored_and_text_still_read(tmp_path):
     assert pages[0].status == "text"
 
 
+def test_javascript_and_attachments_are_ignored_and_text_still_read(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    plain = tmp_path / "plain.pdf"
+    c = _canvas(plain)
+    c.setFont("Times-Roman", 11)
+    c.drawString(72, 760, "Remissvar om nära vård från kommunen.")
+    c.showPage()
+    c.save()
+    writer = pypdf.PdfWriter(clone_from=str(plain))
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert('Hej');"))
+    writer.add_attachment("bilaga.txt", "Bilagans text ska inte läsas som brödtext.".encode("utf-8"))
+    path = tmp_path / "active.pdf"
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    pages, warnings, _ = extract_pdf_pages(path)
+    assert pages[0].text == "Remissvar om nära vård från kommunen."
+    assert pages[0].status == "text" and not warnings
+
+
 def test_whole_document_through_extract(real_pdfs, tmp_path):
     copy = tmp_path / "sfs.pdf"
     shutil.copy(real_pdfs / "sfs-2025-1461.pdf", copy)

@@ -79,7 +79,7 @@ def test_hit_shape_and_highlights(searcher):
 
 
 def test_hits_are_segments_of_their_passages(searcher, corpus_index):
-    conn = searcher._conn()
+    conn = searcher.connection()
 
     def passage_text(pid: int) -> str:
         return conn.execute("SELECT text FROM passages WHERE passage_id = ?", (pid,)).fetchone()[0]
@@ -256,7 +256,7 @@ def test_reference_in_query_boosts_citing_passages(corpus_index, tmp_path):
 def test_cites_filter_uses_the_reference_parser(searcher):
     hits = searcher.search("kommunens ansvar", k=20, filters=Filters(cites="HSL"))
     assert hits
-    conn = searcher._conn()
+    conn = searcher.connection()
     for hit in hits:
         canonicals = {r[0] for r in conn.execute("SELECT canonical FROM refs WHERE passage_id = ?", (hit.passage_id,))}
         assert any(c == "SFS 2017:30" or c.startswith("SFS 2017:30 ") for c in canonicals)

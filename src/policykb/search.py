@@ -182,7 +182,7 @@ class Searcher:
                 f"{embedder.model_id!r}; search with the index's model or re-index with "
                 f"`policykb ingest PATH --model {embedder.model_id}`"
             )
-        self.lexicon = lexical.Lexicon(self._conn)
+        self.lexicon = lexical.Lexicon(self.connection)
         groups = default_synonym_groups() if synonym_groups is None else synonym_groups
         if reference_finder is True:
             reference_finder = default_reference_finder()
@@ -197,7 +197,13 @@ class Searcher:
         with self._lock:
             self._connections.append(conn)
 
-    def _conn(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
+        """The read connection every query of this thread runs on.
+
+        With `vector_index()` this is the extension point for pinning a snapshot: a subclass
+        returning one connection (holding a read transaction) and the vectors checked against
+        it sees one consistent corpus while an ingest commits (the API does this).
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = Store.open(self.index_dir, create=False, readonly=True).conn
@@ -220,11 +226,11 @@ class Searcher:
         self.close()
 
     def document_ids(self) -> set[str]:
-        return {r[0] for r in self._conn().execute("SELECT doc_id FROM documents")}
+        return {r[0] for r in self.connection().execute("SELECT doc_id FROM documents")}
 
     # -- dense side ----------------------------------------------------------------------------
 
-    def _vector_index(self):  # noqa: ANN202
+    def vector_index(self):  # noqa: ANN202
         """The FAISS index, (re)loaded when an ingest has swapped in new vectors."""
         from .vectors import VectorIndex
 
@@ -239,7 +245,7 @@ class Searcher:
         with self._lock:
             if self._vectors is not None and stamp == self._vectors_stamp:
                 return self._vectors
-            conn = self._conn()
+            conn = self.connection()
             settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
             count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
             index = VectorIndex.load(self.index_dir, expected_model=settings.get("embedding_model"), expected_count=count)
@@ -310,7 +316,7 @@ class Searcher:
 
     def _check_filter_values(self, filters: Filters) -> None:
         """A --kind or --doc that names nothing in the index is a typo: say what there is."""
-        conn = self._conn()
+        conn = self.connection()
         if filters.kind:
             kinds = sorted({r[0] for r in conn.execute("SELECT DISTINCT kind FROM documents") if r[0]})
             if filters.kind.strip().lower() not in {k.lower() for k in kinds}:
@@ -349,7 +355,7 @@ class Searcher:
                 "nothing to search for: the query has only stop words or punctuation; add a content word, "
                 "or use --mode dense or hybrid"
             )
-        conn = self._conn()
+        conn = self.connection()
         allowed_sql, allowed_params = self._filter_sql(filters)
         allowed_ids: list[int] | None = None
         if allowed_sql is not None:
@@ -365,7 +371,7 @@ class Searcher:
         dense_scores: dict[int, float] = {}
         query_vector = None
         if mode in ("hybrid", "dense"):
-            index = self._vector_index()
+            index = self.vector_index()
             query_vector = self._embed_query(plan.dense_texts)
             scores, ids = index.search(query_vector, depth, allowed_ids=allowed_ids)
             dense_scores = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
@@ -463,7 +469,7 @@ class Searcher:
         # Complete both scores for every candidate.
         missing_dense = [c for c in candidates if c not in dense_scores]
         if missing_dense and query_vector is not None:
-            vectors = self._vector_index().vectors_for(missing_dense)
+            vectors = self.vector_index().vectors_for(missing_dense)
             for pid, score in zip(missing_dense, (vectors @ query_vector[0]).tolist()):
                 dense_scores[pid] = float(score)
         units = load_units(conn, candidates, self.model_id)
