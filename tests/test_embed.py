@@ -84,7 +84,8 @@ def test_missing_model_is_a_clear_model_error():
     assert "--model" in message and "download" in message
 
 
-def test_cache_embeds_each_text_once(tmp_path, nano):
+def test_cache_embeds_each_text_once(tmp_path, nano, monkeypatch):
+    monkeypatch.delenv("POLICYKB_EMBEDDING_CACHE", raising=False)  # count this store's cache alone
     store = Store.open(tmp_path / "index")
     texts = ["första stycket", "andra stycket", "första stycket"]
     first, embedded = passage_vectors(store.conn, nano, texts)
@@ -97,7 +98,8 @@ def test_cache_embeds_each_text_once(tmp_path, nano):
     store.close()
 
 
-def test_cache_is_keyed_by_model(tmp_path, nano):
+def test_cache_is_keyed_by_model(tmp_path, nano, monkeypatch):
+    monkeypatch.delenv("POLICYKB_EMBEDDING_CACHE", raising=False)
     conn = Store.open(tmp_path / "index").conn
     passage_vectors(conn, nano, ["text"])
 
