@@ -1,7 +1,7 @@
 """PDF reading figures: pages/s of the layout-aware path next to pdfplumber's plain extract_text(),
-OCR pages/s, peak RSS on a generated 1,000-page PDF, and quality on the built fixtures.
+OCR pages/s, peak RSS on generated 100/400/1,000-page PDFs, and quality on the built fixtures.
 
-    python benchmarks/bench_pdf.py [--pdfs DIR] [--skip-plumber] [--skip-ocr] [--pages-1000 N]
+    python benchmarks/bench_pdf.py [--pdfs DIR] [--skip-plumber] [--skip-ocr] [--rss-pages 100,400,1000]
 
 DIR defaults to ../shared/pdfs beside the repository, else tests/fixtures/pdfs.
 """
@@ -71,19 +71,36 @@ def ocr_speed(files: list[Path]) -> tuple[int, float] | None:
     return pages, seconds
 
 
-def _rss_child(path: str, queue) -> None:
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. On Linux from VmHWM: ru_maxrss survives exec, so a spawned child
+    would report its parent's peak (here the reportlab build of the long PDF) instead of its own."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_child(path: str, queue) -> None:
     from policykb.extract.pdf import extract_pdf_pages
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    import numpy  # noqa: F401  (imported by the column finder anyway: count it in the baseline)
+
+    before = _peak_rss_mb()
     started = time.perf_counter()
     pages, _, _ = extract_pdf_pages(path)
     seconds = time.perf_counter() - started
-    queue.put((len(pages), seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    queue.put((len(pages), seconds, before, _peak_rss_mb()))
 
 
-def peak_rss(n_pages: int) -> tuple[int, float, float, float]:
+def peak_rss(n_pages: int) -> tuple[int, float, float, float, float]:
+    """(pages, seconds, peak RSS MB, RSS MB before reading, file MB) of reading a generated report-layout PDF
+    in a fresh process."""
     from pdf_builders import build_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,9 +111,9 @@ def peak_rss(n_pages: int) -> tuple[int, float, float, float]:
         queue = ctx.Queue()
         proc = ctx.Process(target=_rss_child, args=(str(path), queue))
         proc.start()
-        pages, seconds, before_kb, after_kb = queue.get()
+        pages, seconds, before_mb, peak_mb = queue.get()
         proc.join()
-    return pages, seconds, after_kb / 1024, size_mb + before_kb * 0 / 1024
+    return pages, seconds, peak_mb, before_mb, size_mb
 
 
 def quality() -> dict[str, dict[str, float]]:
@@ -123,7 +140,7 @@ def main() -> None:
     parser.add_argument("--pdfs", type=Path, default=None)
     parser.add_argument("--skip-plumber", action="store_true")
     parser.add_argument("--skip-ocr", action="store_true")
-    parser.add_argument("--pages-1000", type=int, default=1000)
+    parser.add_argument("--rss-pages", default="100,400,1000", help="page counts of the generated PDFs ('' to skip)")
     args = parser.parse_args()
     folder = args.pdfs or default_pdf_dir()
     files = sorted(folder.glob("*.pdf"))
@@ -142,9 +159,10 @@ def main() -> None:
             print("OCR: tesseract not available; skipped")
         elif result[0]:
             print(f"OCR path (Tesseract swe, 300 dpi): {result[0]} pages in {result[1]:.1f} s = {result[0] / result[1]:.2f} pages/s")
-    if args.pages_1000:
-        n, secs, rss_mb, size_mb = peak_rss(args.pages_1000)
-        print(f"generated {n}-page PDF ({size_mb:.1f} MB): read in {secs:.1f} s ({n / secs:.1f} pages/s), peak RSS {rss_mb:.0f} MB")
+    for count in [int(c) for c in args.rss_pages.split(",") if c.strip() and int(c)]:
+        n, secs, rss_mb, before_mb, size_mb = peak_rss(count)
+        print(f"generated {n}-page PDF ({size_mb:.1f} MB): read in {secs:.1f} s ({n / secs:.1f} pages/s), "
+              f"peak RSS {rss_mb:.0f} MB ({before_mb:.0f} MB before reading)")
     print("quality on built fixtures (mean of 4 seeds x 8 pages):")
     for layout, scores in quality().items():
         print(f"  {layout:7s} " + "  ".join(f"{k}={v}" for k, v in scores.items()))

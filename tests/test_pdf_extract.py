@@ -309,6 +309,21 @@ def test_rotated_pages_are_read(tmp_path):
     assert text.index("Rad 1") < text.index("Rad 5")
 
 
+def test_narrow_figures_stay_one_number(tmp_path):
+    # in Helvetica the ink of "1" is a third of its width: "11" has an ink gap wider than a word space
+    path = tmp_path / "figures.pdf"
+    c = _canvas(path)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 700, "Enligt 11 kap. 1 § gäller lagen (2011:111) sedan 1 januari 2011.")
+    c.setFont("Helvetica", 9)
+    c.drawCentredString(297, 36, "11")
+    c.showPage()
+    c.save()
+    pages, _, _ = extract_pdf_pages(path)
+    assert "Enligt 11 kap. 1 § gäller lagen (2011:111) sedan 1 januari 2011." in pages[0].text
+    assert "1 1" not in pages[0].text
+
+
 def test_forms_are_ignored_and_text_still_read(tmp_path):
     path = tmp_path / "form.pdf"
     c = _canvas(path)
@@ -350,6 +365,15 @@ def test_whole_document_through_extract(real_pdfs, tmp_path):
     doc = extract_pdf(copy)
     assert doc.meta.source_format == "pdf" and doc.meta.date == "2025-12-10"
     assert doc.page_count == 14
+    # the statute's number stands only in its running header, which is stripped from the pages
+    assert (doc.meta.identifier, doc.meta.kind) == ("SFS 2025:1461", "statute")
+    assert all("SFS 2025:1461" not in page.text for page in doc.pages[1:])
+
+
+def test_identifier_from_running_header_of_a_millennium_session_bill(real_pdfs):
+    # "Prop. 1999/2000:17": the session that spans the millennium is written with four digits after the slash
+    doc = extract_pdf(real_pdfs / "prop-1999-2000-17-custom-encoding.pdf", ocr="never")
+    assert (doc.meta.identifier, doc.meta.kind) == ("prop. 1999/2000:17", "proposition")
 
 
 def test_bad_ocr_mode_is_an_input_error(real_pdfs):

@@ -106,6 +106,12 @@ def extract(
             pages = parse_text_pages(text, markdown=fmt == "md")
     opening = "\n".join(page.text for page in pages[:3])
     detected = detect_metadata(opening)
+    header = pdf_info.get("running_header")
+    if header and detected["identifier"] is None:
+        # a statute or a consolidated regulation often names itself only in its running header
+        from_header = detect_metadata(header)
+        for key in ("identifier", "kind", "publisher"):
+            detected[key] = detected[key] or from_header[key]
     meta = DocumentMeta(
         doc_id=doc_id or path.name,
         path=str(path.resolve()),

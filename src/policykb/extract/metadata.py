@@ -16,7 +16,7 @@ MONTHS = {
 SERIES_PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
     ("sou", "SOU {0}:{1}", re.compile(r"\bSOU\s+(\d{4})\s*:\s*(\d{1,3})\b")),
     ("ds", "Ds {0}:{1}", re.compile(r"\bDs\s+(\d{4})\s*:\s*(\d{1,3})\b")),
-    ("proposition", "prop. {0}:{1}", re.compile(r"\b(?:Prop\.|prop\.|Regeringens proposition)\s+(\d{4}/\d{2})\s*:\s*(\d{1,3})\b")),
+    ("proposition", "prop. {0}:{1}", re.compile(r"\b(?:Prop\.|prop\.|Regeringens proposition)\s+(\d{4}/(?:\d{2}|2000))\s*:\s*(\d{1,3})\b")),
     ("directive", "dir. {0}:{1}", re.compile(r"\b(?:Dir\.|dir\.|Kommittédirektiv)\s+(\d{4})\s*:\s*(\d{1,3})\b")),
     ("regulation", "HSLF-FS {0}:{1}", re.compile(r"\bHSLF-FS\s+(\d{4})\s*:\s*(\d{1,3})\b")),
     ("regulation", "SOSFS {0}:{1}", re.compile(r"\bSOSFS\s+(\d{4})\s*:\s*(\d{1,3})\b")),

@@ -25,13 +25,16 @@ class Char:
 
     __slots__ = (
         "c", "x0", "x1", "top", "bottom", "base", "size", "font", "bold", "space_before", "map_error",
-        "angle", "origin_x",
+        "angle", "origin_x", "advance",
     )
 
-    def __init__(self, c, x0, x1, top, bottom, base, size, font, bold, space_before, map_error, angle=0, origin_x=0.0):
+    def __init__(
+        self, c, x0, x1, top, bottom, base, size, font, bold, space_before, map_error, angle=0, origin_x=0.0, advance=0.0
+    ):
         self.c = c
         self.angle = angle
         self.origin_x = origin_x
+        self.advance = advance  # the glyph's width as set (origin to the next origin), 0 when unknown
         self.x0 = x0
         self.x1 = x1
         self.top = top
@@ -115,6 +118,8 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         text = "".join(chr(R.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
     l, r, b, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    loose = R.FS_RECTF()
+    get_loose = R.FPDFText_GetLooseCharBox
     matrix = R.FS_MATRIX()
     objects: dict[int, _ObjectFacts] = {}
     fonts: dict[int, tuple[int, str, bool]] = {}
@@ -145,10 +150,18 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         ch = Char(
             c, l.value - left, r.value - left, top - t.value, top - b.value, top - oy.value,
             facts.size, facts.font, facts.bold, space_pending, bool(map_error(textpage, i)),
-            facts.angle, ox.value - left,
+            facts.angle, ox.value - left, _advance(get_loose(textpage, i, loose), loose, facts.angle),
         )
         space_pending = False
         (hidden if facts.hidden else chars).append(ch)
+
+
+def _advance(found: bool, loose, angle: int) -> float:
+    """The set width of a glyph from pdfium's loose box, whose extent along the text direction runs
+    from the origin to the next glyph's origin (the ink box is narrower by the side bearings)."""
+    if not found:
+        return 0.0
+    return abs(loose.right - loose.left) if angle in (0, 180) else abs(loose.top - loose.bottom)
 
 
 _ADDRESS_FUNCTION: list = []
@@ -265,7 +278,7 @@ def _rotate(raw: RawPage, angle: int) -> None:
         bx, by = turn(ch.x1, ch.bottom)
         ch.x0, ch.x1 = min(ax, bx), max(ax, bx)
         ch.top, ch.bottom = min(ay, by), max(ay, by)
-        ch.base = turn(ch.origin_x, ch.base)[1]
+        ch.origin_x, ch.base = turn(ch.origin_x, ch.base)
     for rule in raw.rules:
         ax, ay = turn(rule.x0, rule.top)
         bx, by = turn(rule.x1, rule.bottom)
