@@ -38,9 +38,9 @@ def holdout_quality(searcher):
 
 
 # Measured 0.613 with the default model (0.646 on the held-out queries; README, Design: search). The
-# issue's target of 0.65 is not reached; kept as a visible, non-strict expectation.
+# issue's target of 0.65 is not reached; strict, so reaching it fails the run until this marker is removed.
 @pytest.mark.xfail(
-    reason="hybrid nDCG@10 is 0.61 on the dev queries (0.65 on the held-out ones); the target is 0.65", strict=False
+    reason="hybrid nDCG@10 is 0.61 on the dev queries (0.65 on the held-out ones); the target is 0.65", strict=True
 )
 def test_hybrid_reaches_the_quality_target(quality):
     assert quality["hybrid"].overall["ndcg"] >= 0.65
