@@ -86,6 +86,19 @@ def test_markers_are_removed_from_text_and_point_at_notes(read_built):
                 assert not block.text[offset:offset + 1].isdigit()
 
 
+def test_reopening_the_document_mid_way_reads_the_same(built_pdfs, read_built, monkeypatch):
+    # long documents are reopened every REOPEN_EVERY pages to drop pdfium's caches; force it every 2 pages
+    import policykb.extract.pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "REOPEN_EVERY", 2)
+    path, _ = built_pdfs["report"]
+    reopened, _, _ = extract_pdf_pages(path)
+    expected = read_built["report"][0]
+    assert [(p.printed, p.text, [(n.number, n.text) for n in p.footnotes]) for p in reopened] == [
+        (p.printed, p.text, [(n.number, n.text) for n in p.footnotes]) for p in expected
+    ]
+
+
 def test_two_columns_are_read_column_by_column(read_built):
     pages, truth = read_built["twocol"]
     for page, t in zip(pages, truth.pages):
