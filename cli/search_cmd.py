@@ -64,7 +64,9 @@ def _print_hits(hits) -> None:  # noqa: ANN001
         header.append(hit.title or hit.doc_id, style="bold cyan")
         if hit.identifier:
             header.append(f"  {hit.identifier}", style="cyan")
-        header.append(f"  {_page_label(hit)}", style="magenta")
+        label = _page_label(hit)
+        if label:
+            header.append(f"  {label}", style="magenta")
         header.append(f"  score {hit.score:.3f}", style="dim")
         out.print(header)
         if hit.heading:
@@ -77,6 +79,8 @@ def _page_label(hit) -> str:  # noqa: ANN001
     printed = [p for p in hit.printed_pages if p]
     if printed:
         first, last = printed[0], printed[-1]
+    elif not hit.paged:
+        return ""
     else:
         first, last = str(hit.pages[0] + 1), str(hit.pages[-1] + 1)
     return f"s. {first}" if first == last else f"s. {first}–{last}"

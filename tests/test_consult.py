@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policykb.chunk import chunk
-from policykb.consult import best_quote, consult, split_proposals
+from policykb.consult import best_quote, citation, consult, split_proposals
 from policykb.ingest import ingest
 from policykb.models import Block, Document, DocumentMeta, Page
 from policykb.store import Store
@@ -152,6 +152,14 @@ def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: P
     markdown = result.markdown()
     first = result.proposals[0].evidence[0]
     assert f"*{first.title}*" in markdown and "s. " in markdown
+    # the proposal document is a text dump without page breaks: its proposals are not given an invented "s. 1"
+    assert PROPOSAL_DOC in result.unpaged
+    heading_lines = [line for line in markdown.splitlines() if line.startswith("*") and not line.startswith("**")]
+    assert heading_lines and not any("s. " in line for line in heading_lines)
+    for p in result.proposals:
+        for e in p.evidence:
+            if e.doc_id in result.unpaged and not e.printed_page:
+                assert "s. " not in citation(e, paged=False)
 
 
 def test_consult_command_prints_markdown_or_json(corpus_index: Path) -> None:

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from .errors import NotFoundError
+from .pagelabel import page_label, unpaged_documents
 from .store import Store
 
 ProgressCallback = Callable[[str, int, int, str], None]
@@ -138,6 +139,8 @@ class Consultation:
     document: dict[str, Any]
     proposals: list[Proposal]
     warnings: list[str] = field(default_factory=list)
+    # documents whose page positions mean nothing (text without page breaks): cited without a page
+    unpaged: set[str] = field(default_factory=set, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,7 +192,7 @@ def consult(
         proposal.requirements = requirements_on(store, proposal.provisions, requirements_cache)
     if progress is not None:
         progress("consult", len(proposals), len(proposals), "")
-    return Consultation(document=meta, proposals=proposals, warnings=warnings)
+    return Consultation(document=meta, proposals=proposals, warnings=warnings, unpaged=unpaged_documents(store.conn))
 
 
 def _document_meta(store: Store, doc_id: str) -> dict[str, Any]:
@@ -698,16 +701,17 @@ def render_markdown(consultation: Consultation) -> str:
     ]
     for warning in consultation.warnings:
         lines += [f"> Obs: {warning}", ""]
+    own_pages = doc["doc_id"] not in consultation.unpaged
     for p in consultation.proposals:
         text = p.text
         if p.label and text.startswith(p.label):
             text = text[len(p.label):].lstrip(". ")
         name = f"{p.label} {_short(text)}" if p.label else _short(text)
         lines += [f"## {p.number}. {name}", ""]
-        where = _page_label(p.page, p.printed_page)
+        where = page_label(p.page, p.printed_page, own_pages)
         if p.heading:
-            lines.append(f"*{p.heading}*, {where}")
-        else:
+            lines.append(f"*{p.heading}*" + (f", {where}" if where else ""))
+        elif where:
             lines.append(f"*{where}*")
         lines.append("")
         if p.context:
@@ -717,7 +721,7 @@ def render_markdown(consultation: Consultation) -> str:
         if p.evidence:
             lines += ["Underlag:", ""]
             for e in p.evidence:
-                lines.append(f"- ”{e.quote}” — {citation(e)}")
+                lines.append(f"- ”{e.quote}” — {citation(e, paged=e.doc_id not in consultation.unpaged)}")
             lines.append("")
         if p.provisions:
             lines += ["Hänvisningar i förslaget (lagrum och dokument):", ""]
@@ -733,8 +737,8 @@ def render_markdown(consultation: Consultation) -> str:
         if p.requirements:
             lines += ["Krav som vilar på dessa lagrum:", ""]
             for row in p.requirements:
-                page = row.get("page")
-                where = ", " + _page_label(page, row.get("printed_page")) if isinstance(page, int) else ""
+                where = page_label(row.get("page"), row.get("printed_page"), row.get("doc_id") not in consultation.unpaged)
+                where = f", {where}" if where else ""
                 sources = ", ".join(row.get("sources") or [])
                 name = _doc_name(row.get("title"), row.get("doc_id"), row.get("identifier"))
                 lines.append(f"- ”{row.get('sentence', '').strip()}” — {name}{where} ({sources})")
@@ -742,7 +746,7 @@ def render_markdown(consultation: Consultation) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def citation(e: Evidence) -> str:
+def citation(e: Evidence, *, paged: bool = True) -> str:
     """`Publisher, *Title* (identifier), s. N.` — what a reader needs to find the quote."""
     parts = []
     if e.publisher:
@@ -751,11 +755,8 @@ def citation(e: Evidence) -> str:
     text = ", ".join(parts)
     if e.identifier:
         text += f" ({e.identifier})"
-    return f"{text}, {_page_label(e.page, e.printed_page)}."
-
-
-def _page_label(page: int, printed: str | None) -> str:
-    return f"s. {printed}" if printed else f"s. {page + 1}"
+    where = page_label(e.page, e.printed_page, paged)
+    return f"{text}, {where}." if where else f"{text}."
 
 
 def _doc_name(title: str | None, doc_id: str, identifier: str | None) -> str:

@@ -40,6 +40,7 @@ from typing import Any
 from . import lexical
 from .config import VECTORS_META_FILENAME
 from .errors import InputError, ModelError, StoreError
+from .pagelabel import is_paged
 from .units import SEGMENT_WORDS
 from .segments import SEGMENT_DEPTH, PassageUnits, best_unit_scores, load_units, rank_segments, term_idf
 from .query import (
@@ -106,6 +107,7 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     printed_pages: list[str | None] = field(default_factory=list)
     span: tuple[int, int] | None = None  # where `text` sits in the passage's full text
+    paged: bool = True  # False for a text document without page breaks: its pages say nothing
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -607,6 +609,7 @@ class Searcher:
                     highlights=highlights,
                     printed_pages=json.loads(row["printed_pages"] or "[]"),
                     span=(start, end),
+                    paged=is_paged(row["source_format"], row["page_count"]),
                 )
             )
         return hits
@@ -617,7 +620,7 @@ def _passage_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sql
         return {}
     rows = conn.execute(
         "SELECT p.passage_id, p.doc_id, p.text, p.heading, p.page_start, p.page_end, p.printed_pages, "
-        "d.title, d.identifier FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+        "d.title, d.identifier, d.source_format, d.page_count FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
         f"WHERE p.passage_id IN ({','.join('?' * len(ids))})",
         [int(i) for i in ids],
     )

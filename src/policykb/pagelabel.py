@@ -1,0 +1,26 @@
+"""How a cited page is named: the printed number (`s. 117`) where the document prints one, else
+the page's position; nothing for a text document that carries no page breaks at all."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def is_paged(source_format: str | None, page_count: int) -> bool:
+    """Whether page positions mean anything. A text dump without page-start marks is read as one
+    page, and its "s. 1" would be invented; a one-page PDF really has a page 1."""
+    return source_format == "pdf" or page_count > 1
+
+
+def unpaged_documents(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT doc_id, source_format, page_count FROM documents")
+    return {doc_id for doc_id, fmt, count in rows if not is_paged(fmt, count)}
+
+
+def page_label(page_index: int | None, printed: str | None, paged: bool = True) -> str:
+    """`s. 117` (printed), `s. 5` (position + 1), or '' when the document has no pages to name."""
+    if printed:
+        return f"s. {printed}"
+    if page_index is None or not paged:
+        return ""
+    return f"s. {page_index + 1}"
