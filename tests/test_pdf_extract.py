@@ -337,6 +337,48 @@ def test_narrow_figures_stay_one_number(tmp_path):
     assert "1 1" not in pages[0].text
 
 
+def _ligature_pdf(path: Path) -> None:
+    """Helvetica whose ToUnicode map reads byte 0x01 as "ff" and 0x02 as "fi": one glyph, two letters,
+    as a typeset document's ligatures come out of pdfium (both letters with the glyph's box)."""
+    cmap = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def /CMapType 2 def
+1 begincodespacerange <00> <FF> endcodespacerange
+2 beginbfchar <01> <00660066> <02> <00660069> endbfchar
+1 beginbfrange <20> <7E> <0020> endbfrange
+endcmap CMapName currentdict /CMap defineresource pop end end"""
+    content = b"BT /F1 11 Tf 72 700 Td (bu\x01er speci\x02cation e\x01ekt) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+        b"/Encoding << /Type /Encoding /Differences [1 /f 2 /f] >> /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def test_ligatures_give_back_all_their_letters(tmp_path):
+    # was "bufer" (the second f taken for a fake-bold overprint) or "buf fer" (a new word at the glyph's box)
+    path = tmp_path / "ligatures.pdf"
+    _ligature_pdf(path)
+    pages, warnings, _ = extract_pdf_pages(path)
+    assert pages[0].text == "buffer specification effekt" and not warnings
+
+
 def test_forms_are_ignored_and_text_still_read(tmp_path):
     path = tmp_path / "form.pdf"
     c = _canvas(path)

@@ -25,16 +25,18 @@ class Char:
 
     __slots__ = (
         "c", "x0", "x1", "top", "bottom", "base", "size", "font", "bold", "space_before", "map_error",
-        "angle", "origin_x", "advance",
+        "angle", "origin_x", "advance", "obj",
     )
 
     def __init__(
-        self, c, x0, x1, top, bottom, base, size, font, bold, space_before, map_error, angle=0, origin_x=0.0, advance=0.0
+        self, c, x0, x1, top, bottom, base, size, font, bold, space_before, map_error, angle=0, origin_x=0.0, advance=0.0,
+        obj=0,
     ):
         self.c = c
         self.angle = angle
         self.origin_x = origin_x
         self.advance = advance  # the glyph's width as set (origin to the next origin), 0 when unknown
+        self.obj = obj  # the text object (one text-showing operation) that drew it
         self.x0 = x0
         self.x1 = x1
         self.top = top
@@ -150,7 +152,7 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         ch = Char(
             c, l.value - left, r.value - left, top - t.value, top - b.value, top - oy.value,
             facts.size, facts.font, facts.bold, space_pending, bool(map_error(textpage, i)),
-            facts.angle, ox.value - left, _advance(get_loose(textpage, i, loose), loose, facts.angle),
+            facts.angle, ox.value - left, _advance(get_loose(textpage, i, loose), loose, facts.angle), key,
         )
         space_pending = False
         (hidden if facts.hidden else chars).append(ch)

@@ -76,6 +76,10 @@ def build_fragments(chars: list[Char]) -> list[list[Char]]:
     cur: list[Char] | None = None
     cur_base = cur_size = cur_x1 = 0.0
     for ch in chars:
+        if cur is not None and not ch.space_before and _same_glyph(cur[-1], ch):
+            if ch.c != cur[-1].c or ch.obj == cur[-1].obj:
+                cur.append(ch)  # the letters of one ligature glyph share its box ("ﬀ" gives "f", "f")
+            continue  # the same letter drawn again by another text operation: fake bold
         if cur is not None and not ch.space_before:
             gap = ch.x0 - cur_x1
             size = max(cur_size, ch.size)
@@ -101,6 +105,11 @@ def build_fragments(chars: list[Char]) -> list[list[Char]]:
         cur_base, cur_size, cur_x1 = ch.base, ch.size, ch.x1
         frags.append(cur)
     return frags
+
+
+def _same_glyph(prev: Char, ch: Char) -> bool:
+    """pdfium gives each letter of a ligature (ff, fi, ffl) as a character with the whole glyph's box."""
+    return abs(ch.x0 - prev.x0) < 0.01 and abs(ch.x1 - prev.x1) < 0.01 and abs(ch.base - prev.base) < 0.01
 
 
 def _abutting(prev: Char, ch: Char) -> bool:
