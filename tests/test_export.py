@@ -82,6 +82,24 @@ def test_table_blocks_export_as_markdown_tables(tmp_path):
     assert "| Region | Antal | Andel |" in md and "| Skåne | 480 | 31 % |" in md
 
 
+def test_text_document_pages_are_not_called_pdf_pages(tmp_path):
+    # a text dump's pages come from its page-start marks (a leading space after a footnote block)
+    path = tmp_path / "rapport.txt"
+    path.write_text(
+        " Första sidan\n\nKommunen ansvarar för hemsjukvården enligt HSL.1\n    \n"
+        "1 Hälso- och sjukvårdslagen (2017:30).\n"
+        " Andra sidan\n\nRegionen ansvarar för primärvården och läkarinsatserna.\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    report = ingest([str(path)], index)
+    with Store.open(index, create=False, readonly=True) as store:
+        data = export_document(store, report.added[0], "json")
+        md = export_document(store, report.added[0], "md")
+    assert data["doc"]["source_format"] == "txt" and len(data["pages"]) == 2
+    assert "<!-- page 1 -->" in md and "<!-- page 2 -->" in md and "PDF page" not in md
+
+
 def test_unknown_id_is_not_found(report_index):
     index, _, _ = report_index
     with Store.open(index, create=False, readonly=True) as store:

@@ -87,7 +87,9 @@ def to_markdown(data: dict[str, Any]) -> str:
     for page in data["pages"]:
         lines.append("")
         if multi_page or page.get("printed"):
-            label = f"PDF page {page['index'] + 1}"
+            # a text file's pages come from the page-start marks of the dump it is: not PDF pages
+            kind = "PDF page" if doc.get("source_format") == "pdf" else "page"
+            label = f"{kind} {page['index'] + 1}"
             if page.get("printed"):
                 label += f", s. {page['printed']}"
             lines.append(f"<!-- {label} -->")
