@@ -110,6 +110,21 @@ def test_markdown_headings(tmp_path: Path):
     assert kinds[0] == ("heading", 1, "Titel") and kinds[2] == ("heading", 2, "Del två")
 
 
+def test_markdown_pipe_tables(tmp_path: Path):
+    path = tmp_path / "tabell.md"
+    path.write_text(
+        "# Ersättning\n\nTabellen visar läget.\n\n"
+        "| Region | Antal | Not |\n|:---|---:|---|\n| Norrbotten | 120 | a \\| b |\n| Skåne | 480 | prop. 2019/20:164 |\n\n"
+        "Efter tabellen.\n",
+        encoding="utf-8",
+    )
+    blocks = extract(path).pages[0].blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"]
+    table = blocks[2]
+    assert table.rows == [["Region", "Antal", "Not"], ["Norrbotten", "120", "a | b"], ["Skåne", "480", "prop. 2019/20:164"]]
+    assert table.text.splitlines()[0] == "Region | Antal | Not" and "---" not in table.text
+
+
 def test_html_blocks(tmp_path: Path):
     path = tmp_path / "page.html"
     path.write_text(
@@ -130,5 +145,7 @@ def test_metadata_detection():
     assert sou["identifier"] == "SOU 2018:39" and sou["kind"] == "sou" and sou["title"] == "God och nära vård"
     cited = detect_metadata("Bakgrund\n• Effektiv vård (SOU 2016:2)\n")
     assert cited["identifier"] is None
+    listed = detect_metadata("Underlag\n\nfil | dokument\nprop-1.pdf | Prop. 2013/14:104 Insatser för nyanlända\n")
+    assert listed["identifier"] is None  # a table of documents lists them; it is none of them
     prose = detect_metadata("Förord\nRegeringen beslutade den 4 juli 2019 att ge Socialstyrelsen ett uppdrag om uppföljning.\n")
     assert prose["date"] is None

@@ -81,9 +81,13 @@ def detect_metadata(opening_text: str) -> dict[str, str | None]:
 
 
 def _is_citation(text: str, start: int) -> bool:
-    """A series number in parentheses or in a list item cites another document."""
+    """A series number in parentheses, in a list item or in a table row (cells joined by " | ")
+    cites or lists another document."""
     line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
     before = text[line_start:start]
+    if " | " in text[line_start : line_end if line_end >= 0 else len(text)]:
+        return True
     return "(" in before and ")" not in before or before.lstrip()[:1] in {"•", "-", "–", "*"}
 
 

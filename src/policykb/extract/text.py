@@ -27,6 +27,9 @@ FOOTNOTE_START = re.compile(r"^ ?(\d{1,3}) +(\S.*)$")
 PAGE_START = re.compile(r"^ [^\s]")
 BULLET = re.compile(r"^\s*(?:[•●▪■◦‒–\-*➔→]|\d{1,2}[.)])\s+")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+MD_TABLE_ROW = re.compile(r"^\|.*\|$")
+MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+CELL_SEPARATOR = " | "  # as in PDF and HTML table blocks
 TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
 # A word ending in a hyphen whose next part continues a compound ("hälso- och sjukvård").
 COMPOUND_CONTINUATIONS = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "men", "alternativt"}
@@ -257,6 +260,14 @@ def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, mar
             blocks.append(Block(kind="heading", text=_clean_inline(md.group(2)), level=len(md.group(1))))
             i += 1
             continue
+        table_len = _markdown_table_run(items, i) if markdown else 0
+        if table_len:
+            flush()
+            rows = [_markdown_cells(it.text) for k, it in enumerate(items[i : i + table_len]) if k != 1]
+            text = "\n".join(CELL_SEPARATOR.join(row) for row in rows)
+            blocks.append(Block(kind="table", text=text, rows=rows))
+            i += table_len
+            continue
         if TOC_LINE.search(item.text):
             # Table-of-contents lines ("Förord\t3", "Referenser.....45") are not headings or prose.
             flush()
@@ -280,6 +291,26 @@ def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, mar
         i += 1
     flush()
     return blocks
+
+
+def _markdown_table_run(items: list[_Line], i: int) -> int:
+    """Lines of a pipe table starting at items[i]: a header row, a rule row (`|---|:--:|`), then
+    rows up to the first line that is not one (0 if no table starts here)."""
+    if i + 1 >= len(items) or not MD_TABLE_ROW.match(items[i].text.strip()):
+        return 0
+    if items[i + 1].blank_before or not MD_TABLE_RULE.match(items[i + 1].text.strip()):
+        return 0
+    end = i + 2
+    while end < len(items) and not items[end].blank_before and MD_TABLE_ROW.match(items[end].text.strip()):
+        end += 1
+    return end - i
+
+
+def _markdown_cells(line: str) -> list[str]:
+    """The cells of a pipe-table row; `\\|` is a pipe inside a cell."""
+    inner = line.strip()[1:-1]
+    cells = re.split(r"(?<!\\)\|", inner)
+    return [_clean_inline(cell.replace("\\|", "|")) for cell in cells]
 
 
 def _next_starts_new(items: list[_Line], i: int) -> bool:
@@ -422,6 +453,8 @@ def _attach_markers(pages: list[Page]) -> None:
         if not available:
             continue
         for block in page.blocks:
+            if block.kind == "table":
+                continue  # a number in a cell is data; the cells (`rows`) must keep matching the text
             new_text, markers = _strip_markers(block.text, {n for _, n in available})
             if markers:
                 block.text, block.markers = new_text, markers
