@@ -379,6 +379,38 @@ def test_ligatures_give_back_all_their_letters(tmp_path):
     assert pages[0].text == "buffer specification effekt" and not warnings
 
 
+def test_italic_heading_lines_are_headings(tmp_path):
+    # statutes and regulations set their rubriker as one italic line over the §§ they govern
+    path = tmp_path / "italic.pdf"
+    c = _canvas(path)
+    y = 760
+    roman = "Times-Roman"
+    for gap, font, text in [
+        (0, roman, "Denna föreskrift gäller för verksamhet med joniserande strålning inom hälso- och"),
+        (14, roman, "sjukvården och för den som bedriver sådan verksamhet i en region eller en kommun"),
+        (14, roman, "eller som enskild vårdgivare, oavsett om verksamheten bedrivs i egen regi eller"),
+        (14, roman, "på entreprenad, och oavsett hur stor den är."),
+        (24, "Times-Italic", "Radiologisk ledningsfunktion"),
+        (16, roman, "5 § Den som bedriver verksamheten ska se till att det finns en radiologisk"),
+        (14, roman, "ledningsfunktion som har det övergripande ansvaret för optimeringen av varje"),
+        (14, roman, "undersökning och behandling med joniserande strålning och för att de rutiner"),
+        (14, roman, "som behövs finns och följs."),
+        (24, "Times-Italic", "Med stödperson avses en person som"),
+        (14, roman, "frivilligt hjälper en patient under en undersökning med joniserande strålning."),
+        (30, "Times-Italic", "Fredrik Reinfeldt"),
+    ]:
+        y -= gap
+        c.setFont(font, 11)
+        c.drawString(72, y, text)
+    c.showPage()
+    c.save()
+    blocks = extract_pdf_pages(path)[0][0].blocks
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    assert headings == ["Radiologisk ledningsfunktion"]
+    body = " ".join(b.text for b in blocks if b.kind == "paragraph")
+    assert "5 § Den som bedriver" in body and "Med stödperson avses en person som frivilligt" in body
+
+
 def test_forms_are_ignored_and_text_still_read(tmp_path):
     path = tmp_path / "form.pdf"
     c = _canvas(path)

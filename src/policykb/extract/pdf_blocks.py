@@ -36,7 +36,7 @@ def resolve_markers(line: Line, valid: set[int]) -> tuple[str, list[tuple[int, i
 
 
 class _Open:
-    __slots__ = ("kind", "level", "text", "markers", "last", "left", "size", "zone", "column", "bold")
+    __slots__ = ("kind", "level", "text", "markers", "last", "left", "size", "zone", "column", "bold", "italic", "lines")
 
     def __init__(self, kind, level, text, markers, line, zone, column):
         self.kind = kind
@@ -49,6 +49,8 @@ class _Open:
         self.zone = zone
         self.column = column
         self.bold = line.bold
+        self.italic = line.italic
+        self.lines = 1
 
 
 def build_blocks(
@@ -64,9 +66,14 @@ def build_blocks(
     blocks: list[Block] = []
     cur: _Open | None = None
 
+    italic_level = heading_levels.get(-1, len(heading_levels) + 1) + 1
+
     def close() -> None:
         if cur is not None and cur.text.strip():
             text = cur.text.replace("\ufffe", "-")
+            if _italic_heading(cur):
+                blocks.append(Block("heading", text, cur.markers, italic_level))
+                return
             blocks.append(Block(cur.kind, text, cur.markers, cur.level if cur.kind == "heading" else None))
 
     for p in placed:
@@ -81,6 +88,8 @@ def build_blocks(
             cur.last = line
             cur.zone, cur.column = p.zone, p.column
             cur.left = min(cur.left, line.x0)
+            cur.italic = cur.italic and line.italic
+            cur.lines += 1
             continue
         close()
         cur = _Open(kind, level, text, list(markers), line, p.zone, p.column)
@@ -102,10 +111,43 @@ def classify(line: Line, text: str, body_size: float, heading_levels: dict[float
     return "paragraph", None
 
 
+# A line ending in one of these leads into what follows: a sentence begun in italics, not a heading.
+LEAD_IN_WORDS = {
+    "att", "och", "som", "om", "för", "med", "till", "av", "i", "på", "är", "de", "den", "det", "en", "ett",
+    "har", "kan", "ska", "bör", "får", "eller", "samt", "vid", "från", "omfatta", "avses",
+}
+
+
+def _italic_heading(cur: _Open) -> bool:
+    """One short italic line standing on its own, not a sentence: the run-in heading style of Swedish
+    statutes (a rubrik over its §§) and of the bills' lowest heading level."""
+    text = cur.text.strip()
+    return (
+        cur.kind == "paragraph"
+        and cur.italic
+        and cur.lines == 1
+        and len(text) <= 100
+        and text[-1:] not in ".,;:"
+        and (text[:1].isupper() or text[:1].isdigit())
+        and sum(ch.isalpha() for ch in text) >= 3
+        and text.rsplit(None, 1)[-1].lower() not in LEAD_IN_WORDS
+        and not _a_name(text)
+    )
+
+
+def _a_name(text: str) -> bool:
+    """"Fredrik Reinfeldt", "Catharina Elmsäter-Svärd": a signature. Swedish headings capitalise only
+    their first word, so a line of several words that are all capitalised names someone."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
 def _continues(cur: _Open, p: Placed, line: Line, text: str, kind: str, level, leading, col_right, body_size) -> bool:
     prev = cur.last
     if kind != cur.kind or level != cur.level:
         return False
+    if cur.lines == 1 and cur.italic and not line.italic and _italic_heading(cur) and not text[:1].islower():
+        return False  # an italic heading line is not the first line of the paragraph under it
     em = max(line.size, 1.0)
     if (p.zone, p.column) != (cur.zone, cur.column):
         # column or zone break: continue only a sentence that visibly goes on

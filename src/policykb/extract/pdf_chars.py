@@ -25,18 +25,19 @@ class Char:
 
     __slots__ = (
         "c", "x0", "x1", "top", "bottom", "base", "size", "font", "bold", "space_before", "map_error",
-        "angle", "origin_x", "advance", "obj",
+        "angle", "origin_x", "advance", "obj", "italic",
     )
 
     def __init__(
         self, c, x0, x1, top, bottom, base, size, font, bold, space_before, map_error, angle=0, origin_x=0.0, advance=0.0,
-        obj=0,
+        obj=0, italic=False,
     ):
         self.c = c
         self.angle = angle
         self.origin_x = origin_x
         self.advance = advance  # the glyph's width as set (origin to the next origin), 0 when unknown
         self.obj = obj  # the text object (one text-showing operation) that drew it
+        self.italic = italic
         self.x0 = x0
         self.x1 = x1
         self.top = top
@@ -81,9 +82,10 @@ class RawPage:
 
 
 class _ObjectFacts:
-    __slots__ = ("size", "angle", "font", "bold", "hidden")
+    __slots__ = ("size", "angle", "font", "bold", "hidden", "italic")
 
-    def __init__(self, size, angle, font, bold, hidden):
+    def __init__(self, size, angle, font, bold, hidden, italic=False):
+        self.italic = italic
         self.size = size
         self.angle = angle
         self.font = font
@@ -153,6 +155,7 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
             c, l.value - left, r.value - left, top - t.value, top - b.value, top - oy.value,
             facts.size, facts.font, facts.bold, space_pending, bool(map_error(textpage, i)),
             facts.angle, ox.value - left, _advance(get_loose(textpage, i, loose), loose, facts.angle), key,
+            facts.italic,
         )
         space_pending = False
         (hidden if facts.hidden else chars).append(ch)
@@ -185,7 +188,7 @@ def _object_facts(R, textpage, i: int, obj, matrix, fonts, raw: RawPage) -> _Obj
         size *= scale
         angle = round(math.degrees(math.atan2(matrix.b, matrix.a)) / 90.0) % 4 * 90
     hidden = False
-    font_id, bold = 0, False
+    font_id, bold, italic = 0, False, False
     if obj:
         mode = R.FPDFTextObj_GetTextRenderMode(obj)
         if mode in _INVISIBLE_RENDER_MODES:
@@ -206,11 +209,15 @@ def _object_facts(R, textpage, i: int, obj, matrix, fonts, raw: RawPage) -> _Obj
                 weight = R.FPDFFont_GetWeight(font)
                 lowered = name.lower()
                 is_bold = weight >= 600 or any(w in lowered for w in ("bold", "black", "heavy", "semibold", "demi"))
-                known = (len(fonts) + 1, name, is_bold)
+                # flag bit 7 (PDF 32000 9.8.2) or the name: "TimesNewRomanPS-ItalicMT", "Garamond-Kursiv"
+                is_italic = bool(R.FPDFFont_GetFlags(font) & 64) or any(
+                    w in lowered for w in ("italic", "oblique", "kursiv")
+                )
+                known = (len(fonts) + 1, name, is_bold, is_italic)
                 fonts[fkey] = known
                 raw.fonts[known[0]] = name
-            font_id, _, bold = known
-    return _ObjectFacts(round(size, 1), angle, font_id, bold, hidden)
+            font_id, _, bold, italic = known
+    return _ObjectFacts(round(size, 1), angle, font_id, bold, hidden, italic)
 
 
 def _read_objects(R, page, raw: RawPage, left: float, top: float) -> None:

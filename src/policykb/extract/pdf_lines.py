@@ -26,11 +26,12 @@ UNDERSCORE_RULE = re.compile(r"^[_\u2014\u2013-]{5,}$")
 class Line:
     __slots__ = (
         "text", "x0", "x1", "top", "bottom", "base", "size", "bold", "font", "raised", "n_chars",
-        "map_errors", "column",
+        "map_errors", "column", "italic",
     )
 
-    def __init__(self, text, x0, x1, top, bottom, base, size, bold, font, raised, n_chars, map_errors):
+    def __init__(self, text, x0, x1, top, bottom, base, size, bold, font, raised, n_chars, map_errors, italic=False):
         self.text = text
+        self.italic = italic  # (nearly) every character italic
         self.x0 = x0
         self.x1 = x1
         self.top = top
@@ -201,7 +202,7 @@ def make_line(frags: list[list[Char]]) -> Line | None:
     base = _body_baseline(chars, size)
     parts: list[str] = []
     raised: list[tuple[int, str]] = []
-    bold_n = errors = length = 0
+    bold_n = italic_n = errors = length = 0
     fonts: dict[int, int] = {}
     prev: Char | None = None
     prev_raised_digit = False
@@ -232,6 +233,8 @@ def make_line(frags: list[list[Char]]) -> Line | None:
         prev = ch
         if ch.bold:
             bold_n += 1
+        if ch.italic:
+            italic_n += 1
         fonts[ch.font] = fonts.get(ch.font, 0) + 1
         if ch.map_error:
             errors += 1
@@ -254,6 +257,7 @@ def make_line(frags: list[list[Char]]) -> Line | None:
         raised,
         len(chars),
         errors,
+        italic_n * 10 >= 9 * max(sum(fonts.values()), 1),  # wholly italic: a term set in italics is not
     )
 
 
@@ -362,4 +366,5 @@ def join_segments(segs: list[Line]) -> Line:
         max(s.bottom for s in segs), main.base, max(s.size for s in segs),
         sum(s.n_chars for s in segs if s.bold) * 2 > sum(s.n_chars for s in segs), main.font, raised,
         sum(s.n_chars for s in segs), sum(s.map_errors for s in segs),
+        all(s.italic for s in segs),
     )
