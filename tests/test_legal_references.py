@@ -140,6 +140,19 @@ def test_bare_provision_takes_the_act_of_its_block_or_the_base_act():
     assert canon("Enligt 3 § ska nämnden", context=ReferenceContext(base_act="2017:30")) == ["SFS 2017:30 3 §"]
 
 
+def test_bare_sections_do_not_take_a_chaptered_act_named_in_passing():
+    # prop. 2008/09:5: the sections are those of the chapter under discussion, not of the constitution,
+    # whose sections sit in chapters; a bare `3 §` of a chapterless act still takes it
+    text = ("Av 8 kap. regeringsformen följer att det är regeringen som beslutar. Lagrådet förordar därför "
+            "att normgivningsbestämmelserna i 1–7 samt 9 och 10 §§ ändras.")
+    assert canon(text) == ["SFS 1974:152 8 kap."]
+    assert canon("Enligt lagen (1993:387) om stöd och service till vissa funktionshindrade gäller 9 §.") == [
+        "SFS 1993:387", "SFS 1993:387 9 §"]
+    # in an act's own text a bare section is in the current chapter
+    assert canon("Se 5 kap. 4 §. Av 3 § framgår", context=ReferenceContext(base_act="2017:30")) == [
+        "SFS 2017:30 5 kap. 4 §", "SFS 2017:30 3 §"]
+
+
 @pytest.mark.parametrize("text", [
     "Ökningen är störst där 20% fler (79%) känner till omställningen 2025 jämfört med 2022.",
     "Riksdagsbeslut november 2020",

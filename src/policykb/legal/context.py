@@ -36,6 +36,9 @@ class ReferenceContext:
     last_by_kind: dict[str, str] = field(default_factory=dict)  # "lag" | "förordning" | "balk" -> act id
     last_document: dict[str, str] = field(default_factory=dict)  # kind -> canonical of the last one cited
     block_count: int = 0
+    # acts cited with a chapter in this document: their sections are numbered within chapters, so a
+    # `1–7 §§` with no chapter that names no act cannot be theirs
+    chaptered: set[str] = field(default_factory=set)
     accept_weak_abbreviations: bool = False  # user queries: `PL` alone means patientlagen
 
     def learn_abbreviation(self, abbreviation: str, act_id: str, position: int) -> None:

@@ -520,8 +520,15 @@ class BlockFinder:
                 act_id = self.ctx.base_act
             elif self.block_acts:
                 act_id = self.block_acts[-1][1]
+                if act_id in self.ctx.chaptered and not any(item.chapter for item in chain.items):
+                    # "Av 8 kap. regeringsformen följer … 1–7 samt 9 och 10 §§ ändras": the sections are
+                    # those of the chapter under discussion, not of the act named last, whose sections sit
+                    # in chapters. (In an act's own text, `base_act`, a bare `3 §` is in the current chapter.)
+                    return []
             else:
                 return []
+        if any(item.chapter for item in chain.items):
+            self.ctx.chaptered.add(act_id)
         # A prefix act (`HSL 5 kap.`) starts every reference's span; otherwise each item's own start does.
         return [self._provision_ref(act_id, item, start if start < chain.start else item.start, max(span_end, item.end))
                 for item in chain.items]
