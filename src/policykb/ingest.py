@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ ProgressCallback = Callable[[str, int, int, str], None]
 MANIFEST_NAME = "manifest.json"
 # A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
 SKIPPED_IN_FOLDERS = {"readme.md", "readme.txt", "readme"}
+WORD_PROCESSOR_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".pages"}
 
 
 @dataclass
@@ -76,10 +78,12 @@ class IngestReport:
         }
 
 
-def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileFailure]]:
-    """Supported files under `paths` (recursively, sorted; hidden entries and READMEs skipped)."""
+def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileFailure], list[str]]:
+    """Supported files under `paths` (recursively, sorted; hidden entries and READMEs skipped),
+    failures, and notes on the files of other types a folder held (so none is left out unseen)."""
     files: list[Path] = []
     failures: list[FileFailure] = []
+    notes: list[str] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -88,14 +92,24 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileF
         if path.is_file():
             files.append(path)
             continue
+        visible = [
+            p for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        ]
         found = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in SUPPORTED_SUFFIXES
-            and p.name.lower() not in SKIPPED_IN_FOLDERS
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            p for p in visible if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name.lower() not in SKIPPED_IN_FOLDERS
         )
+        other = Counter(
+            p.suffix.lower() or "no suffix" for p in visible
+            if p.suffix.lower() not in SUPPORTED_SUFFIXES and p.name != MANIFEST_NAME
+        )
+        if other:
+            kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(other.items()))
+            hint = " (save word-processor files as PDF to include them)" if other.keys() & WORD_PROCESSOR_SUFFIXES else ""
+            notes.append(
+                f"{path}: {sum(other.values())} file(s) of other types not ingested ({kinds}); supported are "
+                f"{', '.join(sorted(SUPPORTED_SUFFIXES))}{hint}"
+            )
         if not found:
             failures.append(
                 FileFailure(
@@ -112,7 +126,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileF
         if key not in seen:
             seen.add(key)
             unique.append(f)
-    return unique, failures
+    return unique, failures, notes
 
 
 def load_manifests(files: list[Path]) -> tuple[dict[Path, dict[str, Any]], list[str]]:
@@ -170,8 +184,9 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     index_dir = Path(index_dir)
-    files, failures = discover(paths)
+    files, failures, notes = discover(paths)
     report.failed.extend(failures)
+    report.warnings.extend(notes)
     if not files:
         report.seconds = time.perf_counter() - started
         return report
