@@ -157,9 +157,10 @@ def extract_pdf_pages(
         raise InputError(f"--ocr {ocr!r} is not one of {', '.join(OCR_MODES)}")
     path = Path(path)
     handle = PdfHandle(path)
-    spool = RowSpool()
+    spool: RowSpool | None = None
     warnings: list[str] = []
     try:
+        spool = RowSpool()
         info = pdf_info(handle.doc)
         n_pages = len(handle.doc)
         facts = DocumentFacts()
@@ -184,7 +185,8 @@ def extract_pdf_pages(
         pages = _read_pages(path, scans, spool, facts, furniture, progress)
     finally:
         handle.close()
-        spool.close()
+        if spool is not None:
+            spool.close()
     return pages, warnings, info
 
 
