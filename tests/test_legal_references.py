@@ -140,6 +140,16 @@ def test_bare_provision_takes_the_act_of_its_block_or_the_base_act():
     assert canon("Enligt 3 § ska nämnden", context=ReferenceContext(base_act="2017:30")) == ["SFS 2017:30 3 §"]
 
 
+def test_an_act_introduced_by_another_is_part_of_its_title():
+    # `lagen (2010:801) om införande av skollagen (33 §)`: section 33 of the introducing act; after
+    # "om ändring i" the sections that follow are the amended act's
+    introduced = canon("Skollagen (2010:800) gäller. Detta framgår av lagen (2010:801) om införande av skollagen (33 §).")
+    assert introduced == ["SFS 2010:800", "SFS 2010:801", "SFS 2010:801 33 §"]
+    amended = canon("Skollagen (2010:800) gäller. Enligt lagen (2012:493) om ändring i skollagen ska 2 kap. 13 § ha "
+                    "följande lydelse.")
+    assert amended[-1] == "SFS 2010:800 2 kap. 13 §"
+
+
 def test_bare_sections_do_not_take_a_chaptered_act_named_in_passing():
     # prop. 2008/09:5: the sections are those of the chapter under discussion, not of the constitution,
     # whose sections sit in chapters; a bare `3 §` of a chapterless act still takes it

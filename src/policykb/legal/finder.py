@@ -48,6 +48,11 @@ AMENDED_RE = re.compile(
     r"(?:lydelse(?:n)?\s+enligt|ändrad\s+genom|ändrad\s+senast\s+genom)\s{0,40}\(\s{0,40}(?P<id>\d{4}:\d{1,4})\s{0,40}\)"
 )
 AMENDMENT_NOTE_RE = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))\s*Lag\s\((?P<id>\d{4}:\d{1,4})\)\.")
+# `lagen (2010:801) om införande av skollagen (2010:800)`: the act after "om införande av" is part of the
+# title of the numbered act, which is the one its own provisions (`(33 §)`) belong to. (Not so after
+# "om ändring i": there the provisions that follow are usually those of the amended act.)
+INTRODUCING_TITLE_RE = re.compile(r"\s{1,3}om\s+införande\s+av\s+")
+TRAILING_SFS_RE = re.compile(r"\s{0,3}\(\s{0,3}(?:SFS\s{0,3})?\d{4}\s?:\s?\d{1,4}\s{0,3}\)")
 ABBR_SHAPE = r"[A-ZÅÄÖ](?:[A-Za-zÅÄÖåäö]{0,5}[A-ZÅÄÖ])"
 DEFINITION_RE = re.compile(
     r"\)(?P<title>\s{1,3}(?:om|angående|med|till)\s[^,()\n]{0,160}?)?"
@@ -238,7 +243,7 @@ class BlockFinder:
         for m in self._named_numbers:
             act_id = _norm_sfs(m["id"])
             end = extended.get(m.start(), m.end())
-            end = max(end, self._title_end(act_id, m.end()))
+            end = max(end, self._title_end(act_id, m.end()), self._introduced_act_end(m.end()))
             atoms.append(Atom(m.start(), end, "act", {"id": act_id, "kind": _kind_of(m["name"], self.book, act_id),
                                                       "explicit": True, "name": m["name"]}))
         for m in SFS_RE.finditer(text) if self._numbered else ():
@@ -337,6 +342,20 @@ class BlockFinder:
             m = re.compile(r"\s+" + re.escape(tail).replace(r"\ ", r"\s+"), re.IGNORECASE).match(self.text, pos)
             if m:
                 return m.end()
+        return pos
+
+    def _introduced_act_end(self, pos: int) -> int:
+        """End of `om införande av NAME [(SFS)]` right after a numbered act (see INTRODUCING_TITLE_RE)."""
+        title = INTRODUCING_TITLE_RE.match(self.text, pos)
+        if title is None:
+            return pos
+        for named in self._named_numbers:
+            if named.start() == title.end():
+                return named.end()
+        for name in self._name_matches:
+            if name.start() == title.end():
+                number = TRAILING_SFS_RE.match(self.text, name.end())
+                return number.end() if number else name.end()
         return pos
 
     def _act_for_name(self, name: str, position: int) -> str | None:
