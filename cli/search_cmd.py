@@ -57,6 +57,8 @@ def search_command(
 def _print_hits(hits) -> None:  # noqa: ANN001
     from rich.text import Text
 
+    from policykb.pagelabel import page_range_label
+
     out = console()
     for hit in hits:
         header = Text()
@@ -64,7 +66,7 @@ def _print_hits(hits) -> None:  # noqa: ANN001
         header.append(hit.title or hit.doc_id, style="bold cyan")
         if hit.identifier:
             header.append(f"  {hit.identifier}", style="cyan")
-        label = _page_label(hit)
+        label = page_range_label(hit.pages, hit.printed_pages, hit.paged)
         if label:
             header.append(f"  {label}", style="magenta")
         header.append(f"  score {hit.score:.3f}", style="dim")
@@ -73,17 +75,6 @@ def _print_hits(hits) -> None:  # noqa: ANN001
             out.print(Text(f"    {hit.heading}", style="italic"))
         out.print(_snippet(hit.text, hit.highlights), soft_wrap=True)
         out.print()
-
-
-def _page_label(hit) -> str:  # noqa: ANN001
-    printed = [p for p in hit.printed_pages if p]
-    if printed:
-        first, last = printed[0], printed[-1]
-    elif not hit.paged:
-        return ""
-    else:
-        first, last = str(hit.pages[0] + 1), str(hit.pages[-1] + 1)
-    return f"s. {first}" if first == last else f"s. {first}–{last}"
 
 
 def _snippet(text: str, highlights: list[tuple[int, int]]):  # noqa: ANN202

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from policykb.pagelabel import is_paged, page_label, unpaged_documents
+from policykb.pagelabel import is_paged, page_label, page_range_label, unpaged_documents
 
 
 def test_page_label_prefers_the_printed_number():
@@ -13,6 +13,12 @@ def test_page_label_prefers_the_printed_number():
     assert page_label(0, None, paged=False) == ""
     assert page_label(0, "5", paged=False) == "s. 5"  # a printed number is always real
     assert page_label(None, None) == ""
+
+
+def test_page_ranges():
+    assert page_range_label([116, 117], ["117", "118"]) == "s. 117–118"
+    assert page_range_label([4, 4], [None]) == "s. 5"
+    assert page_range_label([0], [None], paged=False) == ""
 
 
 def test_only_text_without_page_breaks_is_unpaged():

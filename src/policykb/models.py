@@ -22,6 +22,9 @@ class Footnote:
     text: str
 
 
+CELL_SEPARATOR = " | "  # between the cells of a table row in a table block's text
+
+
 @dataclass
 class Block:
     """One heading, paragraph or table on a page.
@@ -36,6 +39,11 @@ class Block:
     markers: list[tuple[int, int]] = field(default_factory=list)
     level: int | None = None
     rows: list[list[str]] | None = None
+
+    @classmethod
+    def table(cls, rows: list[list[str]]) -> Block:
+        """A table block whose text is its rows, one per line, cells joined by CELL_SEPARATOR."""
+        return cls(kind="table", text="\n".join(CELL_SEPARATOR.join(row) for row in rows), rows=rows)
 
 
 @dataclass

@@ -24,3 +24,16 @@ def page_label(page_index: int | None, printed: str | None, paged: bool = True) 
     if page_index is None or not paged:
         return ""
     return f"s. {page_index + 1}"
+
+
+def page_range_label(page_indices: list[int], printed: list[str | None], paged: bool = True) -> str:
+    """The pages a passage spans: `s. 117–118` by printed numbers where the document prints them, else
+    by position; '' when the document has no pages to name."""
+    numbers = [p for p in printed if p]
+    if numbers:
+        first, last = numbers[0], numbers[-1]
+    elif page_indices and paged:
+        first, last = str(page_indices[0] + 1), str(page_indices[-1] + 1)
+    else:
+        return ""
+    return f"s. {first}" if first == last else f"s. {first}–{last}"

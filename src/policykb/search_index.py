@@ -33,6 +33,11 @@ from .store import Store, text_hash
 from .units import unit_spans
 
 Progress = Callable[[str, int, int, str], None]
+# What indexing needs of a passage: its text, and the title and headings the lexical index adds as context.
+PASSAGE_ROWS_SQL = (
+    "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
+    "JOIN documents d ON d.doc_id = p.doc_id"
+)
 
 
 def unit_rows(text: str) -> list[tuple[int, int, str]]:
@@ -166,10 +171,7 @@ class SearchIndexer:
         return report, prepared
 
     def _passages(self, doc_ids: Sequence[str] | None) -> list[Any]:
-        sql = (
-            "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
-            "JOIN documents d ON d.doc_id = p.doc_id"
-        )
+        sql = PASSAGE_ROWS_SQL
         if doc_ids is None:
             return self.store.conn.execute(sql + " ORDER BY p.passage_id").fetchall()
         if not doc_ids:
@@ -179,9 +181,7 @@ class SearchIndexer:
 
     def _passages_without_fts(self) -> list[Any]:
         return self.store.conn.execute(
-            "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
-            "JOIN documents d ON d.doc_id = p.doc_id "
-            "WHERE p.passage_id NOT IN (SELECT rowid FROM passage_fts) ORDER BY p.passage_id"
+            PASSAGE_ROWS_SQL + " WHERE p.passage_id NOT IN (SELECT rowid FROM passage_fts) ORDER BY p.passage_id"
         ).fetchall()
 
     def _passages_without_units(self) -> list[Any]:

@@ -53,8 +53,7 @@ class _BlockCollector(HTMLParser):
             self._row = None
         elif tag == "table" and self._rows is not None:
             if self._rows:
-                text = "\n".join(" | ".join(row) for row in self._rows)
-                self.blocks.append(Block(kind="table", text=text, rows=self._rows))
+                self.blocks.append(Block.table(self._rows))
             self._rows = None
         elif tag in _HEADINGS:
             self._flush()

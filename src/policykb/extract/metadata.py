@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ..models import CELL_SEPARATOR
+
 MONTHS = {
     "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
     "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
@@ -81,12 +83,12 @@ def detect_metadata(opening_text: str) -> dict[str, str | None]:
 
 
 def _is_citation(text: str, start: int) -> bool:
-    """A series number in parentheses, in a list item or in a table row (cells joined by " | ")
+    """A series number in parentheses, in a list item or in a table row (a table block's line)
     cites or lists another document."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)
     before = text[line_start:start]
-    if " | " in text[line_start : line_end if line_end >= 0 else len(text)]:
+    if CELL_SEPARATOR in text[line_start : line_end if line_end >= 0 else len(text)]:
         return True
     return "(" in before and ")" not in before or before.lstrip()[:1] in {"•", "-", "–", "*"}
 

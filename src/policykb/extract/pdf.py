@@ -35,7 +35,7 @@ from typing import Any
 from ..errors import InputError
 from ..models import Block, Document, Footnote, Page
 from .garbage import garbage_reason
-from .pdf_blocks import build_blocks
+from .pdf_blocks import HEADING_RATIO, build_blocks
 from .pdf_chars import Rule, read_raw_page
 from .pdf_columns import reading_order
 from .pdf_footnotes import split_footnotes
@@ -87,8 +87,6 @@ class DocumentFacts:
 
     def heading_levels(self, body_size: float) -> dict[float, int]:
         """Heading sizes, biggest first: level 1, 2, ...; bold body-size headings come last (key -1)."""
-        from .pdf_blocks import HEADING_RATIO
-
         sizes = {round(size) for size in self.segment_sizes if size >= HEADING_RATIO * body_size}
         levels: dict[float, int] = {size: rank + 1 for rank, size in enumerate(sorted(sizes, reverse=True))}
         levels[-1] = len(levels) + 1

@@ -11,6 +11,7 @@ from ..models import Block
 from .hyphenation import join_lines
 from .pdf_columns import Placed
 from .pdf_lines import Line
+from .text import LEAD_IN_WORDS
 
 HEADING_RATIO = 1.12  # size over body size from which a line is a heading
 SENTENCE_END = ".!?:;"
@@ -109,13 +110,6 @@ def classify(line: Line, text: str, body_size: float, heading_levels: dict[float
     ):
         return "heading", heading_levels.get(-1, len(heading_levels) + 1)
     return "paragraph", None
-
-
-# A line ending in one of these leads into what follows: a sentence begun in italics, not a heading.
-LEAD_IN_WORDS = {
-    "att", "och", "som", "om", "för", "med", "till", "av", "i", "på", "är", "de", "den", "det", "en", "ett",
-    "har", "kan", "ska", "bör", "får", "eller", "samt", "vid", "från", "omfatta", "avses",
-}
 
 
 def _italic_heading(cur: _Open) -> bool:

@@ -14,8 +14,6 @@ from ..models import Block
 from .hyphenation import join_lines
 from .pdf_chars import Rule
 
-CELL_SEPARATOR = " | "
-
 
 @dataclass
 class FoundTable:
@@ -46,10 +44,7 @@ def find_tables(path: Path, indexes: list[int]) -> Iterator[tuple[int, list[Foun
                     if rows is None:
                         continue
                     x0, top, x1, bottom = table.bbox
-                    text = "\n".join(CELL_SEPARATOR.join(cell for cell in row) for row in rows)
-                    found.append(
-                        FoundTable(x0 - x_off, top - y_off, x1 - x_off, bottom - y_off, Block("table", text, rows=rows))
-                    )
+                    found.append(FoundTable(x0 - x_off, top - y_off, x1 - x_off, bottom - y_off, Block.table(rows)))
                 if found:
                     yield index, found
             finally:

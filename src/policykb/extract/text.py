@@ -29,7 +29,6 @@ BULLET = re.compile(r"^\s*(?:[•●▪■◦‒–\-*➔→]|\d{1,2}[.)])\s+")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
-CELL_SEPARATOR = " | "  # as in PDF and HTML table blocks
 TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
 # A word ending in a hyphen whose next part continues a compound ("hälso- och sjukvård").
 COMPOUND_CONTINUATIONS = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "men", "alternativt"}
@@ -263,9 +262,7 @@ def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, mar
         table_len = _markdown_table_run(items, i) if markdown else 0
         if table_len:
             flush()
-            rows = [_markdown_cells(it.text) for k, it in enumerate(items[i : i + table_len]) if k != 1]
-            text = "\n".join(CELL_SEPARATOR.join(row) for row in rows)
-            blocks.append(Block(kind="table", text=text, rows=rows))
+            blocks.append(Block.table([_markdown_cells(it.text) for k, it in enumerate(items[i : i + table_len]) if k != 1]))
             i += table_len
             continue
         if TOC_LINE.search(item.text):
@@ -326,10 +323,12 @@ def _ends_paragraph(line: str, width: int) -> bool:
     return bool(SENTENCE_END.search(stripped)) and len(stripped) < 0.8 * width
 
 
-# A line ending in one of these words leads into what follows: a sentence, not a heading.
+# A line ending in one of these words leads into what follows: a sentence, not a heading (also used by
+# `pdf_blocks` for italic lines).
 LEAD_IN_WORDS = {
     "att", "och", "som", "om", "för", "med", "till", "av", "i", "på", "är", "de", "den", "det",
-    "en", "ett", "har", "kan", "ska", "bör", "får", "eller", "samt", "vid", "från", "the", "and",
+    "en", "ett", "har", "kan", "ska", "bör", "får", "eller", "samt", "vid", "från", "omfatta", "avses",
+    "the", "and",
 }
 
 
