@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def create_app(index_dir, **kwargs) -> FastAPI:  # noqa: ANN001
-    from .app import create_app as build
+    from policykb.api.app import create_app as build
 
     return build(index_dir, **kwargs)
 

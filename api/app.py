@@ -12,11 +12,11 @@ from fastapi import FastAPI
 
 from policykb import __version__
 
-from .errors import install_error_handlers
-from .jobs import IngestJobs
-from .middleware import BodySizeLimit, RequestTimeout
-from .settings import ApiSettings
-from .state import AppState
+from policykb.api.errors import install_error_handlers
+from policykb.api.jobs import IngestJobs
+from policykb.api.middleware import BodySizeLimit, RequestTimeout
+from policykb.api.settings import ApiSettings
+from policykb.api.state import AppState
 
 log = logging.getLogger("policykb.api")
 
@@ -130,7 +130,18 @@ def _timeout_for(scope: dict, settings: ApiSettings) -> float | None:
 
 
 def _include_routers(app: FastAPI) -> None:
-    from .routers import consultation, documents, entities, health, jobs, passages, refs, search, trace, xref
+    from policykb.api.routers import (
+        consultation,
+        documents,
+        entities,
+        health,
+        jobs,
+        passages,
+        refs,
+        search,
+        trace,
+        xref,
+    )
 
     for module in (health, search, documents, passages, refs, entities, xref, trace, jobs, consultation):
         app.include_router(module.router)

@@ -10,9 +10,9 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from policykb.store import Store
 
-from .jobs import IngestJobs
-from .settings import API_KEY_ENV, API_KEY_HEADER, ApiSettings
-from .state import AppState, IndexSnapshot
+from policykb.api.jobs import IngestJobs
+from policykb.api.settings import API_KEY_ENV, API_KEY_HEADER, ApiSettings
+from policykb.api.state import AppState, IndexSnapshot
 
 
 def get_settings(request: Request) -> ApiSettings:

@@ -1,6 +1,6 @@
 """Passage search bound to one index snapshot.
 
-`policykb.search.Searcher` opens a connection per thread and reloads the FAISS vectors when an
+`policykb.query.search.Searcher` opens a connection per thread and reloads the FAISS vectors when an
 ingest swaps in new ones: right for a CLI process, but in a server it would let one request
 read the new store beside the old vectors (or fail on the mismatch) while an ingest commits.
 Here the searcher runs its SQL on the request's pinned connection and keeps the vectors it
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from policykb.search import Searcher
+from policykb.query.search import Searcher
 
 
 class SnapshotSearcher(Searcher):

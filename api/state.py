@@ -336,9 +336,9 @@ def open_searcher(index_dir: Path, store: Store, embedders: dict[str, Any]) -> A
     """Search over the snapshot `store` belongs to, or None while the index has no passages."""
     if store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == 0:
         return None
-    from policykb.embed import load_embedder
+    from policykb.index.embed import load_embedder
 
-    from .snapshot_search import SnapshotSearcher
+    from policykb.api.snapshot_search import SnapshotSearcher
 
     model = _setting(store, "embedding_model")
     embedder = embedders.get(model or "")

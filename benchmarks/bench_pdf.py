@@ -27,7 +27,7 @@ def default_pdf_dir() -> Path:
 
 
 def layout_speed(files: list[Path]) -> tuple[int, float, int]:
-    from policykb.extract.pdf import extract_pdf_pages
+    from policykb.extract.pdf.reader import extract_pdf_pages
 
     pages = ocr_pages = 0
     seconds = 0.0
@@ -57,8 +57,8 @@ def plumber_speed(files: list[Path]) -> tuple[int, float]:
 
 
 def ocr_speed(files: list[Path]) -> tuple[int, float] | None:
-    from policykb.extract.ocr import tesseract_problem
-    from policykb.extract.pdf import extract_pdf_pages
+    from policykb.extract.pdf.ocr import tesseract_problem
+    from policykb.extract.pdf.reader import extract_pdf_pages
 
     if tesseract_problem():
         return None
@@ -87,7 +87,7 @@ def _peak_rss_mb() -> float:
 
 
 def _rss_child(path: str, queue) -> None:
-    from policykb.extract.pdf import extract_pdf_pages
+    from policykb.extract.pdf.reader import extract_pdf_pages
 
     import numpy  # noqa: F401  (imported by the column finder anyway: count it in the baseline)
 
@@ -120,7 +120,7 @@ def quality() -> dict[str, dict[str, float]]:
     from pdf_builders import build_pdf
     from pdf_quality import measure
 
-    from policykb.extract.pdf import extract_pdf_pages
+    from policykb.extract.pdf.reader import extract_pdf_pages
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -59,7 +59,7 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 def bench_dense(n: int, queries: int, workdir: Path) -> dict:
     import numpy as np
 
-    from policykb.vectors import VectorIndex, index_type_for, write_vectors
+    from policykb.index.vectors import VectorIndex, index_type_for, write_vectors
 
     vectors = synthetic_vectors(n)
     ids = np.arange(n, dtype=np.int64) + 1
@@ -106,7 +106,7 @@ def bench_dense(n: int, queries: int, workdir: Path) -> dict:
 def bench_lexical(n: int, queries: int, workdir: Path) -> dict:
     import numpy as np
 
-    from policykb import lexical
+    from policykb.index import lexical
     from policykb.store import Store
 
     rng = np.random.default_rng(2)

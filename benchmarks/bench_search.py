@@ -54,7 +54,7 @@ def measured_gflops(size: int = 1536, repeats: int = 5) -> float:
 
 
 def bench_ingest(corpus: Path, index_dir: Path) -> dict:
-    from policykb.embed import load_embedder
+    from policykb.index.embed import load_embedder
     from policykb.ingest import ingest
     from policykb.store import Store
 
@@ -95,7 +95,7 @@ def bench_ingest(corpus: Path, index_dir: Path) -> dict:
 
 
 def bench_warm(index_dir: Path, queries: list[str], repeats: int = 3) -> dict:
-    from policykb.search import Searcher
+    from policykb.query.search import Searcher
 
     out = {}
     with Searcher(index_dir) as searcher:

@@ -23,10 +23,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is reported")
     args = parser.parse_args()
 
-    from policykb.entities import COMPONENT as ENTITIES, find_entities
+    from policykb.annotate.entities import COMPONENT as ENTITIES
+    from policykb.annotate.pipeline import find_entities
     from policykb.legal import ReferenceContext, find_references
-    from policykb.legal.pipeline import COMPONENT as REFERENCES
-    from policykb.nlp import pipeline, run
+    from policykb.annotate.reference_component import COMPONENT as REFERENCES
+    from policykb.annotate.pipeline import pipeline, run
 
     files = sorted(Path(args.corpus).glob("*.txt"))
     documents = [[p for p in re.split(r"\n[ \t]*\n", f.read_text(encoding="utf-8")) if p.strip()] for f in files]

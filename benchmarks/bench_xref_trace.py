@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 from policykb.ingest import ingest  # noqa: E402
 from policykb.store import Store, db_path  # noqa: E402
-from policykb.trace import to_csv, trace  # noqa: E402
-from policykb.xref import cites, law, xref  # noqa: E402
+from policykb.query.trace import to_csv, trace  # noqa: E402
+from policykb.query.xref import cites, law, xref  # noqa: E402
 
 GUIDANCE = "004_2be6a2c697e985af.txt"
 

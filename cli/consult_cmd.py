@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, emit_json, err_console, fail, index_dir, warn
+from policykb.cli.common import IndexDirOption, emit_json, err_console, fail, index_dir, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +50,7 @@ def consult_command(
 
     with Store.open(directory, create=False, readonly=True) as store:
         if store.get_document(doc_id) is None:
-            from policykb.documents import unknown_document_message
+            from policykb.query.documents import unknown_document_message
 
             fail(unknown_document_message(store, doc_id))
         searcher = _open_searcher(directory) if evidence else None
@@ -79,7 +79,7 @@ def consult_command(
 def _open_searcher(directory: Path):  # noqa: ANN202
     """The searcher over the index, or None (with a warning) while it has nothing to search."""
     from policykb.errors import PolicyKBError
-    from policykb.search import Searcher
+    from policykb.query.search import Searcher
 
     try:
         return Searcher(directory)

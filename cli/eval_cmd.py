@@ -2,7 +2,7 @@
 
 The kind is read from the items: "refs" -> references, "entities" -> entity mentions,
 "query" -> retrieval, "sources" -> requirement tracing. Each kind has one scorer below.
-Retrieval reports nDCG@k, Recall@k and MRR (see `policykb.evaluate`) for one search mode.
+Retrieval reports nDCG@k, Recall@k and MRR (see `policykb.evaluate.retrieval`) for one search mode.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import JsonOption, console, emit_json
+from policykb.cli.common import JsonOption, console, emit_json
 
 GOLD_KINDS = {"refs": "references", "entities": "entities", "query": "retrieval", "sources": "trace"}
 
@@ -23,13 +23,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _score_references(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
-    from policykb.legal.evaluate import evaluate_references
+    from policykb.evaluate.tagging import evaluate_references
 
     return evaluate_references(items)
 
 
 def _score_entities(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
-    from policykb.legal.evaluate import evaluate_entities
+    from policykb.evaluate.tagging import evaluate_entities
 
     return evaluate_entities(items)
 
@@ -37,7 +37,7 @@ def _score_entities(items: list[dict[str, Any]], index_dir: Path | None) -> dict
 def _score_trace(items: list[dict[str, Any]], index_dir: Path | None) -> dict[str, Any]:
     from policykb.config import resolve_index_dir
     from policykb.store import Store
-    from policykb.trace_eval import evaluate_trace
+    from policykb.evaluate.trace import evaluate_trace
 
     with Store.open(resolve_index_dir(index_dir), create=False, readonly=True) as store:
         return evaluate_trace(store, items)
@@ -46,8 +46,8 @@ def _score_trace(items: list[dict[str, Any]], index_dir: Path | None) -> dict[st
 def _score_retrieval(items: list[dict[str, Any]], index_dir: Path | None, *, mode: str = "hybrid", k: int = 10) -> dict[str, Any]:
     from policykb.config import resolve_index_dir
     from policykb.errors import InputError
-    from policykb.evaluate import evaluate_index, parse_gold
-    from policykb.search import MODES, Searcher
+    from policykb.evaluate.retrieval import evaluate_index, parse_gold
+    from policykb.query.search import MODES, Searcher
 
     if mode not in MODES:
         raise InputError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, emit_json, fail, index_dir
+from policykb.cli.common import IndexDirOption, emit_json, fail, index_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +20,7 @@ def export_command(
     index_dir_opt: IndexDirOption = None,
 ) -> None:
     """Print what was read from a document: pages, headings, body, tables and footnotes."""
-    from policykb.export import FORMATS, export_document
+    from policykb.query.export import FORMATS, export_document
     from policykb.store import Store
 
     if fmt not in FORMATS:

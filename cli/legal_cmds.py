@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOption, console, emit_json
+from policykb.cli.common import JsonOption, console, emit_json
 
 TextArgument = Annotated[
     str | None, typer.Argument(help="The text to tag; '-' reads stdin.", show_default=False)
@@ -27,38 +27,18 @@ def register(app: typer.Typer) -> None:
 
 def read_input(text: str | None, file: Path | None) -> str:
     """The text from TEXT, '-' (stdin) or --file; exactly one of them."""
-    from policykb.config import max_file_bytes
-    from policykb.errors import InputError, TooLargeError
+    from policykb.errors import InputError
+    from policykb.extract.files import read_text_file
 
     if text is not None and file is not None:
         raise InputError("give the text either as TEXT or with --file, not both")
     if file is not None:
-        if not file.is_file():
-            raise InputError(f"{file}: no such file; check the path given to --file")
-        size = file.stat().st_size
-        if size > max_file_bytes():
-            raise TooLargeError(
-                f"{file}: {size:,} bytes is over the limit of {max_file_bytes():,} "
-                f"(set POLICYKB_MAX_FILE_BYTES to raise it)"
-            )
-        try:
-            return file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{file}: not UTF-8 text (byte {exc.start}); convert it to UTF-8 first") from exc
+        return read_text_file(file)
     if text is None:
         raise InputError("no text given: pass TEXT, '-' to read stdin, or --file F")
     if text == "-":
         return sys.stdin.read()
     return text
-
-
-def _paragraphs(text: str):
-    """(start, end) of blank-line separated paragraphs: long inputs are tagged paragraph by paragraph."""
-    start = 0
-    for m in re.finditer(r"\n[ \t]*\n", text):
-        yield start, m.start()
-        start = m.end()
-    yield start, len(text)
 
 
 def refs_command(
@@ -71,21 +51,11 @@ def refs_command(
 ) -> None:
     """Find legal references (acts, sections, propositions, SOU, regulations, EU law) and normalise them."""
     from policykb.errors import InputError
-    from policykb.legal import MAX_TEXT_CHARS, ReferenceContext, find_references
+    from policykb.legal import find_references_by_paragraph
 
     if date is not None and not DATE_RE.fullmatch(date):
         raise InputError(f"--date {date!r} is not a date; write YYYY-MM-DD (or YYYY-MM, YYYY)")
-    body = read_input(text, file)
-    if len(body) <= MAX_TEXT_CHARS and file is None:
-        refs = find_references(body, date=date)
-    else:
-        context = ReferenceContext(date=date)
-        refs = []
-        for lo, hi in _paragraphs(body):
-            for ref in find_references(body[lo:hi], context=context):
-                ref.start += lo
-                ref.end += lo
-                refs.append(ref)
+    refs = find_references_by_paragraph(read_input(text, file), date=date)
     if as_json:
         emit_json([r.to_dict() for r in refs])
         return
@@ -102,18 +72,9 @@ def refs_command(
 
 def entities_command(text: TextArgument = None, file: FileOption = None, as_json: JsonOption = False) -> None:
     """Find domain entities: MAS, MAR, PAL, fast vårdkontakt, SIP, vårdplan and the agencies."""
-    from policykb.entities import MAX_TEXT_CHARS, find_entities
+    from policykb.annotate.pipeline import find_entities_by_paragraph
 
-    body = read_input(text, file)
-    if len(body) <= MAX_TEXT_CHARS and file is None:
-        mentions = find_entities(body)
-    else:
-        mentions = []
-        for lo, hi in _paragraphs(body):
-            for m in find_entities(body[lo:hi]):
-                m.start += lo
-                m.end += lo
-                mentions.append(m)
+    mentions = find_entities_by_paragraph(read_input(text, file))
     if as_json:
         emit_json([m.to_dict() for m in mentions])
         return

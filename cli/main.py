@@ -8,7 +8,17 @@ import typer
 
 from policykb.errors import PolicyKBError
 
-from . import consult_cmd, eval_cmd, export_cmd, legal_cmds, search_cmd, serve_cmd, store_cmds, trace_cmd, xref_cmds
+from policykb.cli import (
+    consult_cmd,
+    eval_cmd,
+    export_cmd,
+    legal_cmds,
+    search_cmd,
+    serve_cmd,
+    store_cmds,
+    trace_cmd,
+    xref_cmds,
+)
 
 app = typer.Typer(
     name="policykb",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, warn
+from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, warn
 
 SNIPPET_CHARS = 320
 
@@ -31,7 +31,7 @@ def search_command(
     index_dir_opt: IndexDirOption = None,
 ) -> None:
     """Search the passages of every document (lexical + dense, fused)."""
-    from policykb.search import MODES, Filters, Searcher
+    from policykb.query.search import MODES, Filters, Searcher
 
     if mode not in MODES:
         fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -57,7 +57,7 @@ def search_command(
 def _print_hits(hits) -> None:  # noqa: ANN001
     from rich.text import Text
 
-    from policykb.pagelabel import page_range_label
+    from policykb.query.pagelabel import page_range_label
 
     out = console()
     for hit in hits:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, err_console, fail, index_dir
+from policykb.cli.common import IndexDirOption, err_console, fail, index_dir
 
 
 def register(app: typer.Typer) -> None:

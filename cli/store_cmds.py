@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, JsonOption, console, emit_json, err_console, fail, index_dir, warn
+from policykb.cli.common import (
+    IndexDirOption,
+    JsonOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    index_dir,
+    warn,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -114,7 +123,7 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Metadata, page count and the first lines of one document."""
-    from policykb.documents import document_summary
+    from policykb.query.documents import document_summary
 
     summary = document_summary(index_dir(index_dir_opt), doc_id, opening_lines=lines)
     if as_json:

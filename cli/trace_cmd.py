@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import IndexDirOption, console, emit_json, fail, index_dir
+from policykb.cli.common import IndexDirOption, console, emit_json, fail, index_dir
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -31,7 +31,7 @@ def trace_command(
 ) -> None:
     """One row per requirement (ska, får, bör, …) with its actor and the provisions it rests on."""
     from policykb.store import Store
-    from policykb.trace import to_csv, to_markdown, trace
+    from policykb.query.trace import to_csv, to_markdown, trace
 
     output_format = "json" if as_json else output_format.lower()
     if output_format not in FORMATS:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir
+from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +34,7 @@ def xref_command(
     as_json: JsonOption = False,
 ) -> None:
     """Every passage that cites REF, grouped by document (a law or chapter also finds its sections)."""
-    from policykb.xref import unknown_act_message, xref
+    from policykb.query.xref import unknown_act_message, xref
 
     with _open(index_dir_opt) as store:
         result = xref(store, ref, date=date)
@@ -81,7 +81,7 @@ def cites_command(
     as_json: JsonOption = False,
 ) -> None:
     """What one document cites: acts and their provisions, other documents, with counts."""
-    from policykb.xref import cites
+    from policykb.query.xref import cites
 
     with _open(index_dir_opt) as store:
         result = cites(store, doc_id)
@@ -113,7 +113,7 @@ def law_command(
     as_json: JsonOption = False,
 ) -> None:
     """Every provision of ACT cited in the index, most cited first."""
-    from policykb.xref import law
+    from policykb.query.xref import law
 
     with _open(index_dir_opt) as store:
         result = law(store, act, date=date)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from policykb.analysis import Analyzer, stem, vocabulary_words
+from policykb.swedish.analyzer import Analyzer, stem, vocabulary_words
 
 # A small vocabulary, as the corpus would give it: how often each word stands on its own.
 VOCABULARY = Counter(

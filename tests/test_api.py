@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_index
+from helpers.index_copy import copy_index
 from fastapi.testclient import TestClient
 
 from policykb.api import create_app

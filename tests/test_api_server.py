@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import copy_index
+from helpers.index_copy import copy_index
 
 KEY = "server-test-key"
 NEW_DOC_TEXT = (

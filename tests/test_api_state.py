@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import copy_index
+from helpers.index_copy import copy_index
 
 from policykb.api.state import AppState, BusyError, IndexSnapshot
 from policykb.api.uploads import display_name, store_upload

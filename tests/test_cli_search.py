@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "gold" / "queries-dev.json"
 

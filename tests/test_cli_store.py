@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 
 def test_ingest_docs_show_stats(corpus_dir: Path, index_dir: Path):

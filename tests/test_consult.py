@@ -13,7 +13,7 @@ from policykb.ingest import ingest
 from policykb.models import Block, Document, DocumentMeta, Page
 from policykb.store import Store
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 PROPOSAL_DOC = "003_98179518a3d1e638.txt"
 
@@ -139,7 +139,7 @@ def test_best_quote_picks_the_sentences_that_match() -> None:
 
 
 def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: Path) -> None:
-    from policykb.search import Searcher
+    from policykb.query.search import Searcher
 
     searcher = Searcher(corpus_index)
     with Store.open(corpus_index, create=False, readonly=True) as store:

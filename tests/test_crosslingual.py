@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from policykb.analysis import Analyzer
-from policykb.crosslingual import Glossary, default_glossary, is_english
-from policykb.query import QueryAnalyzer
+from policykb.swedish.analyzer import Analyzer
+from policykb.query.search.crosslingual import Glossary, default_glossary, is_english
+from policykb.query.search.plan import QueryAnalyzer
 
 # Word frequencies of a small Swedish corpus that happens to use a few English words too.
 CORPUS = Counter(

@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from policykb.embed import DEFAULT_MODEL, length_batches, load_embedder, passage_vectors
+from policykb.index.embed import DEFAULT_MODEL, length_batches, load_embedder, passage_vectors
 from policykb.errors import ModelError
 from policykb.store import Store
 
@@ -56,7 +56,7 @@ def test_no_torch_on_the_default_path():
     import sys
 
     code = (
-        "import sys; from policykb.embed import load_embedder; e = load_embedder(None); "
+        "import sys; from policykb.index.embed import load_embedder; e = load_embedder(None); "
         "e.encode_queries(['test']); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

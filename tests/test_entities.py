@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.entities import find_entities, labels, synonym_groups
+from policykb.annotate.entities import labels, synonym_groups
+from policykb.annotate.pipeline import find_entities
 
 
 def found(text: str) -> list[tuple[str, str]]:

@@ -7,7 +7,15 @@ import math
 import pytest
 
 from policykb.errors import InputError
-from policykb.evaluate import Evidence, GoldQuery, PassageWords, RetrievedPassage, evaluate, parse_gold, score_ranking
+from policykb.evaluate.retrieval import (
+    Evidence,
+    GoldQuery,
+    PassageWords,
+    RetrievedPassage,
+    evaluate,
+    parse_gold,
+    score_ranking,
+)
 
 LONG = "Kommunerna ska enligt 12 kap. 1 och 3 §§ HSL erbjuda en god hälso- och sjukvård åt personer i vissa boendeformer"
 

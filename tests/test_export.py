@@ -7,11 +7,11 @@ import json
 import pytest
 
 from policykb.errors import NotFoundError
-from policykb.export import export_document
+from policykb.query.export import export_document
 from policykb.ingest import ingest
 from policykb.store import Store
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 
 @pytest.fixture(scope="module")

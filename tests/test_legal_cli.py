@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, run_cli
+from helpers.cli import run_cli
+from helpers.paths import FIXTURES
 
 
 def test_refs_json_shape_and_date(tmp_path: Path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ferenda_harness import KNOWN_HARD_EXPECTED, all_fixtures, compare, run_fixture
+from helpers.ferenda_harness import KNOWN_HARD_EXPECTED, all_fixtures, compare, run_fixture
 
 FIXTURES = all_fixtures()
 DISAGREE = {

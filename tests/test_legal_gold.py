@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from policykb.legal.evaluate import evaluate_entities, evaluate_references
+from policykb.evaluate.tagging import evaluate_entities, evaluate_references
 
 GOLD = Path(__file__).parent / "fixtures" / "gold"
 

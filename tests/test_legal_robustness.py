@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policykb.entities import find_entities
+from policykb.annotate.pipeline import find_entities
 from policykb.errors import TooLargeError
 from policykb.legal import MAX_TEXT_CHARS, ReferenceContext, find_references
 from policykb.legal.canonical import parse_canonical

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from policykb.legal import ReferenceContext
-from policykb.legal.sentences import page_sentences
+from policykb.annotate.pages import page_sentences
 from policykb.models import Block, Footnote, Page
-from policykb.sentsplit import sentence_spans, split_sentences
+from policykb.swedish.sentences import sentence_spans, split_sentences
 
 
 def test_swedish_abbreviations_do_not_end_sentences():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policykb import lexical
+from policykb.index import lexical
 from policykb.models import Block, Document, DocumentMeta, Page, Passage
 from policykb.store import Store
 

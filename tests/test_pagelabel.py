@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from policykb.pagelabel import is_paged, page_label, page_range_label, unpaged_documents
+from policykb.query.pagelabel import is_paged, page_label, page_range_label, unpaged_documents
 
 
 def test_page_label_prefers_the_printed_number():

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from policykb.errors import InputError
-from policykb.extract.pdf import extract_pdf, extract_pdf_pages
-from policykb.extract.garbage import garbage_reason, unshift
-from policykb.extract.hyphenation import join_lines
-from policykb.extract.ocr import tesseract_problem
+from policykb.extract.pdf.reader import extract_pdf, extract_pdf_pages
+from policykb.extract.pdf.garbage import garbage_reason, unshift
+from policykb.swedish.hyphenation import join_lines
+from policykb.extract.pdf.ocr import tesseract_problem
 
-from pdf_quality import measure
+from helpers.pdf_quality import measure
 
 needs_tesseract = pytest.mark.skipif(
     tesseract_problem() is not None,
@@ -88,7 +88,7 @@ def test_markers_are_removed_from_text_and_point_at_notes(read_built):
 
 def test_reopening_the_document_mid_way_reads_the_same(built_pdfs, read_built, monkeypatch):
     # long documents are reopened every REOPEN_EVERY pages to drop pdfium's caches; force it every 2 pages
-    import policykb.extract.pdf as pdf_module
+    import policykb.extract.pdf.reader as pdf_module
 
     monkeypatch.setattr(pdf_module, "REOPEN_EVERY", 2)
     path, _ = built_pdfs["report"]
@@ -181,7 +181,7 @@ def test_scanned_pdf_without_ocr_is_unread_with_warning(real_pdfs):
 
 
 def test_missing_tesseract_warns_once_with_install_line(real_pdfs, monkeypatch):
-    import policykb.extract.ocr as ocr
+    import policykb.extract.pdf.ocr as ocr
 
     monkeypatch.setattr(ocr, "tesseract_problem", lambda: "Tesseract is not installed")
     pages, warnings, _ = extract_pdf_pages(real_pdfs / "prop-2008-09-5-bilaga1-scanned.pdf")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.citations import hierarchy, within
-from policykb.requirements import SourceRef, choose_sources, detect_requirement, normalise_actor
+from policykb.legal.hierarchy import hierarchy, within
+from policykb.annotate.requirements import SourceRef, choose_sources, detect_requirement, normalise_actor
 
 
 @pytest.mark.parametrize(

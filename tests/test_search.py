@@ -6,11 +6,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import copy_index
+from helpers.index_copy import copy_index
 
 from policykb.errors import InputError, ModelError, StoreError
-from policykb.evaluate import evaluate_index, load_gold
-from policykb.search import MAX_K, Filters, Searcher, search
+from policykb.evaluate.retrieval import evaluate_index, load_gold
+from policykb.query.search import MAX_K, Filters, Searcher, search
 from policykb.store import Store
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "gold" / "queries-dev.json"

@@ -9,7 +9,7 @@ import pytest
 
 from policykb.errors import ModelError
 from policykb.ingest import ingest
-from policykb.search import Searcher
+from policykb.query.search import Searcher
 from policykb.store import Store
 
 PARAGRAPHS = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from policykb.analysis import Analyzer
-from policykb.segments import PassageUnits, best_unit_scores, rank_segments
-from policykb.units import segment_spans, unit_spans
+from policykb.swedish.analyzer import Analyzer
+from policykb.query.search.segments import PassageUnits, best_unit_scores, rank_segments
+from policykb.chunk import segment_spans, unit_spans
 
 TEXT = (
     "Kommunen ansvarar för hälso- och sjukvård i särskilda boenden. Regionen avsätter läkare.\n"

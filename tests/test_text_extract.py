@@ -9,7 +9,8 @@ import pytest
 from policykb.errors import InputError
 from policykb.extract import extract
 from policykb.extract.metadata import detect_metadata
-from policykb.extract.text import decode_text, parse_text_pages
+from policykb.extract.files import decode_text
+from policykb.extract.text import parse_text_pages
 
 SEED = (
     " Ansvar vid vård i hemmet \n\n"

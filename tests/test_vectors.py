@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from policykb.errors import ModelError, StoreError
-from policykb.vectors import VectorIndex, index_type_for, prepare_vectors, write_vectors
+from policykb.index.vectors import VectorIndex, index_type_for, prepare_vectors, write_vectors
 
 
 def _vectors(n: int, d: int = 32, seed: int = 0) -> np.ndarray:

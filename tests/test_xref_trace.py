@@ -12,26 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from policykb.citations import act_of, within
+from policykb.legal.hierarchy import act_of, within
 from policykb.errors import InputError, NotFoundError, StoreError
 from policykb.ingest import ingest
-from policykb.requirements import LEGAL_KINDS
+from policykb.annotate.requirements import LEGAL_KINDS
 from policykb.store import Store
-from policykb.trace import to_csv, to_markdown, trace
-from policykb.trace_eval import evaluate_trace
-from policykb.xref import cites, law, xref
+from policykb.query.trace import to_csv, to_markdown, trace
+from policykb.evaluate.trace import evaluate_trace
+from policykb.query.xref import cites, law, xref
 
-from conftest import FIXTURES, run_cli
+from helpers.cli import run_cli
+from helpers.paths import FIXTURES
 
 GUIDANCE = "004_2be6a2c697e985af.txt"
-
-
-@pytest.fixture(scope="module")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
-    index = tmp_path_factory.mktemp("trace") / "index"
-    report = ingest([corpus_dir], index)
-    assert report.failed == [] and report.documents == 5
-    return index
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from fastapi.responses import PlainTextResponse
 
 from policykb.errors import InputError, NotFoundError
 
-from ..deps import JobsDep, SettingsDep, SnapshotDep
-from ..jobs import JobNotFound
-from ..schemas import ERROR_RESPONSES, ConsultationIn, ConsultationOut
+from policykb.api.deps import JobsDep, SettingsDep, SnapshotDep
+from policykb.api.jobs import JobNotFound
+from policykb.api.schemas import ERROR_RESPONSES, ConsultationIn, ConsultationOut
 
 router = APIRouter(tags=["consultation"])
 

@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from policykb.errors import InputError, StoreError, UnsupportedInputError
 
-from ..deps import JobsDep, SettingsDep, StoreDep, require_api_key
-from ..jobs import JobFileRecord, JobRecord
-from ..schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job
-from ..uploads import METADATA_FIELDS, display_name, store_upload
+from policykb.api.deps import JobsDep, SettingsDep, StoreDep, require_api_key
+from policykb.api.jobs import JobFileRecord, JobRecord
+from policykb.api.schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job
+from policykb.api.uploads import METADATA_FIELDS, display_name, store_upload
 
 router = APIRouter(tags=["documents"])
 
@@ -35,7 +35,7 @@ def list_documents(store: StoreDep) -> dict:
     summary="One document: metadata, heading outline with pages, reference counts",
 )
 def get_document(doc_id: DocId, store: StoreDep) -> dict:
-    from policykb.documents import document_detail
+    from policykb.query.documents import document_detail
 
     return document_detail(store, doc_id)
 
@@ -59,7 +59,7 @@ def export_document(
     store: StoreDep,
     format: Annotated[Literal["json", "md", "txt"], Query(description="json, md or txt")] = "json",
 ) -> Response:
-    from policykb.export import export_document as export
+    from policykb.query.export import export_document as export
 
     result = export(store, doc_id, format)
     if format == "json":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..schemas import ERROR_RESPONSES, EntitiesOut, TextIn
+from policykb.api.schemas import ERROR_RESPONSES, EntitiesOut, TextIn
 
 router = APIRouter(tags=["analysis"])
 
@@ -16,6 +16,6 @@ router = APIRouter(tags=["analysis"])
     summary="Find entity mentions (ROLE:MAS, PLAN:SIP, ORG:IVO …) in a text",
 )
 def find_entity_mentions(body: TextIn) -> dict:
-    from policykb.entities import find_entities
+    from policykb.annotate.pipeline import find_entities
 
     return {"entities": [mention.to_dict() for mention in find_entities(body.text)]}

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from policykb import __version__
 
-from ..deps import JobsDep, SettingsDep, SnapshotDep, StateDep
-from ..schemas import ERROR_RESPONSES, Health, Stats
+from policykb.api.deps import JobsDep, SettingsDep, SnapshotDep, StateDep
+from policykb.api.schemas import ERROR_RESPONSES, Health, Stats
 
 router = APIRouter(tags=["status"])
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path
 
 from policykb.errors import NotFoundError
 
-from ..deps import JobsDep
-from ..jobs import JobNotFound
-from ..schemas import ERROR_RESPONSES, Job
+from policykb.api.deps import JobsDep
+from policykb.api.jobs import JobNotFound
+from policykb.api.schemas import ERROR_RESPONSES, Job
 
 router = APIRouter(tags=["jobs"])
 

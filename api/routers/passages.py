@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from ..deps import StoreDep
-from ..schemas import ERROR_RESPONSES, PassageDetail
+from policykb.api.deps import StoreDep
+from policykb.api.schemas import ERROR_RESPONSES, PassageDetail
 
 router = APIRouter(tags=["passages"])
 
@@ -19,6 +19,6 @@ router = APIRouter(tags=["passages"])
     summary="A passage: text, pages, heading, footnotes, references and entities",
 )
 def get_passage(passage_id: Annotated[int, Path(ge=1, examples=[412])], store: StoreDep) -> dict:
-    from policykb.documents import passage_detail
+    from policykb.query.documents import passage_detail
 
     return passage_detail(store, passage_id)

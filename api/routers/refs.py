@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..schemas import ERROR_RESPONSES, ReferencesOut, TextIn
+from policykb.api.schemas import ERROR_RESPONSES, ReferencesOut, TextIn
 
 router = APIRouter(tags=["analysis"])
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from policykb.errors import InputError, StoreError
 
-from ..deps import SettingsDep, SnapshotDep
-from ..schemas import ERROR_RESPONSES, SearchMode, SearchResponse
-from ..settings import MAX_K, MAX_QUERY_CHARS
+from policykb.api.deps import SettingsDep, SnapshotDep
+from policykb.api.schemas import ERROR_RESPONSES, SearchMode, SearchResponse
+from policykb.api.settings import MAX_K, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"])
 
@@ -50,7 +50,7 @@ def search(
             snapshot.search_error
             or "the index has no passages to search yet: upload documents (POST /documents) or run `policykb ingest`"
         )
-    from policykb.search import Filters
+    from policykb.query.search import Filters
 
     filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
     warnings: list[str] = []

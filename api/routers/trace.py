@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..deps import StoreDep
-from ..schemas import ERROR_RESPONSES, TraceOut
+from policykb.api.deps import StoreDep
+from policykb.api.schemas import ERROR_RESPONSES, TraceOut
 
 router = APIRouter(tags=["trace"])
 
@@ -34,8 +34,8 @@ def trace(
         str | None, Query(max_length=200, description="Only requirements resting on this provision", examples=["2 kap. 3 § HSL"])
     ] = None,
 ):
-    from policykb.trace import to_csv
-    from policykb.trace import trace as trace_rows
+    from policykb.query.trace import to_csv
+    from policykb.query.trace import trace as trace_rows
 
     rows = trace_rows(store, doc_id=doc, actor=actor, modality=modality, source=source)
     if _wants_csv(request):

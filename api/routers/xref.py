@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from ..deps import StoreDep
-from ..schemas import ERROR_RESPONSES
+from policykb.api.deps import StoreDep
+from policykb.api.schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["citations"])
 
@@ -30,14 +30,14 @@ def xref(
         ),
     ],
 ) -> dict[str, Any]:
-    from policykb.xref import xref as find_citing
+    from policykb.query.xref import xref as find_citing
 
     return find_citing(store, ref)
 
 
 @router.get("/cites/{doc_id}", responses=ERROR_RESPONSES, summary="What one document cites, with counts")
 def cites(doc_id: Annotated[str, Path(examples=["004_2be6a2c697e985af.txt"])], store: StoreDep) -> dict[str, Any]:
-    from policykb.xref import cites as cited_by
+    from policykb.query.xref import cites as cited_by
 
     return cited_by(store, doc_id)
 
@@ -56,6 +56,6 @@ def law(
         ),
     ],
 ) -> dict[str, Any]:
-    from policykb.xref import law as provisions_of
+    from policykb.query.xref import law as provisions_of
 
     return provisions_of(store, act)

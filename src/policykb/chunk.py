@@ -3,14 +3,27 @@
 Passages never cross a heading or a document; a paragraph longer than the limit is cut at
 sentence ends. Each passage keeps its heading path, page span, offsets into the page text
 and the footnotes its markers point to.
+
+Inside a passage (`unit_spans`, `segment_spans` below): its sentence units, and the segments a
+search returns. A passage (120-220 words) is the unit the retrievers score: enough context for BM25
+and the embedding model. Inside it, the *units* are its sentences (`swedish.sentences.sentence_spans`; a
+bullet line is a sentence of its own). Each unit is embedded on its own at ingest, and the
+passage's vector is the normalised mean of its units' vectors, so the passage costs no extra
+embedding; at query time the best-matching unit says where in the passage the answer is.
+
+A search hit is a *segment*: consecutive units of one passage grouped until they reach
+`SEGMENT_WORDS` words (a short tail joins the segment before it). Segments are cut at query
+time from the stored unit spans, so their size can change without re-indexing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .models import Block, Document, Footnote, Page, Passage
+from policykb.models import Block, Document, Footnote, Page, Passage
+from policykb.swedish.sentences import sentence_spans
 
 # Chosen by measurement on the dev queries (hybrid nDCG@10, same retrieval code; README, Design:
 # search): 40/80 words 0.47, 60/120 0.48-0.51, 90/160 0.51, 120/220 0.55-0.56, 160/280 0.54,
@@ -138,3 +151,35 @@ def _make_passage(
         footnotes=footnotes,
         printed_pages=printed,
     )
+
+
+# --- Units and segments inside a passage --------------------------------------------------
+SEGMENT_WORDS = 45
+
+Span = tuple[int, int]
+
+
+def unit_spans(text: str) -> list[Span]:
+    """(start, end) offsets of the passage's sentences; the whole text when it has none (so
+    every passage has at least one unit)."""
+    return sentence_spans(text) or [(0, len(text))]
+
+
+def segment_spans(text: str, units: Sequence[Span], target_words: int = SEGMENT_WORDS) -> list[tuple[int, int]]:
+    """Group consecutive units into segments of at least `target_words` words; returns
+    (first unit index, last unit index) pairs, inclusive, covering every unit once."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    words = 0
+    for i, (start, end) in enumerate(units):
+        current.append(i)
+        words += len(text[start:end].split())
+        if words >= target_words:
+            groups.append(current)
+            current, words = [], 0
+    if current:
+        if groups and words < target_words / 2:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    return [(g[0], g[-1]) for g in groups]

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import SUPPORTED_SUFFIXES
-from .errors import InputError, PolicyKBError, StoreError
-from .store import Store
+from policykb.config import SUPPORTED_SUFFIXES
+from policykb.errors import InputError, PolicyKBError, StoreError
+from policykb.store import Store
 
 # progress(stage, done, total, item): stage is "scan", "extract" or a later pipeline step.
 ProgressCallback = Callable[[str, int, int, str], None]
@@ -174,12 +174,12 @@ def ingest(
     `model` is the embedding model (default: the index's, else `embed.DEFAULT_MODEL`); naming
     another model than the index's re-embeds every passage with it.
     """
-    from .annotate import annotate
-    from .chunk import chunk
-    from .trace_index import rebuild as rebuild_trace_index
-    from .trace_index import rebuild_stale as rebuild_stale_trace_index
-    from .extract import check_file, extract, file_sha256
-    from .search_index import SearchIndexer
+    from policykb.annotate import annotate
+    from policykb.chunk import chunk
+    from policykb.index.citations import rebuild as rebuild_trace_index
+    from policykb.index.citations import rebuild_stale as rebuild_stale_trace_index
+    from policykb.extract import check_file, extract, file_sha256
+    from policykb.index.indexer import SearchIndexer
 
     started = time.perf_counter()
     report = IngestReport()

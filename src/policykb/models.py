@@ -164,3 +164,24 @@ class Passage:
     @property
     def heading(self) -> str:
         return " › ".join(self.heading_path)
+
+
+@dataclass
+class AnnotatedText:
+    """The annotations of one block or one footnote of a page.
+
+    Exactly one of `block_ordinal` (index of the block on its page) and `footnote_number` is set.
+    `block_char_start` is the block's offset in the page text, used to find its passage.
+    """
+
+    page_index: int
+    references: list[Reference]
+    mentions: list[Mention]
+    block_ordinal: int | None = None
+    block_char_start: int = 0
+    footnote_number: int | None = None
+
+
+@dataclass
+class DocumentAnnotations:
+    items: list[AnnotatedText]

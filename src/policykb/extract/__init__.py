@@ -7,71 +7,16 @@ naming the file and what to do.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..config import SUPPORTED_SUFFIXES, max_file_bytes
-from ..errors import InputError, TooLargeError, UnsupportedInputError
-from ..models import Document, DocumentMeta
-from .metadata import detect_metadata
+from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
+from policykb.extract.metadata import detect_metadata
+from policykb.models import Document, DocumentMeta
 
 ProgressCallback = Callable[[str, int, int], None]
-
-PDF_MAGIC = b"%PDF-"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def check_file(path: Path, *, limit: int | None = None) -> int:
-    """Size and readability checks before any parsing; returns the size in bytes."""
-    limit = max_file_bytes() if limit is None else limit
-    if not path.exists():
-        raise InputError(f"{path}: no such file or directory; check the path")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied; make the file readable")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{path}: the file is empty (0 bytes); nothing to ingest")
-    if size > limit:
-        raise TooLargeError(
-            f"{path}: {size / 2**20:.1f} MB is over the {limit / 2**20:.0f} MB limit; split the file "
-            f"or raise the limit with --max-file-mb (or POLICYKB_MAX_FILE_BYTES)"
-        )
-    return size
-
-
-def sniff_format(path: Path) -> str:
-    """'pdf', 'md', 'html' or 'txt', from the first bytes and then the suffix."""
-    with open(path, "rb") as fh:
-        head = fh.read(1024)
-    suffix = path.suffix.lower()
-    if head.lstrip().startswith(PDF_MAGIC):
-        return "pdf"
-    if suffix == ".pdf":
-        raise InputError(
-            f"{path}: named .pdf but is not a PDF (no %PDF header; truncated or another format); "
-            f"re-download or re-export it"
-        )
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnsupportedInputError(
-            f"{path}: unsupported file type '{suffix or 'no suffix'}'; supported are "
-            f"{', '.join(sorted(SUPPORTED_SUFFIXES))}"
-        )
-    if suffix in {".html", ".htm"}:
-        return "html"
-    return "md" if suffix == ".md" else "txt"
-
 
 def extract(
     path: str | os.PathLike,
@@ -88,20 +33,18 @@ def extract(
     fmt = sniff_format(path)
     sha = file_sha256(path)
     if fmt == "pdf":
-        from .pdf import extract_pdf_pages
+        from policykb.extract.pdf.reader import extract_pdf_pages
 
         pages, warnings, pdf_info = extract_pdf_pages(path, ocr=ocr, progress=progress)
     else:
-        from .text import decode_text
-
         text = decode_text(path.read_bytes(), str(path))
         warnings, pdf_info = [], {}
         if fmt == "html":
-            from .html import parse_html_pages
+            from policykb.extract.html import parse_html_pages
 
             pages = parse_html_pages(text)
         else:
-            from .text import parse_text_pages
+            from policykb.extract.text import parse_text_pages
 
             pages = parse_text_pages(text, markdown=fmt == "md")
     opening = "\n".join(page.text for page in pages[:3])

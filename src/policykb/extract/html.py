@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from ..models import Block, Page
+from policykb.models import Block, Page
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = {"p", "li", "div", "section", "article", "blockquote", "dd", "dt", "pre", "br", "tr", "table", "caption"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import CELL_SEPARATOR
+from policykb.models import CELL_SEPARATOR
 
 MONTHS = {
     "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,

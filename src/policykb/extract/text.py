@@ -16,11 +16,9 @@ Everything here is a heuristic over those traces; each one is a small function w
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass, field
 
-from ..errors import InputError, UnsupportedInputError
-from ..models import Block, Footnote, Page
+from policykb.models import Block, Footnote, Page
 
 FOOTNOTE_SEPARATOR = re.compile(r"^ {5,}$")
 FOOTNOTE_START = re.compile(r"^ ?(\d{1,3}) +(\S.*)$")
@@ -36,39 +34,6 @@ SENTENCE_END = re.compile(r"[.!?:;”\"»)]\d{0,3}\s*$")  # a footnote marker ma
 # Footnote markers glued to the end of a word or after closing punctuation; validated later
 # against the footnote numbers that actually exist on the page.
 MARKER = re.compile(r"(?<=[A-Za-zÅÄÖåäöéü.,;:)\]”\"’])(\d{1,3})(?=[\s.,;:)\]]|$)")
-
-
-def decode_text(data: bytes, path: str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; anything else is refused."""
-    if not data:
-        raise InputError(f"{path}: the file is empty (0 bytes); nothing to ingest")
-    if b"\x00" in data[:8192]:
-        raise UnsupportedInputError(
-            f"{path}: looks like a binary file, not text; supported are PDF, .txt, .md and .html"
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{path}: not valid UTF-8 (byte {utf8_error.start}) nor Windows-1252 text; "
-                f"convert it to UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`) and ingest again"
-            ) from None
-        if _control_ratio(text) > 0.01:
-            raise InputError(
-                f"{path}: not valid UTF-8 and does not read as Windows-1252 text either; "
-                f"convert it to UTF-8 and ingest again"
-            )
-        return text
-
-
-def _control_ratio(text: str) -> float:
-    if not text:
-        return 0.0
-    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return bad / len(text)
 
 
 @dataclass

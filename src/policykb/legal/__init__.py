@@ -16,23 +16,23 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError, TooLargeError
-from ..models import Reference
-from .canonical import parse_canonical, reference_url
-from .context import ReferenceContext
+from policykb.errors import InputError
+from policykb.models import Reference
+from policykb.swedish.text import MAX_TEXT_CHARS, bounded_segments, check_text, paragraph_spans
+from policykb.legal.canonical import parse_canonical, reference_url
+from policykb.legal.context import ReferenceContext
 
 __all__ = [
     "MAX_TEXT_CHARS",
     "Reference",
     "ReferenceContext",
     "find_references",
+    "find_references_by_paragraph",
     "parse_reference",
     "reference_url",
 ]
 
-MAX_TEXT_CHARS = 5_000_000
 SEGMENT_CHARS = 50_000  # longer texts are tagged in paragraph-aligned segments of about this size
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def find_references(
@@ -44,13 +44,7 @@ def find_references(
     document (pass the same object for each block, in reading order); `date` (ISO or prefix)
     decides date-dependent abbreviations such as SoL when the context has none.
     """
-    if not isinstance(text, str):
-        raise InputError(f"text must be a string, not {type(text).__name__}")
-    if len(text) > MAX_TEXT_CHARS:
-        raise TooLargeError(
-            f"text of {len(text):,} characters is over the limit of {MAX_TEXT_CHARS:,} for one call; "
-            f"tag it block by block with one ReferenceContext (or use `policykb refs --file`, which streams)"
-        )
+    check_text(text, streamed_by="tag it with find_references_by_paragraph (as `policykb refs --file` does)")
     if context is None:
         context = ReferenceContext(date=date)
     elif date and not context.date:
@@ -62,10 +56,10 @@ def find_references(
     # calling the grammar directly gives identical references without importing spaCy, which
     # costs about a second of start-up (and pulls in torch through thinc where torch is installed)
     # — too much for a query typed at the terminal. Ingest tags through the spaCy pipeline.
-    from .finder import BlockFinder
+    from policykb.legal.finder import BlockFinder
 
     out: list[Reference] = []
-    for lo, hi in _segments(text):
+    for lo, hi in bounded_segments(text, SEGMENT_CHARS):
         references = BlockFinder(text[lo:hi], context).run()
         context.block_count += 1  # definitions of this block apply to all later blocks
         for ref in references:
@@ -76,25 +70,20 @@ def find_references(
     return out
 
 
-def _segments(text: str) -> list[tuple[int, int]]:
-    if len(text) <= SEGMENT_CHARS:
-        return [(0, len(text))]
-    segments, lo = [], 0
-    while len(text) - lo > SEGMENT_CHARS:
-        m = None
-        for m in _PARAGRAPH_BREAK.finditer(text, lo + SEGMENT_CHARS // 2, lo + SEGMENT_CHARS):
-            pass
-        if m is not None:
-            cut = m.end()
-        else:
-            cut = text.rfind("\n", lo + 1, lo + SEGMENT_CHARS)
-            if cut <= lo:
-                cut = text.rfind(" ", lo + 1, lo + SEGMENT_CHARS)
-            cut = cut + 1 if cut > lo else lo + SEGMENT_CHARS
-        segments.append((lo, cut))
-        lo = cut
-    segments.append((lo, len(text)))
-    return segments
+def find_references_by_paragraph(text: str, *, date: str | None = None) -> list[Reference]:
+    """`find_references` over a text of any length: in one call up to `MAX_TEXT_CHARS`, beyond that
+    paragraph by paragraph with one context (so definitions and the last-named act carry over);
+    offsets into the whole text."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return find_references(text, date=date)
+    context = ReferenceContext(date=date)
+    out: list[Reference] = []
+    for lo, hi in paragraph_spans(text):
+        for ref in find_references(text[lo:hi], context=context):
+            ref.start += lo
+            ref.end += lo
+            out.append(ref)
+    return out
 
 
 ACCEPTED_FORMS = (
@@ -126,7 +115,7 @@ def parse_reference(query: str, *, date: str | None = None) -> list[Reference]:
 
 def _parse_loose(query: str, date: str | None) -> list[Reference]:
     """Query-only readings: a bare SFS number, a canonical string, an abbreviation in any case."""
-    from .lawbook import load_lawbook
+    from policykb.legal.lawbook import load_lawbook
 
     m = re.fullmatch(r"(\d{4}:\d{1,4})", query)
     if m:

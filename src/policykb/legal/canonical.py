@@ -17,7 +17,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .lawbook import load_lawbook
+from policykb.legal.lawbook import load_lawbook
 
 DOCUMENT_PREFIX = {"prop": "prop.", "sou": "SOU", "ds": "Ds", "dir": "dir.", "bet": "bet.", "rskr": "rskr."}
 

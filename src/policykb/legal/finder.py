@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..models import Reference
-from .canonical import act_canonical, act_kind, document_canonical, reference_url
-from .context import ReferenceContext
-from .lawbook import GENERIC_ACT_WORDS, Lawbook, load_lawbook
-from .provisions import ChainParser, Chain, Item, tokenize
+from policykb.models import Reference
+from policykb.legal.canonical import act_canonical, act_kind, document_canonical, reference_url
+from policykb.legal.context import ReferenceContext
+from policykb.legal.lawbook import GENERIC_ACT_WORDS, Lawbook, load_lawbook
+from policykb.legal.provisions import ChainParser, Chain, Item, tokenize
 
 # --- patterns ----------------------------------------------------------------------------
 
@@ -607,7 +607,7 @@ class BlockFinder:
 
     def _same_sentence(self, a: int, b: int) -> bool:
         if self._sentence_starts is None:
-            from ..sentsplit import sentence_spans
+            from policykb.swedish.sentences import sentence_spans
 
             self._sentence_starts = [s for s, _ in sentence_spans(self.text)]
         return bisect.bisect_right(self._sentence_starts, a) == bisect.bisect_right(self._sentence_starts, b)

@@ -1,0 +1,89 @@
+"""The one spaCy pipeline of policykb: `spacy.blank("sv")` plus policykb's rule components.
+
+Components (added in this order):
+- `policykb_legal_references` (policykb.annotate.reference_component): legal references -> `doc._.references`,
+  `doc.spans["legal_refs"]`; reads the document state from `doc._.legal_context`;
+- `policykb_entities` (policykb.annotate.entities): domain entities -> `doc._.mentions`, `doc.spans["entities"]`.
+
+The tokenizer gets one extra infix rule: a hyphen between an upper-case abbreviation and a
+lower-case word is split (`SIP-möte` -> `SIP`, `-`, `möte`), so that abbreviations inside
+compounds are matched as words while `HSLF-FS` and `E-hälsomyndigheten` stay whole.
+
+Built once per process and only when text is tagged (spaCy takes a while to import).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from policykb.annotate.entities import COMPONENT as ENTITIES, register as register_entities
+from policykb.annotate.reference_component import COMPONENT as REFERENCES, register as register_references
+from policykb.models import Mention
+from policykb.swedish.text import MAX_TEXT_CHARS, check_text, paragraph_spans
+
+ABBREVIATION_HYPHEN_INFIX = r"(?<=[A-ZÅÄÖ]{2})-(?=[a-zåäö])"
+# spaCy strips prefixes/suffixes one character at a time: a 5,000-character run of `§` or `(`
+# takes seconds. Texts with such a run get a plain regex tokenization instead (same text).
+LONG_RUN_RE = re.compile(r"\S{400,}")
+PLAIN_TOKEN_RE = re.compile(r"\w+|[^\w\s]|\s+")
+
+
+@lru_cache(maxsize=1)
+def pipeline():
+    import spacy
+    from spacy.util import compile_infix_regex
+
+    nlp = spacy.blank("sv")
+    nlp.tokenizer.infix_finditer = compile_infix_regex(list(nlp.Defaults.infixes) + [ABBREVIATION_HYPHEN_INFIX]).finditer
+    nlp.max_length = 10**8  # callers bound the size of what they tag
+    register_references()
+    register_entities()
+    nlp.add_pipe(REFERENCES)
+    nlp.add_pipe(ENTITIES)
+    return nlp
+
+
+def run(text: str, components: Iterable[str], **doc_attrs):
+    """A Doc of `text` with only the named components run; `doc_attrs` set `doc._.<name>` first."""
+    nlp = pipeline()
+    doc = make_doc(text)
+    for name, value in doc_attrs.items():
+        setattr(doc._, name, value)
+    for name in components:
+        doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
+def make_doc(text: str):
+    """The tokenized Doc of `text` (regex tokens when the text has a pathological long run)."""
+    nlp = pipeline()
+    if LONG_RUN_RE.search(text) is None:
+        return nlp.make_doc(text)
+    from spacy.tokens import Doc
+
+    words = PLAIN_TOKEN_RE.findall(text)
+    return Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+
+
+def find_entities(text: str) -> list[Mention]:
+    """Entity mentions in `text`, in order, with offsets into `text`."""
+    check_text(text, streamed_by="tag it with find_entities_by_paragraph (as `policykb entities --file` does)")
+    if not text.strip():
+        return []
+    return run(text, [ENTITIES])._.mentions
+
+
+def find_entities_by_paragraph(text: str) -> list[Mention]:
+    """`find_entities` over a text of any length: in one call up to `MAX_TEXT_CHARS`, beyond that
+    paragraph by paragraph; offsets into the whole text."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return find_entities(text)
+    out: list[Mention] = []
+    for lo, hi in paragraph_spans(text):
+        for mention in find_entities(text[lo:hi]):
+            mention.start += lo
+            mention.end += lo
+            out.append(mention)
+    return out

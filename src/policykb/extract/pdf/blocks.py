@@ -1,0 +1,190 @@
+"""Lines in reading order to blocks: headings and paragraphs, with footnote markers as offsets.
+
+A paragraph ends at a wider gap than the page's usual line spacing, at a change of size or style,
+at an indented first line after a finished sentence, or at a bullet. A paragraph cut by a column
+break continues when the first column stops mid-sentence and the next one goes on in lower case.
+"""
+
+from __future__ import annotations
+
+from policykb.models import Block
+from policykb.swedish.hyphenation import join_lines
+from policykb.extract.pdf.columns import Placed
+from policykb.extract.pdf.lines import Line
+from policykb.extract.text import LEAD_IN_WORDS
+
+HEADING_RATIO = 1.12  # size over body size from which a line is a heading
+SENTENCE_END = ".!?:;"
+BULLETS = ("•", "–", "—", "-", "*", "·", "▪", "■", "◦", "o ")
+
+
+def resolve_markers(line: Line, valid: set[int]) -> tuple[str, list[tuple[int, int]]]:
+    """Line text with raised digits that are not markers put back, and the markers that are."""
+    if not line.raised:
+        return line.text, []
+    text = line.text
+    markers: list[tuple[int, int]] = []
+    shift = 0
+    for offset, digits in line.raised:
+        number = int(digits) if digits.isdigit() else None
+        if number is not None and number in valid:
+            markers.append((offset + shift, number))
+            continue
+        pos = offset + shift  # not a footnote marker (an exponent, a stray digit): keep it as text
+        text = text[:pos] + digits + text[pos:]
+        shift += len(digits)
+    return text, markers
+
+
+class _Open:
+    __slots__ = ("kind", "level", "text", "markers", "last", "left", "size", "zone", "column", "bold", "italic", "lines")
+
+    def __init__(self, kind, level, text, markers, line, zone, column):
+        self.kind = kind
+        self.level = level
+        self.text = text
+        self.markers = markers
+        self.last = line
+        self.left = line.x0
+        self.size = line.size
+        self.zone = zone
+        self.column = column
+        self.bold = line.bold
+        self.italic = line.italic
+        self.lines = 1
+
+
+def build_blocks(
+    placed: list[Placed], body_size: float, heading_levels: dict[float, int], valid_markers: set[int]
+) -> list[Block]:
+    if not placed:
+        return []
+    leading = _typical_leading(placed)
+    col_right: dict[tuple[int, int], float] = {}
+    for p in placed:
+        key = (p.zone, p.column)
+        col_right[key] = max(col_right.get(key, 0.0), p.line.x1)
+    blocks: list[Block] = []
+    cur: _Open | None = None
+
+    italic_level = heading_levels.get(-1, len(heading_levels) + 1) + 1
+
+    def close() -> None:
+        if cur is not None and cur.text.strip():
+            text = cur.text.replace("\ufffe", "-")
+            if _italic_heading(cur):
+                blocks.append(Block("heading", text, cur.markers, italic_level))
+                return
+            blocks.append(Block(cur.kind, text, cur.markers, cur.level if cur.kind == "heading" else None))
+
+    for p in placed:
+        line = p.line
+        text, markers = resolve_markers(line, valid_markers)
+        kind, level = classify(line, text, body_size, heading_levels)
+        if cur is not None and _continues(cur, p, line, text, kind, level, leading, col_right, body_size):
+            joined, start = join_lines(cur.text, text)
+            cur.markers = [(min(o, len(joined)), n) for o, n in cur.markers]
+            cur.markers.extend((start + o, n) for o, n in markers)
+            cur.text = joined
+            cur.last = line
+            cur.zone, cur.column = p.zone, p.column
+            cur.left = min(cur.left, line.x0)
+            cur.italic = cur.italic and line.italic
+            cur.lines += 1
+            continue
+        close()
+        cur = _Open(kind, level, text, list(markers), line, p.zone, p.column)
+    close()
+    return blocks
+
+
+def classify(line: Line, text: str, body_size: float, heading_levels: dict[float, int]) -> tuple[str, int | None]:
+    if line.size >= HEADING_RATIO * body_size and len(text) <= 200:
+        return "heading", heading_levels.get(round(line.size), 1)
+    if (
+        line.bold
+        and len(text) <= 120
+        and text[-1:] not in ".,;"
+        and (text[:1].isupper() or text[:1].isdigit())
+        and abs(line.size - body_size) <= 0.15 * body_size
+    ):
+        return "heading", heading_levels.get(-1, len(heading_levels) + 1)
+    return "paragraph", None
+
+
+def _italic_heading(cur: _Open) -> bool:
+    """One short italic line standing on its own, not a sentence: the run-in heading style of Swedish
+    statutes (a rubrik over its §§) and of the bills' lowest heading level."""
+    text = cur.text.strip()
+    return (
+        cur.kind == "paragraph"
+        and cur.italic
+        and cur.lines == 1
+        and len(text) <= 100
+        and text[-1:] not in ".,;:"
+        and (text[:1].isupper() or text[:1].isdigit())
+        and sum(ch.isalpha() for ch in text) >= 3
+        and text.rsplit(None, 1)[-1].lower() not in LEAD_IN_WORDS
+        and not _a_name(text)
+    )
+
+
+def _a_name(text: str) -> bool:
+    """"Fredrik Reinfeldt", "Catharina Elmsäter-Svärd": a signature. Swedish headings capitalise only
+    their first word, so a line of several words that are all capitalised names someone."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
+def _continues(cur: _Open, p: Placed, line: Line, text: str, kind: str, level, leading, col_right, body_size) -> bool:
+    prev = cur.last
+    if kind != cur.kind or level != cur.level:
+        return False
+    if cur.lines == 1 and cur.italic and not line.italic and _italic_heading(cur) and not text[:1].islower():
+        return False  # an italic heading line is not the first line of the paragraph under it
+    em = max(line.size, 1.0)
+    if (p.zone, p.column) != (cur.zone, cur.column):
+        # column or zone break: continue only a sentence that visibly goes on
+        return kind == "paragraph" and cur.text[-1:] not in SENTENCE_END and text[:1].islower()
+    if abs(line.size - prev.size) > 0.6:
+        return False
+    if kind == "heading":
+        return 0 < line.base - prev.base <= 1.6 * line.size and cur.bold == line.bold
+    step = line.base - prev.base
+    usual = leading.get(round(line.size), 1.2 * line.size)
+    if step <= 0 or step > 1.35 * usual:
+        return False
+    if text.startswith(BULLETS) or _numbered_item(text):
+        return False
+    right = col_right.get((p.zone, p.column), prev.x1)
+    prev_finished = cur.text[-1:] in SENTENCE_END
+    if line.x0 > prev.x0 + 0.8 * em and (prev_finished or prev.x1 < right - 2 * em):
+        return False  # indented first line of a new paragraph
+    if prev_finished and prev.x1 < right - 4 * em and text[:1].isupper() and line.x0 <= cur.left + 0.5 * em:
+        return False  # the previous line stopped short after a full stop: a paragraph end
+    return True
+
+
+def _numbered_item(text: str) -> bool:
+    head = text[:5]
+    i = 0
+    while i < len(head) and head[i].isdigit():
+        i += 1
+    return 0 < i <= 3 and i < len(text) - 1 and text[i] in ".)" and text[i + 1: i + 2] == " "
+
+
+def _typical_leading(placed: list[Placed]) -> dict[int, float]:
+    """Median baseline step between consecutive same-size lines of one column, per size."""
+    steps: dict[int, list[float]] = {}
+    prev = None
+    for p in placed:
+        if prev is not None and (prev.zone, prev.column) == (p.zone, p.column) and abs(prev.line.size - p.line.size) < 0.3:
+            step = p.line.base - prev.line.base
+            if 0.9 * p.line.size <= step <= 2.2 * p.line.size:
+                steps.setdefault(round(p.line.size), []).append(step)
+        prev = p
+    out = {}
+    for size, values in steps.items():
+        values.sort()
+        out[size] = values[len(values) // 2]
+    return out

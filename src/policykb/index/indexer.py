@@ -1,0 +1,212 @@
+"""The search side of an ingest: vocabulary, FTS5 rows, sentence units, embeddings, FAISS.
+
+Called by `ingest.ingest` inside its write transaction, after the documents are stored:
+
+1. the new documents' words join the corpus vocabulary (`lexicon`), so compounds in them are
+   split with a vocabulary that already includes them;
+2. their passages are analysed into `passage_fts`;
+3. their passages are cut into sentence units (`units.unit_spans`, table `passage_units`);
+4. every unit is embedded (only texts the `embedding_cache` has not seen for this model), and a
+   passage's vector is the normalised mean of its units' vectors;
+5. the FAISS index over *all* passages is written to temporary files, and its checksum and model
+   recorded in `settings` in the same transaction. The caller swaps the files in after the
+   commit (`PreparedVectors.commit()`), so a crash at any point leaves either the old state or
+   a state the next ingest repairs (vectors that do not match the store are rebuilt).
+
+Why units: the search scores a passage by its best sentence as well as by the whole (a passage
+about many things is found by the one sentence that answers), and returns the segment of the
+passage around the matching sentences (`search.py`, `units.py`). Embedding the units instead of
+the passage costs about 12% more tokens (each unit carries the model's prefix and special tokens).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policykb.index import lexical
+from policykb.config import VECTORS_META_FILENAME
+from policykb.index.embed import DEFAULT_MODEL, Embedder, load_embedder, passage_vectors
+from policykb.store import Store, text_hash
+from policykb.chunk import unit_spans
+
+Progress = Callable[[str, int, int, str], None]
+# What indexing needs of a passage: its text, and the title and headings the lexical index adds as context.
+PASSAGE_ROWS_SQL = (
+    "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
+    "JOIN documents d ON d.doc_id = p.doc_id"
+)
+
+
+def unit_rows(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, text hash) of each sentence unit of a passage text."""
+    return [(start, end, text_hash(text[start:end])) for start, end in unit_spans(text)]
+
+
+def mean_vectors(unit_vectors, owners, count: int):  # noqa: ANN001, ANN201
+    """Row i: the normalised mean of the unit vectors whose owner is i (0..count-1)."""
+    import numpy as np
+
+    out = np.zeros((count, unit_vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, np.asarray(owners, dtype=np.int64), unit_vectors)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)
+
+
+def setting(store: Store, key: str) -> str | None:
+    row = store.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(store: Store, key: str, value: str) -> None:
+    store.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+@dataclass
+class SearchIndexReport:
+    embedded: int = 0  # passages that had to be embedded (the rest came from the cache)
+    indexed: int = 0  # passages analysed into FTS5
+    vectors: int = 0  # passages in the new FAISS index (0: the old one is still valid)
+    model: str = ""
+    tokens: int = 0
+
+
+class SearchIndexer:
+    """Keeps the lexical and dense indexes of one store in step with its passages."""
+
+    def __init__(self, store: Store, *, model: str | None = None, embedder: Embedder | None = None):
+        self.store = store
+        self.current_model = setting(store, "embedding_model")
+        self.model = (embedder.model_id if embedder is not None else None) or model or self.current_model or DEFAULT_MODEL
+        self._embedder = embedder
+        if model is not None and embedder is None:
+            self.embedder()  # an explicit --model is checked before any work is done
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.model)
+            self.model = self._embedder.model_id
+        return self._embedder
+
+    def forget(self, doc_id: str) -> None:
+        """Before a stored document is replaced: take its words out of the vocabulary."""
+        lexical.forget_document(self.store.conn, doc_id)
+
+    def update(self, doc_ids: Sequence[str], progress: Progress | None = None) -> tuple[SearchIndexReport, Any]:
+        """Index the (new or replaced) documents `doc_ids`, and prepare the vectors of the whole
+        store when anything changed. Returns the report and the `PreparedVectors` to commit
+        after the transaction (or None when the live vectors are still right)."""
+        conn = self.store.conn
+        report = SearchIndexReport(model=self.model)
+
+        def tick(stage: str, done: int, total: int, item: str = "") -> None:
+            if progress is not None:
+                progress(stage, done, total, item)
+
+        rows = self._passages(doc_ids)
+        if rows:
+            lexical.add_vocabulary(conn, lexical.vocabulary(r["text"] for r in rows))
+        # Passages the FTS index lacks (new ones, and any left by an index built before FTS).
+        missing_fts = self._passages_without_fts()
+        if missing_fts:
+            analyzer = lexical.Lexicon(lambda: conn).analyzer()
+            total = len(missing_fts)
+            for start in range(0, total, 500):
+                batch = missing_fts[start : start + 500]
+                lexical.index_passages(
+                    conn,
+                    analyzer,
+                    [
+                        lexical.PassageText(
+                            r["passage_id"],
+                            r["text"],
+                            lexical.passage_context(r["title"], json.loads(r["heading_path"] or "[]")),
+                        )
+                        for r in batch
+                    ],
+                )
+                tick("index", min(start + 500, total), total, "")
+            report.indexed = total
+
+        missing_units = self._passages_without_units()
+        if missing_units:
+            conn.executemany(
+                "INSERT INTO passage_units (passage_id, ordinal, start, end, text_hash) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (r["passage_id"], ordinal, start, end, digest)
+                    for r in missing_units
+                    for ordinal, (start, end, digest) in enumerate(unit_rows(r["text"]))
+                ],
+            )
+
+        model_changed = self.current_model is not None and self.current_model != self.model
+        if not doc_ids and not missing_fts and not missing_units and not model_changed and self._vectors_current():
+            return report, None
+
+        from policykb.index.vectors import prepare_vectors
+
+        every = self._passages(None)
+        position = {r["passage_id"]: i for i, r in enumerate(every)}
+        texts = {r["passage_id"]: r["text"] for r in every}
+        units = conn.execute(
+            "SELECT passage_id, start, end FROM passage_units ORDER BY passage_id, ordinal"
+        ).fetchall()
+        inputs = [texts[u["passage_id"]][u["start"] : u["end"]] for u in units]
+        embedder = self.embedder()
+        unit_vectors, embedded = passage_vectors(
+            conn, embedder, inputs, progress=lambda done, total: tick("embed", done, total, "")
+        )
+        vectors = mean_vectors(unit_vectors, [position[u["passage_id"]] for u in units], len(every))
+        report.embedded = embedded
+        report.vectors = len(every)
+        report.model = embedder.model_id
+        prepared = prepare_vectors(self.store.index_dir, vectors, [r["passage_id"] for r in every], embedder.model_id)
+        set_setting(self.store, "embedding_model", embedder.model_id)
+        set_setting(self.store, "vectors_checksum", prepared.meta.checksum)
+        return report, prepared
+
+    def _passages(self, doc_ids: Sequence[str] | None) -> list[Any]:
+        sql = PASSAGE_ROWS_SQL
+        if doc_ids is None:
+            return self.store.conn.execute(sql + " ORDER BY p.passage_id").fetchall()
+        if not doc_ids:
+            return []
+        marks = ",".join("?" * len(doc_ids))
+        return self.store.conn.execute(sql + f" WHERE p.doc_id IN ({marks}) ORDER BY p.passage_id", list(doc_ids)).fetchall()
+
+    def _passages_without_fts(self) -> list[Any]:
+        return self.store.conn.execute(
+            PASSAGE_ROWS_SQL + " WHERE p.passage_id NOT IN (SELECT rowid FROM passage_fts) ORDER BY p.passage_id"
+        ).fetchall()
+
+    def _passages_without_units(self) -> list[Any]:
+        return self.store.conn.execute(
+            "SELECT p.passage_id, p.text FROM passages p "
+            "WHERE NOT EXISTS (SELECT 1 FROM passage_units u WHERE u.passage_id = p.passage_id) "
+            "ORDER BY p.passage_id"
+        ).fetchall()
+
+    def _vectors_current(self) -> bool:
+        from policykb.index.vectors import read_meta
+
+        try:
+            meta = read_meta(self.store.index_dir)
+        except Exception:  # noqa: BLE001 - a damaged vectors.json is simply rebuilt
+            return False
+        if meta is None:
+            return False
+        count = self.store.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        from policykb.index.vectors import FORMAT_VERSION
+
+        return (
+            meta.count == count
+            and meta.format == FORMAT_VERSION
+            and meta.model_id == self.model
+            and meta.checksum == setting(self.store, "vectors_checksum")
+            and (self.store.index_dir / VECTORS_META_FILENAME).exists()
+        )

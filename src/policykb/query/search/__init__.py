@@ -1,0 +1,9 @@
+"""Passage search: the query planner (`plan`), the retrievers and their fusion (`searcher`), the
+segments a hit is cut into (`segments`) and English queries over Swedish text (`crosslingual`).
+
+    from policykb.query.search import Searcher, search
+"""
+
+from policykb.query.search.searcher import MAX_K, MODES, Filters, Hit, Searcher, search
+
+__all__ = ["MAX_K", "MODES", "Filters", "Hit", "Searcher", "search"]

@@ -1,0 +1,682 @@
+"""Passage search: lexical (FTS5 BM25) and dense (FAISS) retrieval, fused, filtered.
+
+    from policykb.query.search.searcher import Searcher, search
+    hits = search("index", "vem ansvarar för rehabilitering i hemmet", k=10)
+    with Searcher("index") as searcher:          # opens the store and FAISS once
+        searcher.search("MAR arbetsuppgifter", mode="hybrid", filters=Filters(kind="report"))
+
+How a hybrid query runs:
+1. `query.QueryAnalyzer` cleans it (a very long query is cut, with a warning), expands
+   acronyms and act names both ways, finds legal references in it, and translates an English
+   query into Swedish terms (`crosslingual`).
+2. Lexical: BM25 over the analysed passages, top `CANDIDATES`. Dense: the query embedded with
+   the index's model (an English query's vector averaged with its Swedish translation's), top
+   `CANDIDATES` passages from FAISS. Passages citing a reference in the query join the
+   candidates. Filters restrict both sides inside the search, before anything is cut.
+3. Every candidate gets both scores (the dense score from its stored vector and its best
+   sentence unit, the BM25 score by a second FTS5 query restricted to the candidates), each
+   normalised over the candidates, and the fused score is their weighted sum, plus a boost for
+   citing a referenced act or section. Normalised score fusion beats reciprocal-rank fusion
+   here because it keeps how far apart the scores are (see README "Design: search").
+4. The best passages are cut into segments of a few sentences, ranked by their passage's score
+   and their own match (`segments.py`); near-duplicates (the same paragraph in two reports, a
+   repeated slide) drop out, and the top k become `Hit`s with the matched words' offsets.
+
+`Searcher` is safe for concurrent use: each thread gets its own read-only SQLite connection;
+FAISS searches are read-only; the embedding model is loaded once, on the first dense query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policykb.index import lexical
+from policykb.config import VECTORS_META_FILENAME
+from policykb.errors import InputError, ModelError, StoreError
+from policykb.query.pagelabel import is_paged
+from policykb.chunk import SEGMENT_WORDS
+from policykb.query.search.segments import (
+    SEGMENT_DEPTH,
+    PassageUnits,
+    best_unit_scores,
+    load_units,
+    rank_segments,
+    term_idf,
+)
+from policykb.query.search.plan import (
+    QueryAnalyzer,
+    QueryPlan,
+    ReferenceFinder,
+    default_reference_finder,
+    default_synonym_groups,
+    parse_reference_canonicals,
+)
+from policykb.store import Store
+
+MODES = ("hybrid", "lexical", "dense")
+MAX_K = 1000
+CANDIDATES = 100  # per side, before fusion
+# Normalised score fusion: fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
+DENSE_WEIGHT = 0.5
+RRF_K = 60
+# Added to the fused score (scale 0..1) of a passage citing a reference named in the query,
+# scaled by how specific the reference is in this index (log N/n / log N): a section cited by
+# three passages counts fully, an act half the corpus cites hardly at all.
+REFERENCE_BOOST = 0.15
+# BM25 of the expansion phrases (synonyms of what the query names) counts this much next to the
+# BM25 of the query's own words: they widen recall without outvoting what the user typed.
+EXPANSION_WEIGHT = 0.5
+# Share of a hit's word 5-grams found in a hit ranked above it at which it counts as a
+# near-duplicate (the same paragraph in two reports, a repeated slide).
+DUPLICATE_CONTAINMENT = 0.8
+# A passage's dense score: this much the cosine of its vector, the rest its best sentence unit's.
+PASSAGE_VECTOR_WEIGHT = 0.3
+# Analysed passages kept in memory by a Searcher (keyed by text, so an ingest cannot make them stale).
+TOKEN_CACHE_SIZE = 5000
+FUSIONS = ("score", "rrf")
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class Filters:
+    """Restrict a search to some documents or passages; applied before the top k is cut."""
+
+    kind: str | None = None
+    publisher: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    doc: str | None = None
+    cites: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(v not in (None, "") for v in self.__dict__.values())
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    passage_id: int
+    doc_id: str
+    title: str | None
+    identifier: str | None
+    pages: list[int]
+    heading: str
+    text: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    printed_pages: list[str | None] = field(default_factory=list)
+    span: tuple[int, int] | None = None  # where `text` sits in the passage's full text
+    paged: bool = True  # False for a text document without page breaks: its pages say nothing
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "identifier": self.identifier,
+            "pages": self.pages,
+            "heading": self.heading,
+            "text": self.text,
+            "highlights": [list(h) for h in self.highlights],
+            "span": list(self.span) if self.span is not None else None,
+        }
+
+
+def search(
+    index: str | os.PathLike | Searcher,
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+    *,
+    warn: Warn | None = None,
+) -> list[Hit]:
+    """Search an index directory (opened for this call) or an open `Searcher`."""
+    if isinstance(index, Searcher):
+        return index.search(query, k=k, mode=mode, filters=filters, warn=warn)
+    with Searcher(index) as searcher:
+        return searcher.search(query, k=k, mode=mode, filters=filters, warn=warn)
+
+
+class Searcher:
+    """An open index: the store, the lexicon, the FAISS vectors and the query embedder."""
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        *,
+        synonym_groups: Sequence[Sequence[str]] | None = None,
+        reference_finder: ReferenceFinder | None | bool = True,
+        fusion: str = "score",
+        dense_weight: float = DENSE_WEIGHT,
+        embedder: Any = None,
+        segments: bool = True,
+        segment_words: int = SEGMENT_WORDS,
+    ):
+        """`segments`: return the best segments of the best passages (default), or whole passages;
+        `segment_words`: the size segments are grouped to."""
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}")
+        self.index_dir = Path(index_dir)
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        self.segments = segments
+        self.segment_words = segment_words
+        self._token_cache: dict[str, list] = {}
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._embedder = embedder
+        self._vectors: Any = None
+        self._vectors_stamp: tuple[int, int] | None = None
+        store = Store.open(self.index_dir, create=False, readonly=True)
+        self._register(store.conn)
+        settings = dict(store.conn.execute("SELECT key, value FROM settings").fetchall())
+        self.model_id = settings.get("embedding_model")
+        if store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == 0:
+            raise StoreError(f"the index in {self.index_dir} has no passages yet; run `policykb ingest PATH` first")
+        if embedder is not None and self.model_id and embedder.model_id != self.model_id:
+            raise ModelError(
+                f"the index in {self.index_dir} was built with model {self.model_id!r}, not "
+                f"{embedder.model_id!r}; search with the index's model or re-index with "
+                f"`policykb ingest PATH --model {embedder.model_id}`"
+            )
+        self.lexicon = lexical.Lexicon(self.connection)
+        groups = default_synonym_groups() if synonym_groups is None else synonym_groups
+        if reference_finder is True:
+            reference_finder = default_reference_finder()
+        self.query_analyzer = QueryAnalyzer(
+            self.lexicon.analyzer(), groups, reference_finder or None, frequency=self.lexicon.frequency
+        )
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _register(self, conn: sqlite3.Connection) -> None:
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+
+    def connection(self) -> sqlite3.Connection:
+        """The read connection every query of this thread runs on.
+
+        With `vector_index()` this is the extension point for pinning a snapshot: a subclass
+        returning one connection (holding a read transaction) and the vectors checked against
+        it sees one consistent corpus while an ingest commits (the API does this).
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = Store.open(self.index_dir, create=False, readonly=True).conn
+            self._register(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def document_ids(self) -> set[str]:
+        return {r[0] for r in self.connection().execute("SELECT doc_id FROM documents")}
+
+    # -- dense side ----------------------------------------------------------------------------
+
+    def vector_index(self):  # noqa: ANN202
+        """The FAISS index, (re)loaded when an ingest has swapped in new vectors."""
+        from policykb.index.vectors import VectorIndex
+
+        meta_path = self.index_dir / VECTORS_META_FILENAME
+        try:
+            stat = meta_path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        if self._vectors is not None and stamp == self._vectors_stamp:
+            return self._vectors
+        with self._lock:
+            if self._vectors is not None and stamp == self._vectors_stamp:
+                return self._vectors
+            conn = self.connection()
+            settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+            count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+            index = VectorIndex.load(self.index_dir, expected_model=settings.get("embedding_model"), expected_count=count)
+            expected = settings.get("vectors_checksum")
+            if expected and index.meta.checksum != expected:
+                raise StoreError(
+                    f"the vectors in {self.index_dir} are not the ones the store was last indexed with; "
+                    f"an ingest may be running or was interrupted: run `policykb ingest` again to re-index"
+                )
+            self._vectors, self._vectors_stamp = index, stamp
+            self.model_id = index.meta.model_id
+            return index
+
+    def _embed_query(self, texts: Sequence[str]):  # noqa: ANN202
+        """One query vector (1 x d): the normalised mean of the texts' vectors (an English query
+        and its Swedish translation)."""
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    from policykb.index.embed import load_embedder
+
+                    self._embedder = load_embedder(self.model_id)
+        with self._lock:  # one query at a time through the model: it already uses every core
+            vectors = self._embedder.encode_queries(list(texts))
+        if len(vectors) == 1:
+            return vectors
+        import numpy as np
+
+        mean = vectors.mean(axis=0, keepdims=True)
+        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+    # -- filters -------------------------------------------------------------------------------
+
+    def _filter_sql(self, filters: Filters | None) -> tuple[str | None, list[object]]:
+        if filters is None or filters.is_empty():
+            return None, []
+        where, params = [], []
+        self._check_filter_values(filters)
+        if filters.kind:
+            where.append("lower(d.kind) = lower(?)")
+            params.append(filters.kind.strip())
+        if filters.publisher:
+            where.append("lower(d.publisher) LIKE '%' || lower(?) || '%'")
+            params.append(filters.publisher.strip())
+        if filters.year_from is not None:
+            where.append("CAST(substr(d.date, 1, 4) AS INTEGER) >= ?")
+            params.append(int(filters.year_from))
+        if filters.year_to is not None:
+            where.append("d.date IS NOT NULL AND CAST(substr(d.date, 1, 4) AS INTEGER) <= ?")
+            params.append(int(filters.year_to))
+        if filters.doc:
+            doc = filters.doc.strip()
+            where.append("(d.doc_id = ? OR d.identifier = ? OR d.path = ?)")
+            params.extend([doc, doc, doc])
+        if filters.cites:
+            canonicals = parse_reference_canonicals(filters.cites)
+            if not canonicals:
+                raise InputError(
+                    f"--cites {filters.cites!r}: no legal reference found in it; write it as e.g. "
+                    f"'SFS 2017:30', '2 kap. 3 § HSL' or 'prop. 2019/20:164'"
+                )
+            cited = " OR ".join("(r.canonical = ? OR r.canonical LIKE ? || ' %')" for _ in canonicals)
+            where.append(f"p.passage_id IN (SELECT r.passage_id FROM refs r WHERE {cited})")
+            for c in canonicals:
+                params.extend([c, c])
+        sql = "SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE " + " AND ".join(where)
+        return sql, params
+
+    def _check_filter_values(self, filters: Filters) -> None:
+        """A --kind or --doc that names nothing in the index is a typo: say what there is."""
+        conn = self.connection()
+        if filters.kind:
+            kinds = sorted({r[0] for r in conn.execute("SELECT DISTINCT kind FROM documents") if r[0]})
+            if filters.kind.strip().lower() not in {k.lower() for k in kinds}:
+                raise InputError(
+                    f"--kind {filters.kind!r}: no document of that kind in the index; "
+                    f"kinds here: {', '.join(kinds) or 'none recorded'}"
+                )
+        if filters.doc:
+            doc = filters.doc.strip()
+            found = conn.execute(
+                "SELECT 1 FROM documents WHERE doc_id = ? OR identifier = ? OR path = ?", (doc, doc, doc)
+            ).fetchone()
+            if found is None:
+                raise InputError(f"--doc {doc!r}: no such document in the index; `policykb docs` lists them")
+
+    # -- search --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        *,
+        warn: Warn | None = None,
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}; use one of: {', '.join(MODES)}")
+        k = self._check_k(k, warn)
+        plan = self.query_analyzer.plan(query)
+        for message in plan.warnings:
+            if warn is not None:
+                warn(message)
+        if mode == "lexical" and not plan.has_lexical_terms:
+            raise InputError(
+                "nothing to search for: the query has only stop words or punctuation; add a content word, "
+                "or use --mode dense or hybrid"
+            )
+        conn = self.connection()
+        allowed_sql, allowed_params = self._filter_sql(filters)
+        allowed_ids: list[int] | None = None
+        if allowed_sql is not None:
+            allowed_ids = [r[0] for r in conn.execute(allowed_sql, allowed_params)]
+            if not allowed_ids:
+                return []
+        depth = max(CANDIDATES, 2 * k)
+
+        lexical_scores: dict[int, float] = {}
+        matches = (lexical.match_expression(plan.terms), lexical.match_expression([], plan.phrases))
+        if mode in ("hybrid", "lexical"):
+            lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params)
+        dense_scores: dict[int, float] = {}
+        query_vector = None
+        if mode in ("hybrid", "dense"):
+            index = self.vector_index()
+            query_vector = self._embed_query(plan.dense_texts)
+            scores, ids = index.search(query_vector, depth, allowed_ids=allowed_ids)
+            dense_scores = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+
+        citing: dict[int, float] = {}
+        if mode == "hybrid" and plan.references:
+            citing = self._citing(conn, plan.references, allowed_sql, allowed_params, depth)
+
+        units: dict[int, PassageUnits] = {}
+        if mode == "lexical":
+            ranked = _normalised(sorted(lexical_scores.items(), key=lambda kv: -kv[1]), _max_scaled)
+        elif mode == "dense":
+            units = load_units(conn, list(dense_scores), self.model_id)
+            dense_scores = self._with_best_units(dense_scores, units, query_vector)
+            ranked = _normalised(sorted(dense_scores.items(), key=lambda kv: -kv[1]), _min_max)
+        else:
+            ranked, units = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector)
+        if not self.segments:
+            return self._hits(conn, [(pid, score, None) for pid, score in ranked], k, plan)
+        return self._segment_hits(conn, ranked, units, plan, query_vector, k)
+
+    @staticmethod
+    def _check_k(k: int, warn: Warn | None) -> int:
+        try:
+            k = int(k)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"-k must be a whole number, not {k!r}") from exc
+        if k < 1:
+            raise InputError(f"-k {k}: ask for at least 1 result")
+        if k > MAX_K:
+            if warn is not None:
+                warn(f"-k {k} is more than the {MAX_K} results a search returns; showing at most {MAX_K}")
+            k = MAX_K
+        return k
+
+    def _lexical(
+        self,
+        conn: sqlite3.Connection,
+        matches: tuple[str | None, str | None],
+        limit: int,
+        allowed_sql: str | None = None,
+        allowed_params: Sequence[object] = (),
+        only_ids: Sequence[int] | None = None,
+    ) -> dict[int, float]:
+        """BM25 of the query's own words plus EXPANSION_WEIGHT x BM25 of its expansions."""
+        scores: dict[int, float] = {}
+        for match, weight in zip(matches, (1.0, EXPANSION_WEIGHT)):
+            if not match:
+                continue
+            found = lexical.search(
+                conn, match, limit, allowed_sql=allowed_sql, allowed_params=allowed_params, only_ids=only_ids
+            )
+            for pid, score in found:
+                scores[pid] = scores.get(pid, 0.0) + weight * score
+        return scores
+
+    def _citing(
+        self, conn: sqlite3.Connection, canonicals: list[str], allowed_sql: str | None, params: list[object], limit: int
+    ) -> dict[int, float]:
+        """Passages citing any of `canonicals` (an act also matches its chapters and sections),
+        each with the specificity (0..1) of the most specific reference it cites."""
+        import math
+
+        total = max(conn.execute("SELECT count(*) FROM passages").fetchone()[0], 2)
+        out: dict[int, float] = {}
+        for canonical in canonicals:
+            sql = (
+                "SELECT DISTINCT passage_id FROM refs WHERE passage_id IS NOT NULL "
+                "AND (canonical = ? OR canonical LIKE ? || ' %')"
+            )
+            args: list[object] = [canonical, canonical]
+            if allowed_sql:
+                sql += f" AND passage_id IN ({allowed_sql})"
+                args.extend(params)
+            ids = [r[0] for r in conn.execute(sql, args)]
+            if not ids:
+                continue
+            specificity = max(0.0, math.log(total / len(ids)) / math.log(total))
+            for pid in ids[: int(limit) * 5]:
+                out[pid] = max(out.get(pid, 0.0), specificity)
+        return out
+
+    def _fuse(
+        self,
+        conn: sqlite3.Connection,
+        matches: tuple[str | None, str | None],
+        lexical_scores: dict[int, float],
+        dense_scores: dict[int, float],
+        citing: dict[int, float],
+        query_vector: Any,
+    ) -> tuple[list[tuple[int, float]], dict[int, PassageUnits]]:
+        candidates = list(dict.fromkeys([*lexical_scores, *dense_scores, *citing]))
+        if not candidates:
+            return [], {}
+        # Complete both scores for every candidate.
+        missing_dense = [c for c in candidates if c not in dense_scores]
+        if missing_dense and query_vector is not None:
+            vectors = self.vector_index().vectors_for(missing_dense)
+            for pid, score in zip(missing_dense, (vectors @ query_vector[0]).tolist()):
+                dense_scores[pid] = float(score)
+        units = load_units(conn, candidates, self.model_id)
+        dense_scores = self._with_best_units(dense_scores, units, query_vector)
+        if self.fusion == "rrf":
+            return _normalised(_rrf([lexical_scores, dense_scores], citing), _max_scaled), units
+        missing_lexical = [c for c in candidates if c not in lexical_scores]
+        if missing_lexical:
+            lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical))
+        dense_norm = _min_max({c: dense_scores.get(c, 0.0) for c in candidates})
+        lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
+        w = self.dense_weight if lexical_scores else 1.0
+        fused = {
+            c: w * dense_norm[c] + (1 - w) * lexical_norm[c] + REFERENCE_BOOST * citing.get(c, 0.0)
+            for c in candidates
+        }
+        return sorted(fused.items(), key=lambda kv: -kv[1]), units
+
+    @staticmethod
+    def _with_best_units(
+        dense_scores: dict[int, float], units: dict[int, PassageUnits], query_vector: Any
+    ) -> dict[int, float]:
+        """A passage's dense score: PASSAGE_VECTOR_WEIGHT x the cosine of its (mean) vector plus
+        the rest x the best cosine of one of its sentence units, so that one sentence that
+        answers the query is not averaged away by the rest of the passage."""
+        if query_vector is None:
+            return dense_scores
+        best = best_unit_scores(units, query_vector[0])
+        return {
+            pid: PASSAGE_VECTOR_WEIGHT * score + (1 - PASSAGE_VECTOR_WEIGHT) * best.get(pid, score)
+            for pid, score in dense_scores.items()
+        }
+
+    def _segment_hits(
+        self,
+        conn: sqlite3.Connection,
+        ranked: list[tuple[int, float]],
+        units: dict[int, PassageUnits],
+        plan: QueryPlan,
+        query_vector: Any,
+        k: int,
+    ) -> list[Hit]:
+        """The top k segments of the best passages (see `segments.py`)."""
+        if not ranked:
+            return []
+        depth = max(SEGMENT_DEPTH, k)
+        top = [pid for pid, _ in ranked[:depth]]
+        missing = [pid for pid in top if pid not in units]
+        if missing:
+            units.update(load_units(conn, missing, self.model_id if query_vector is not None else None))
+        texts = {pid: row["text"] for pid, row in _passage_rows(conn, top).items()}
+        terms = list(dict.fromkeys(plan.terms))
+        # An expansion phrase counts where its words stand together, as on the passage side.
+        expansions = [p[0] for p in plan.phrases if len(p) == 1 and p[0] not in terms]
+        phrases = [p for p in plan.phrases if len(p) > 1]
+        keys = [*terms, *expansions, *(" ".join(p) for p in phrases)]
+        idf = term_idf(conn, keys) if keys else {}
+        segments = rank_segments(
+            ranked,
+            texts,
+            units,
+            analyzer=self.query_analyzer.analyzer,
+            tokens=self._passage_tokens,
+            query_terms=terms,
+            expansion_terms=expansions,
+            expansion_phrases=phrases,
+            idf=idf,
+            query_vector=None if query_vector is None else query_vector[0],
+            depth=depth,
+            target_words=self.segment_words,
+        )
+        return self._hits(conn, [(s.passage_id, s.score, (s.start, s.end)) for s in segments], k, plan)
+
+    def _passage_tokens(self, text: str) -> list:
+        """The analysed tokens of a passage text, memoised: the best passages of one query are
+        often the best of the next, and analysing 30 passages is most of a query's Python time."""
+        cache = self._token_cache
+        found = cache.get(text)
+        if found is None:
+            found = self.query_analyzer.analyzer.tokens(text)
+            with self._lock:
+                if len(cache) >= TOKEN_CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+                cache[text] = found
+        return found
+
+    def _hits(
+        self,
+        conn: sqlite3.Connection,
+        ranked: list[tuple[int, float, tuple[int, int] | None]],
+        k: int,
+        plan: QueryPlan,
+    ) -> list[Hit]:
+        """The first k of `ranked` (passage id, score, span of the passage text or None for the
+        whole passage) that do not repeat a hit already taken, as `Hit`s."""
+        if not ranked:
+            return []
+        kept: list[tuple[int, float, tuple[int, int], sqlite3.Row]] = []
+        shingles: list[set[tuple[str, ...]]] = []
+        position = 0
+        while len(kept) < k and position < len(ranked):
+            # Fetch a few more than k at a time: near-duplicates drop out.
+            window = ranked[position : position + k * 2 + 10]
+            position += len(window)
+            rows = _passage_rows(conn, [pid for pid, _, _ in window])
+            for pid, score, span in window:
+                row = rows.get(pid)
+                if row is None:
+                    continue
+                start, end = span if span is not None else (0, len(row["text"]))
+                sh = _shingles(row["text"][start:end])
+                if any(_containment(sh, other) >= DUPLICATE_CONTAINMENT for other in shingles):
+                    continue
+                kept.append((pid, score, (start, end), row))
+                shingles.append(sh)
+                if len(kept) == k:
+                    break
+        terms = plan.highlight_terms
+        analyzer = self.query_analyzer.analyzer
+        hits = []
+        for rank, (pid, score, (start, end), row) in enumerate(kept, start=1):
+            text = row["text"][start:end]
+            highlights = [(t.start, t.end) for t in analyzer.tokens(text) if terms.intersection(t.terms)]
+            hits.append(
+                Hit(
+                    rank=rank,
+                    score=score,
+                    passage_id=pid,
+                    doc_id=row["doc_id"],
+                    title=row["title"],
+                    identifier=row["identifier"],
+                    pages=list(range(row["page_start"], row["page_end"] + 1)),
+                    heading=row["heading"],
+                    text=text,
+                    highlights=highlights,
+                    printed_pages=json.loads(row["printed_pages"] or "[]"),
+                    span=(start, end),
+                    paged=is_paged(row["source_format"], row["page_count"]),
+                )
+            )
+        return hits
+
+
+def _passage_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        "SELECT p.passage_id, p.doc_id, p.text, p.heading, p.page_start, p.page_end, p.printed_pages, "
+        "d.title, d.identifier, d.source_format, d.page_count FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+        f"WHERE p.passage_id IN ({','.join('?' * len(ids))})",
+        [int(i) for i in ids],
+    )
+    return {r["passage_id"]: r for r in rows}
+
+
+def _min_max(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    span = hi - lo
+    return {k: (v - lo) / span if span > 0 else 1.0 for k, v in scores.items()}
+
+
+def _max_scaled(scores: dict[int, float]) -> dict[int, float]:
+    """BM25 divided by the best candidate's: a passage with no matching word stays at 0."""
+    hi = max(scores.values(), default=0.0)
+    return {k: max(v, 0.0) / hi if hi > 0 else 0.0 for k, v in scores.items()}
+
+
+def _rrf(rankings: Sequence[dict[int, float]], citing: dict[int, float]) -> list[tuple[int, float]]:
+    fused: dict[int, float] = {}
+    for scores in rankings:
+        for rank, pid in enumerate(sorted(scores, key=lambda p: -scores[p]), start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+    for pid, specificity in citing.items():
+        fused[pid] = fused.get(pid, 0.0) + specificity / (RRF_K + 1)
+    return sorted(fused.items(), key=lambda kv: -kv[1])
+
+
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    if len(words) < n:
+        return {tuple(words)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _containment(a: set, b: set) -> float:
+    """The share of the smaller shingle set found in the other (a segment inside a passage
+    that says the same counts as a duplicate, as do two equal passages)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+Scale = Callable[[dict[int, float]], dict[int, float]]
+
+
+def _normalised(ranked: list[tuple[int, float]], scale: Scale) -> list[tuple[int, float]]:
+    """The same order with scores scaled to 0..1 (what the segment ranking mixes)."""
+    scaled = scale(dict(ranked))
+    return [(pid, scaled[pid]) for pid, _ in ranked]

@@ -1,0 +1,629 @@
+"""The SQLite store: one file per index directory, WAL mode, versioned schema.
+
+Everything policykb knows lives here except the FAISS vectors (see `vectors.py`), which are
+derived from the passages and the embedding cache and can always be rebuilt.
+
+Writers hold one transaction per ingest (`Store.transaction()`); readers in other processes
+keep seeing the previous state until it commits (WAL), and a killed writer leaves the
+previous state intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policykb.config import DB_FILENAME
+from policykb.errors import StoreError
+from policykb.models import Document, DocumentAnnotations, DocumentMeta, Passage
+
+# Each entry upgrades the schema from version i to i+1. Append, never edit a released one.
+MIGRATIONS: list[str] = [
+    # 1: documents, pages, blocks, footnotes, passages, annotations, embedding cache
+    """
+    CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        source_format TEXT NOT NULL,
+        title TEXT,
+        kind TEXT,
+        publisher TEXT,
+        date TEXT,
+        identifier TEXT,
+        language TEXT,
+        size_bytes INTEGER NOT NULL DEFAULT 0,
+        page_count INTEGER NOT NULL DEFAULT 0,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE pages (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        printed TEXT,
+        status TEXT NOT NULL DEFAULT 'text',
+        note TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (doc_id, page_index)
+    );
+    CREATE TABLE blocks (
+        block_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        ordinal INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        level INTEGER,
+        text TEXT NOT NULL,
+        char_start INTEGER NOT NULL,
+        markers TEXT NOT NULL DEFAULT '[]',
+        rows TEXT
+    );
+    CREATE INDEX blocks_doc ON blocks(doc_id, page_index, ordinal);
+    CREATE TABLE footnotes (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (doc_id, page_index, number)
+    );
+    CREATE TABLE passages (
+        passage_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        heading TEXT NOT NULL DEFAULT '',
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        page_start INTEGER NOT NULL,
+        page_end INTEGER NOT NULL,
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        printed_pages TEXT NOT NULL DEFAULT '[]',
+        text_hash TEXT NOT NULL
+    );
+    CREATE INDEX passages_doc ON passages(doc_id, ordinal);
+    CREATE TABLE passage_footnotes (
+        passage_id INTEGER NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (passage_id, number)
+    );
+    -- References found in a block (footnote_number NULL) or in a footnote (block_id NULL).
+    -- start/end are offsets into that block's or footnote's text.
+    CREATE TABLE refs (
+        ref_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        block_id INTEGER,
+        footnote_number INTEGER,
+        passage_id INTEGER,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        canonical TEXT NOT NULL,
+        url TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX refs_canonical ON refs(canonical);
+    CREATE INDEX refs_doc ON refs(doc_id);
+    CREATE INDEX refs_passage ON refs(passage_id);
+    CREATE TABLE mentions (
+        mention_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        block_id INTEGER,
+        footnote_number INTEGER,
+        passage_id INTEGER,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        label TEXT NOT NULL
+    );
+    CREATE INDEX mentions_label ON mentions(label);
+    CREATE INDEX mentions_doc ON mentions(doc_id);
+    -- Vectors keyed by what produced them, so unchanged passages are never embedded twice.
+    CREATE TABLE embedding_cache (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    );
+    """,
+    # 2: citation graph (passage -> provision, expanded up the act hierarchy; document ->
+    # document through identifiers) and requirements with their sources. All of it is derived
+    # from blocks, footnotes and refs by `trace_index.rebuild`; trace_index_state says which
+    # documents are built and with which version of the rules.
+    """
+    CREATE TABLE sentences (
+        sentence_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        page_index INTEGER NOT NULL,
+        block_id INTEGER,
+        footnote_number INTEGER,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        passage_id INTEGER,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX sentences_doc ON sentences(doc_id);
+    -- One row per reference and level: `2 kap. 3 § HSL` gives a section row (direct = 1) and
+    -- rows for `SFS 2017:30 2 kap.` and `SFS 2017:30` (direct = 0).
+    CREATE TABLE citations (
+        ref_id INTEGER NOT NULL REFERENCES refs(ref_id) ON DELETE CASCADE,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        level TEXT NOT NULL,
+        direct INTEGER NOT NULL,
+        passage_id INTEGER,
+        page_index INTEGER NOT NULL,
+        sentence_id INTEGER REFERENCES sentences(sentence_id) ON DELETE SET NULL,
+        PRIMARY KEY (ref_id, target)
+    );
+    CREATE INDEX citations_target ON citations(target, doc_id);
+    CREATE INDEX citations_doc ON citations(doc_id, level, target);
+    -- The canonical forms a document is known by (`SOU 2020:19`), to link citations to it.
+    CREATE TABLE document_identifiers (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        canonical TEXT NOT NULL,
+        PRIMARY KEY (doc_id, canonical)
+    );
+    CREATE INDEX document_identifiers_canonical ON document_identifiers(canonical);
+    CREATE VIEW document_links AS
+        SELECT c.doc_id AS source_doc_id, i.doc_id AS target_doc_id, c.target AS target,
+               count(*) AS citations
+        FROM citations c JOIN document_identifiers i ON i.canonical = c.target
+        WHERE i.doc_id != c.doc_id AND c.level IN ('document', 'act')
+        GROUP BY c.doc_id, i.doc_id, c.target;
+    CREATE TABLE requirements (
+        requirement_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        sentence_id INTEGER NOT NULL REFERENCES sentences(sentence_id) ON DELETE CASCADE,
+        passage_id INTEGER,
+        page_index INTEGER NOT NULL,
+        modality TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        actors TEXT NOT NULL DEFAULT '',
+        trigger TEXT NOT NULL,
+        via TEXT
+    );
+    CREATE INDEX requirements_doc ON requirements(doc_id);
+    CREATE TABLE requirement_sources (
+        requirement_id INTEGER NOT NULL REFERENCES requirements(requirement_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        canonical TEXT NOT NULL,
+        url TEXT NOT NULL,
+        ref_id INTEGER,
+        footnote_number INTEGER,
+        PRIMARY KEY (requirement_id, ordinal)
+    );
+    CREATE INDEX requirement_sources_canonical ON requirement_sources(canonical);
+    CREATE TABLE trace_index_state (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+        version INTEGER NOT NULL
+    );
+    """,
+    # 3: search — the analysed passage text in FTS5, the corpus vocabulary for compound splitting,
+    # and index-wide settings (the embedding model the vectors were built with).
+    """
+    CREATE VIRTUAL TABLE passage_fts USING fts5(
+        terms, parts, context,
+        tokenize = "unicode61 remove_diacritics 0 tokenchars ':/-'"
+    );
+    CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
+        DELETE FROM passage_fts WHERE rowid = old.passage_id;
+    END;
+    CREATE TABLE lexicon (
+        word TEXT PRIMARY KEY,
+        count INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 4: search units — the sentences of each passage (offsets into passages.text) that are
+    # embedded one by one; their vectors live in embedding_cache under text_hash.
+    """
+    CREATE TABLE passage_units (
+        passage_id INTEGER NOT NULL REFERENCES passages(passage_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text_hash TEXT NOT NULL,
+        PRIMARY KEY (passage_id, ordinal)
+    ) WITHOUT ROWID;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass
+class StoreStats:
+    documents: int
+    pages: int
+    unread_pages: int
+    blocks: int
+    footnotes: int
+    passages: int
+    references: int
+    mentions: int
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def db_path(index_dir: Path) -> Path:
+    return Path(index_dir) / DB_FILENAME
+
+
+class Store:
+    """A connection to the store of one index directory.
+
+    Use `Store.open(index_dir)` to create or upgrade it and `Store.open(index_dir, create=False)`
+    for read-only commands, which must not create an empty index as a side effect.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, index_dir: Path):
+        self.conn = conn
+        self.index_dir = index_dir
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
+        index_dir = Path(index_dir)
+        path = db_path(index_dir)
+        if not path.exists():
+            if not create:
+                raise StoreError(
+                    f"no index at {index_dir}/ yet: run `policykb ingest PATH` first "
+                    f"(or pass --index-dir / set POLICYKB_INDEX_DIR to an existing index)"
+                )
+            try:
+                index_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create index directory {index_dir}: {exc.strerror}; "
+                    f"choose a writable place with --index-dir"
+                ) from exc
+        if not readonly and not os.access(index_dir, os.W_OK):
+            raise StoreError(
+                f"index directory {index_dir} is not writable; fix its permissions "
+                f"or choose another with --index-dir"
+            )
+        try:
+            if readonly:
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+                )
+            else:
+                conn = sqlite3.connect(path, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {path}: {exc}; check the file and its permissions") from exc
+        conn.row_factory = sqlite3.Row
+        # Autocommit mode: transactions are opened explicitly by `transaction()`.
+        conn.isolation_level = None
+        store = cls(conn, index_dir)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            store._check_and_migrate(readonly=readonly)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"{path} is not a policykb store or is damaged ({exc}); "
+                f"move it away and run `policykb ingest` again"
+            ) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_and_migrate(self, *, readonly: bool) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store in {self.index_dir} has schema version {version}, newer than this "
+                f"policykb understands ({SCHEMA_VERSION}); upgrade policykb or use another --index-dir"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if readonly:
+            raise StoreError(
+                f"the store in {self.index_dir} has schema version {version}; run `policykb ingest` "
+                f"once to upgrade it to version {SCHEMA_VERSION}"
+            )
+        with self.transaction():
+            for target in range(version, SCHEMA_VERSION):
+                for statement in _split_sql(MIGRATIONS[target]):
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception (and on a killed process)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- documents -------------------------------------------------------------------------
+
+    def document_by_path(self, path: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
+
+    def document_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents")}
+
+    def get_document(self, doc_id: str) -> DocumentMeta | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _meta_from_row(row) if row else None
+
+    def list_documents(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS passages "
+            "FROM documents d ORDER BY d.doc_id"
+        ).fetchall()
+        out = []
+        for row in rows:
+            item = _meta_from_row(row).to_dict()
+            item["page_count"] = row["page_count"]
+            item["passages"] = row["passages"]
+            item["warnings"] = json.loads(row["warnings"])
+            item["ingested_at"] = row["ingested_at"]
+            out.append(item)
+        return out
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.transaction() as conn:
+            # passage_footnotes cascade from passages; the rest cascade from documents.
+            conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def write_document(
+        self,
+        doc: Document,
+        passages: list[Passage],
+        annotations: DocumentAnnotations | None = None,
+    ) -> dict[str, int]:
+        """Store a document with its pages, blocks, footnotes, passages and annotations.
+
+        Replaces any earlier version of the same path. Runs inside the caller's transaction
+        when there is one. Returns the number of rows written per kind.
+        """
+        meta = doc.meta
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM documents WHERE path = ? OR doc_id = ?", (meta.path, meta.doc_id))
+            conn.execute(
+                "INSERT INTO documents (doc_id, path, sha256, source_format, title, kind, publisher, "
+                "date, identifier, language, size_bytes, page_count, warnings) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    meta.doc_id, meta.path, meta.sha256, meta.source_format, meta.title, meta.kind,
+                    meta.publisher, meta.date, meta.identifier, meta.language, meta.size_bytes,
+                    len(doc.pages), json.dumps(doc.warnings, ensure_ascii=False),
+                ),
+            )
+            block_ids: dict[tuple[int, int], int] = {}
+            n_blocks = n_footnotes = 0
+            for page in doc.pages:
+                conn.execute(
+                    "INSERT INTO pages (doc_id, page_index, printed, status, note, text) VALUES (?,?,?,?,?,?)",
+                    (meta.doc_id, page.index, page.printed, page.status, page.note, page.text),
+                )
+                for ordinal, (block, start) in enumerate(zip(page.blocks, page.block_offsets())):
+                    cur = conn.execute(
+                        "INSERT INTO blocks (doc_id, page_index, ordinal, kind, level, text, char_start, markers, rows) "
+                        "VALUES (?,?,?,?,?,?,?,?,?)",
+                        (
+                            meta.doc_id, page.index, ordinal, block.kind, block.level, block.text, start,
+                            json.dumps(block.markers),
+                            json.dumps(block.rows, ensure_ascii=False) if block.rows is not None else None,
+                        ),
+                    )
+                    block_ids[(page.index, ordinal)] = cur.lastrowid
+                    n_blocks += 1
+                for note in page.footnotes:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO footnotes (doc_id, page_index, number, text) VALUES (?,?,?,?)",
+                        (meta.doc_id, page.index, note.number, note.text),
+                    )
+                    n_footnotes += 1
+            passage_ids: list[int] = []
+            for passage in passages:
+                cur = conn.execute(
+                    "INSERT INTO passages (doc_id, ordinal, text, heading, heading_path, page_start, page_end, "
+                    "char_start, char_end, printed_pages, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        meta.doc_id, passage.ordinal, passage.text, passage.heading,
+                        json.dumps(passage.heading_path, ensure_ascii=False), passage.page_start,
+                        passage.page_end, passage.char_start, passage.char_end,
+                        json.dumps(passage.printed_pages), text_hash(passage.text),
+                    ),
+                )
+                passage_ids.append(cur.lastrowid)
+                for note in passage.footnotes:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO passage_footnotes (passage_id, number, text) VALUES (?,?,?)",
+                        (cur.lastrowid, note.number, note.text),
+                    )
+            n_refs = n_mentions = 0
+            if annotations is not None:
+                n_refs, n_mentions = self._write_annotations(
+                    meta.doc_id, annotations, block_ids, passages, passage_ids
+                )
+        return {
+            "pages": len(doc.pages),
+            "blocks": n_blocks,
+            "footnotes": n_footnotes,
+            "passages": len(passages),
+            "references": n_refs,
+            "mentions": n_mentions,
+        }
+
+    def _write_annotations(
+        self,
+        doc_id: str,
+        annotations: DocumentAnnotations,
+        block_ids: dict[tuple[int, int], int],
+        passages: list[Passage],
+        passage_ids: list[int],
+    ) -> tuple[int, int]:
+        locate = _PassageLocator(passages, passage_ids)
+        n_refs = n_mentions = 0
+        for item in annotations.items:
+            block_id = block_ids.get((item.page_index, item.block_ordinal)) if item.block_ordinal is not None else None
+            for ref in item.references:
+                passage_id = locate(item.page_index, item.block_char_start + ref.start) if item.block_ordinal is not None \
+                    else locate.for_footnote(item.page_index, item.footnote_number)
+                self.conn.execute(
+                    "INSERT INTO refs (doc_id, page_index, block_id, footnote_number, passage_id, start, end, text, "
+                    "kind, canonical, url, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        doc_id, item.page_index, block_id, item.footnote_number, passage_id, ref.start, ref.end,
+                        ref.text, ref.kind, ref.canonical, ref.url, json.dumps(ref.detail, ensure_ascii=False),
+                    ),
+                )
+                n_refs += 1
+            for mention in item.mentions:
+                passage_id = locate(item.page_index, item.block_char_start + mention.start) if item.block_ordinal is not None \
+                    else locate.for_footnote(item.page_index, item.footnote_number)
+                self.conn.execute(
+                    "INSERT INTO mentions (doc_id, page_index, block_id, footnote_number, passage_id, start, end, "
+                    "text, label) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        doc_id, item.page_index, block_id, item.footnote_number, passage_id, mention.start,
+                        mention.end, mention.text, mention.label,
+                    ),
+                )
+                n_mentions += 1
+        return n_refs, n_mentions
+
+    # -- passages --------------------------------------------------------------------------
+
+    def get_passage(self, passage_id: int) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT p.*, d.title, d.identifier, d.kind AS doc_kind, d.publisher, d.date "
+            "FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",
+            (passage_id,),
+        ).fetchone()
+
+    def passage_footnotes(self, passage_id: int) -> list[dict[str, Any]]:
+        return [
+            {"number": r["number"], "text": r["text"]}
+            for r in self.conn.execute(
+                "SELECT number, text FROM passage_footnotes WHERE passage_id = ? ORDER BY number", (passage_id,)
+            )
+        ]
+
+    # -- summary ---------------------------------------------------------------------------
+
+    def stats(self) -> StoreStats:
+        def count(sql: str) -> int:
+            return self.conn.execute(sql).fetchone()[0]
+
+        return StoreStats(
+            documents=count("SELECT count(*) FROM documents"),
+            pages=count("SELECT count(*) FROM pages"),
+            unread_pages=count("SELECT count(*) FROM pages WHERE status = 'unread'"),
+            blocks=count("SELECT count(*) FROM blocks"),
+            footnotes=count("SELECT count(*) FROM footnotes"),
+            passages=count("SELECT count(*) FROM passages"),
+            references=count("SELECT count(*) FROM refs"),
+            mentions=count("SELECT count(*) FROM mentions"),
+        )
+
+
+class _PassageLocator:
+    """Maps a (page, offset in page text) or a footnote to the passage that holds it."""
+
+    def __init__(self, passages: list[Passage], passage_ids: list[int]):
+        self.spans = [
+            ((p.page_start, p.char_start), (p.page_end, p.char_end), pid) for p, pid in zip(passages, passage_ids)
+        ]
+        self.footnote_owner: dict[tuple[int, int], int] = {}
+        for p, pid in zip(passages, passage_ids):
+            for note in p.footnotes:
+                self.footnote_owner.setdefault((p.page_start, note.number), pid)
+                self.footnote_owner.setdefault((p.page_end, note.number), pid)
+
+    def __call__(self, page_index: int, offset: int) -> int | None:
+        point = (page_index, offset)
+        for start, end, pid in self.spans:
+            if start <= point < end:
+                return pid
+        return None
+
+    def for_footnote(self, page_index: int, number: int | None) -> int | None:
+        if number is None:
+            return None
+        return self.footnote_owner.get((page_index, number))
+
+
+def text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _meta_from_row(row: sqlite3.Row) -> DocumentMeta:
+    return DocumentMeta(
+        doc_id=row["doc_id"],
+        path=row["path"],
+        sha256=row["sha256"],
+        source_format=row["source_format"],
+        title=row["title"],
+        kind=row["kind"],
+        publisher=row["publisher"],
+        date=row["date"],
+        identifier=row["identifier"],
+        language=row["language"],
+        size_bytes=row["size_bytes"],
+    )
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers keep their inner ';')."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        if not pending and line.strip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements

@@ -1,0 +1,61 @@
+"""Whole texts handed to the taggers: the size guard of one call, and paragraph spans for streaming.
+
+A call that tags text (`find_references`, `find_entities`) accepts at most `MAX_TEXT_CHARS`
+characters: beyond that one call would hold a whole book's tokens at once. Longer texts are
+tagged paragraph by paragraph (`paragraph_spans`), which is what `policykb refs --file` does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from policykb.errors import InputError, TooLargeError
+
+MAX_TEXT_CHARS = 5_000_000
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def check_text(text: object, *, streamed_by: str) -> str:
+    """`text` if it is a string one call may tag; else a clear error naming `streamed_by`, the way
+    to tag a longer text."""
+    if not isinstance(text, str):
+        raise InputError(f"text must be a string, not {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise TooLargeError(
+            f"text of {len(text):,} characters is over the limit of {MAX_TEXT_CHARS:,} for one call; "
+            f"{streamed_by}"
+        )
+    return text
+
+
+def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the blank-line separated paragraphs of `text`, in order."""
+    start = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        yield start, m.start()
+        start = m.end()
+    yield start, len(text)
+
+
+def bounded_segments(text: str, max_chars: int) -> list[tuple[int, int]]:
+    """(start, end) segments of at most about `max_chars`, cut at a paragraph break in the second
+    half of the window where there is one, else at a line end or a space."""
+    if len(text) <= max_chars:
+        return [(0, len(text))]
+    segments, lo = [], 0
+    while len(text) - lo > max_chars:
+        m = None
+        for m in _PARAGRAPH_BREAK.finditer(text, lo + max_chars // 2, lo + max_chars):
+            pass
+        if m is not None:
+            cut = m.end()
+        else:
+            cut = text.rfind("\n", lo + 1, lo + max_chars)
+            if cut <= lo:
+                cut = text.rfind(" ", lo + 1, lo + max_chars)
+            cut = cut + 1 if cut > lo else lo + max_chars
+        segments.append((lo, cut))
+        lo = cut
+    segments.append((lo, len(text)))
+    return segments
