@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.legal.hierarchy import hierarchy, within
+from policykb.legal.canonical import hierarchy, within
 from policykb.annotate.requirements import SourceRef, choose_sources, detect_requirement, normalise_actor
 
 

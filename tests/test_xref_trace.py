@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from policykb.legal.hierarchy import act_of, within
+from policykb.legal.canonical import act_of, within
 from policykb.errors import InputError, NotFoundError, StoreError
 from policykb.ingest import ingest
 from policykb.annotate.requirements import LEGAL_KINDS

@@ -10,12 +10,12 @@ takes the later, more specific label.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from policykb.models import Mention
+from policykb.data import load_json
+from policykb.swedish.words import genitive
 
 COMPONENT = "policykb_entities"
 SPAN_KEY = "entities"
@@ -29,13 +29,9 @@ class EntityPatterns:
     connectors: tuple[str, ...]
 
 
-def _genitive(phrase: str) -> str:
-    return phrase if phrase.endswith(("s", "x", "z")) else phrase + "s"
-
-
 @lru_cache(maxsize=1)
 def load_patterns() -> EntityPatterns:
-    raw = json.loads(resources.files("policykb.data").joinpath("entities.json").read_text(encoding="utf-8"))
+    raw = load_json("entities.json")
     suffixes = raw.get("abbreviation_suffixes", [])
     abbreviations, phrases, exact = {}, {}, {}
     for item in raw["labels"]:
@@ -43,7 +39,7 @@ def load_patterns() -> EntityPatterns:
         abbreviations[label] = [a + s for a in item.get("abbreviations", []) for s in [""] + suffixes]
         forms = []
         for phrase in item.get("phrases", []):
-            forms += [phrase.lower(), _genitive(phrase.lower())]
+            forms += [phrase.lower(), genitive(phrase.lower())]
         phrases[label] = sorted(set(forms))
         exact_forms = []
         for phrase in item.get("exact_phrases", []):

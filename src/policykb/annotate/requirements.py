@@ -21,12 +21,11 @@ Why each rule:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+from policykb.data import load_json
 
 MODALITIES = ("obligation", "permission", "prohibition", "recommendation", "right")
 UNKNOWN_ACTOR = "unknown"
@@ -66,7 +65,7 @@ class _Vocabulary:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> _Vocabulary:
-    data = json.loads(resources.files("policykb.data").joinpath("requirements.json").read_text("utf-8"))
+    data = load_json("requirements.json")
     modalities = data["modalities"]
     triggers = []
     for priority, modality in enumerate(modalities["order"]):
@@ -275,7 +274,7 @@ def normalise_actor(value: str) -> str | None:
 
 
 def actor_labels() -> list[str]:
-    data = json.loads(resources.files("policykb.data").joinpath("requirements.json").read_text("utf-8"))
+    data = load_json("requirements.json")
     return [entry["actor"] for entry in data["actors"]] + [UNKNOWN_ACTOR]
 
 

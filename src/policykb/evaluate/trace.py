@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from policykb.legal.hierarchy import level_of
+from policykb.legal.canonical import level_of
 from policykb.errors import InputError
 from policykb.store import Store
 

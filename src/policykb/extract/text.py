@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from policykb.models import Block, Footnote, Page
+from policykb.swedish.hyphenation import join_lines
 
 FOOTNOTE_SEPARATOR = re.compile(r"^ {5,}$")
 FOOTNOTE_START = re.compile(r"^ ?(\d{1,3}) +(\S.*)$")
@@ -28,8 +29,6 @@ MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
-# A word ending in a hyphen whose next part continues a compound ("hälso- och sjukvård").
-COMPOUND_CONTINUATIONS = {"och", "eller", "samt", "respektive", "resp.", "som", "till", "men", "alternativt"}
 SENTENCE_END = re.compile(r"[.!?:;”\"»)]\d{0,3}\s*$")  # a footnote marker may trail the period
 # Footnote markers glued to the end of a word or after closing punctuation; validated later
 # against the footnote numbers that actually exist on the page.
@@ -356,42 +355,11 @@ def _heading_run(items: list[_Line], i: int, width: int, *, paragraph_open: bool
 
 
 def _join_lines(lines: list[str]) -> str:
-    """Join wrapped lines, undoing line-end hyphenation but keeping real hyphens."""
+    """Join wrapped lines by the one line-joining rule (`swedish.hyphenation.join_lines`)."""
     out = ""
     for raw in lines:
-        line = raw.strip()
-        if not out:
-            out = line
-            continue
-        if out.endswith("-") and len(out) >= 2 and out[-2].isalpha():
-            next_word = line.split(" ", 1)[0]
-            prev_word = re.split(r"[\s/(]", out)[-1]
-            if _is_line_break_hyphen(prev_word, next_word):
-                out = out[:-1] + line
-                continue
-            if next_word.lower().strip(",.") in COMPOUND_CONTINUATIONS:
-                out = out + " " + line
-                continue
-            out = out + line  # a hyphenated compound broken at the hyphen: "Icke-legitimerad"
-            continue
-        out = out + " " + line
+        out, _ = join_lines(out, raw.strip())
     return _clean_inline(out)
-
-
-def _is_line_break_hyphen(prev_word: str, next_word: str) -> bool:
-    """`akutsjuk-` + `vården` is one word; `EU-` + `länder`, `Icke-` + `legitimerad` keep the hyphen."""
-    if not next_word or not next_word[0].islower():
-        return False
-    if next_word.lower().strip(",.") in COMPOUND_CONTINUATIONS:
-        return False
-    stem = prev_word[:-1]
-    if not stem or not stem[-1].islower():
-        return False  # "HSLF-", "COVID-": capitals before the hyphen are a real hyphen
-    if "-" in stem:
-        return False  # "e-hälso-": a word that already has hyphens keeps them
-    if stem[:1].isupper() and len(stem) <= 5 and stem.lower() in {"icke", "själv", "kvasi", "sjukvårds"}:
-        return False
-    return True
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")

@@ -28,6 +28,7 @@ __all__ = [
     "ReferenceContext",
     "find_references",
     "find_references_by_paragraph",
+    "identifier_canonicals",
     "parse_reference",
     "reference_url",
 ]
@@ -136,3 +137,20 @@ def _parse_loose(query: str, date: str | None) -> list[Reference]:
             ref.text = query[ref.start:ref.end]
         return refs
     return []
+
+
+def identifier_canonicals(identifier: str | None, date: str | None) -> list[str]:
+    """The canonical forms of a document identifier (`Prop. 2019/20:164` → `prop. 2019/20:164`).
+
+    An identifier the parser does not read as a reference (an article number like
+    `2026-5-10283`) links nothing.
+    """
+    if not identifier or not identifier.strip():
+        return []
+    from policykb.errors import PolicyKBError
+
+    try:
+        refs = parse_reference(identifier, date=date)
+    except PolicyKBError:
+        return []
+    return sorted({r.canonical for r in refs})

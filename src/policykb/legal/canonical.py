@@ -7,6 +7,11 @@
 | regulation | `HSLF-FS 2016:40` (a chapter/section inside it stays in `detail`) |
 | eu | `CELEX 32016R0679` |
 
+This module is the one grammar of canonical strings: `parse_canonical` reads them, and the
+citation hierarchy (`hierarchy`, `level_of`, `act_of`, `within`) is derived from what it reads,
+so an old act cited with its page (`SFS 1910:103 s. 1 5 §`) is a section of `SFS 1910:103 s. 1`
+everywhere — in the citation graph, `xref`, `law` and search's `--cites`.
+
 Stycke, punkt, mening, moment, page and article live in `detail`; `reference_url` puts them in
 the URL fragment (lagen.nu scheme: K kapitel, P paragraf, O moment, S stycke, N punkt, M mening).
 """
@@ -123,3 +128,63 @@ def reference_url(canonical: str, detail: dict[str, Any] | None = None) -> str:
     elif detail.get("avsnitt"):
         url += "#S" + str(detail["avsnitt"]).replace(".", "-")
     return url
+
+
+# -- the citation hierarchy ---------------------------------------------------------------------
+
+LEVELS = ("section", "chapter", "act", "document")
+
+
+def _parse_or_none(canonical: str) -> tuple[str, dict[str, Any]] | None:
+    try:
+        return parse_canonical(canonical)
+    except ValueError:
+        return None
+
+
+def hierarchy(canonical: str) -> list[tuple[str, str]]:
+    """[(level, canonical)] from the reference itself up to its act.
+
+    `SFS 2017:30 2 kap. 3 §` → section, `SFS 2017:30 2 kap.` chapter, `SFS 2017:30` act;
+    anything that is not an SFS provision (prop., SOU, HSLF-FS …) is one document-level entry.
+    """
+    parsed = _parse_or_none(canonical)
+    if parsed is None or parsed[0] not in ("act", "chapter", "section"):
+        return [("act" if canonical.startswith("SFS ") else "document", canonical)]
+    kind, parts = parsed
+    sfs_id, chapter = parts["id"], parts.get("chapter")
+    levels: list[tuple[str, str]] = []
+    if kind == "section":
+        levels.append(("section", canonical))
+    if chapter:
+        levels.append(("chapter", act_canonical(sfs_id, chapter)))
+    levels.append(("act", act_canonical(sfs_id)))
+    return levels
+
+
+def level_of(canonical: str) -> str:
+    return hierarchy(canonical)[0][0]
+
+
+def act_of(canonical: str) -> str | None:
+    """`SFS 2017:30` for any provision of that act, None for other references."""
+    level, act = hierarchy(canonical)[-1]
+    return act if level == "act" else None
+
+
+def within(canonical: str, scope: str) -> bool:
+    """True when `canonical` is `scope` or a provision inside it (chapter in act, section in chapter)."""
+    return any(target == scope for _, target in hierarchy(canonical))
+
+
+def lawbook_title(act: str) -> str | None:
+    """The title of an act in the lawbook (`Hälso- och sjukvårdslag (2017:30)`), None if unknown."""
+    parsed = _parse_or_none(act)
+    if parsed is None or parsed[0] not in ("act", "chapter", "section"):
+        return None
+    known = load_lawbook().acts.get(parsed[1]["id"])
+    return known.title if known else None
+
+
+def in_lawbook(act: str) -> bool:
+    return lawbook_title(act) is not None

@@ -7,11 +7,11 @@ date against each act's in-force period.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+from policykb.data import load_json
+from policykb.swedish.words import genitive
 
 GENERIC_ACT_WORDS = {
     "lag", "lagen", "lagens", "förordning", "förordningen", "förordningens", "kungörelse", "kungörelsen",
@@ -115,13 +115,9 @@ def normalise_date(date: str | None) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def genitive(form: str) -> str:
-    return form if form.endswith(("s", "x", "z")) else form + "s"
-
-
 @lru_cache(maxsize=1)
 def load_lawbook() -> Lawbook:
-    raw = json.loads(resources.files("policykb.data").joinpath("lawbook.json").read_text(encoding="utf-8"))
+    raw = load_json("lawbook.json")
     acts: dict[str, Act] = {}
     by_abbreviation: dict[str, list[Act]] = {}
     by_name: dict[str, list[Act]] = {}

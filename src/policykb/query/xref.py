@@ -16,7 +16,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from policykb.legal.hierarchy import act_of, hierarchy, in_lawbook, lawbook_title, level_of
+from policykb.legal.canonical import act_of, hierarchy, in_lawbook, lawbook_title, level_of
 from policykb.errors import InputError, NotFoundError, StoreError
 from policykb.store import Store
 

@@ -17,9 +17,9 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from policykb.swedish.sentences import sentence_spans
+from policykb.data import load_json
 
 
 
@@ -178,7 +178,7 @@ def _runs_on(previous: tuple, page_index: int, ordinal: int, text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _run_in_opener() -> re.Pattern[str]:
-    data = json.loads(resources.files("policykb.data").joinpath("requirements.json").read_text("utf-8"))
+    data = load_json("requirements.json")
     words = sorted(data["sentence_openers"]["words"], key=len, reverse=True)
     alternatives = "|".join(re.escape(w) for w in words)
     # A capitalised opener right after a lower-case word or a number, or glued after a period.

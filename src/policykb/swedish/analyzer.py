@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from policykb.data import word_lines
 
 # A lettered chapter/section number: `13 a kap.`, `2 a §`, `4 kap. 2 b §`.
 _SECTION_NUMBER = r"(?P<secnum>\d+)\s?(?P<secletter>[a-zA-Z])(?=\s*(?:kap\b|§))"
@@ -69,10 +69,7 @@ class Token:
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    text = resources.files("policykb.data").joinpath("stopwords_sv.txt").read_text(encoding="utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    )
+    return frozenset(word_lines("stopwords_sv.txt"))
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,10 @@ Swedish elides the shared part of coordinated compounds with a hyphen ("hälso- 
 end is followed by a conjunction, a comma or a dash and must stay. pdfium marks a hyphen it takes
 for a line-end break as U+FFFE, but marks these compound hyphens the same way, so the decision is
 made here from the words on both sides.
+
+This is the one rule set for every reader: the PDF reader joins the lines of a block with
+`join_lines`, the text reader folds its wrapped lines through the same function, so the same two
+lines give the same words whatever file they came from.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ SOFT_HYPHEN_MARKS = ("\ufffe", "\u00ad")
 HYPHENS = ("-", "\u2010", "\u2011") + SOFT_HYPHEN_MARKS
 
 # Words that follow the elided part of a coordinated compound.
-CONTINUATIONS = {"och", "eller", "samt", "respektive", "resp.", "resp", "liksom", "som", "men", "till", "&"}
+CONTINUATIONS = {
+    "och", "eller", "samt", "respektive", "resp.", "resp", "liksom", "som", "men", "till", "alternativt", "&",
+}
+# Prefixes written with a hyphen before a lower-case word: "Icke-legitimerad", "själv-skattad".
+HYPHENATED_PREFIXES = {"icke", "själv", "kvasi", "ex", "vice"}
+_URL_START = re.compile(r"(?:https?|file|ftp)://|www\.", re.I)
 
 _LAST_WORD = re.compile(r"(\S+)$")
 _FIRST_WORD = re.compile(r"^(\S+)")
@@ -52,8 +61,8 @@ def join_lines(first: str, second: str) -> tuple[str, int]:
             joined = stem + "-"
             return joined + second, len(joined)
         return stem + second, len(stem)
-    if first.endswith("/"):
-        return first + second, len(first)
+    if first.endswith("/") and not _URL_START.match(second):
+        return first + second, len(first)  # "och/" + "eller"; a wrapped path; not a new URL
     return first + " " + second, len(first) + 1
 
 
@@ -67,9 +76,11 @@ def _keeps_hyphen(prefix: str, next_word: str) -> bool:
     if len(core) == 1:
         return True
     letters = [c for c in core if c.isalpha()]
-    if not letters or all(c.isupper() for c in letters):
+    if not letters or all(c.isupper() for c in letters) or not core[-1].islower():
         return True  # abbreviations and numbers: "EU-", "HSL-", "2019-"
-    return False
+    if "-" in core:
+        return True  # a word that already has hyphens keeps them: "e-hälso-"
+    return core.lower() in HYPHENATED_PREFIXES
 
 
 def clean_inline_hyphens(text: str) -> str:

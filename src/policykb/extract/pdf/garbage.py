@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
+from policykb.data import word_lines
 
 GLYPH_ID_SHIFT = 29
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -19,8 +19,7 @@ _TOKEN = re.compile(r"[\x21-\x7e]{3,}")
 
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
-    text = resources.files("policykb.data").joinpath("swedish_common_words.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+    return frozenset(word_lines("swedish_common_words.txt"))
 
 
 def unshift(token: str) -> str:

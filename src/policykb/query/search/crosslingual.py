@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from policykb.data import word_lines
 
 MAX_PHRASE_WORDS = 6
 # A word the Swedish corpus uses at least this often counts as Swedish (`team`, `plan`, `stroke`).
@@ -45,14 +45,9 @@ class Translation:
     kept: list[str] = field(default_factory=list)
 
 
-def _lines(filename: str) -> list[str]:
-    text = resources.files("policykb.data").joinpath(filename).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def english_stop_words() -> frozenset[str]:
-    return frozenset(_lines("stopwords_en.txt"))
+    return frozenset(word_lines("stopwords_en.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +79,7 @@ class Glossary:
         self.vocabulary = frozenset(stem for key in self.entries for stem in key)
 
     @classmethod
-    def from_lines(cls, lines: list[str]) -> Glossary:
+    def fromword_lines(cls, lines: list[str]) -> Glossary:
         entries = []
         for line in lines:
             english, _, swedish = line.partition("\t")
@@ -122,7 +117,7 @@ class Glossary:
 
 @lru_cache(maxsize=1)
 def default_glossary() -> Glossary:
-    return Glossary.from_lines(_lines("glossary_en_sv.tsv"))
+    return Glossary.fromword_lines(word_lines("glossary_en_sv.tsv"))
 
 
 def is_english(text: str, frequency: Frequency | None = None, glossary: Glossary | None = None) -> bool:

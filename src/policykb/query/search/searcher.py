@@ -316,10 +316,10 @@ class Searcher:
                     f"--cites {filters.cites!r}: no legal reference found in it; write it as e.g. "
                     f"'SFS 2017:30', '2 kap. 3 § HSL' or 'prop. 2019/20:164'"
                 )
-            cited = " OR ".join("(r.canonical = ? OR r.canonical LIKE ? || ' %')" for _ in canonicals)
-            where.append(f"p.passage_id IN (SELECT r.passage_id FROM refs r WHERE {cited})")
-            for c in canonicals:
-                params.extend([c, c])
+            # The citation graph, as `xref` reads it: an act's row stands for its chapters and sections.
+            marks = ", ".join("?" for _ in canonicals)
+            where.append(f"p.passage_id IN (SELECT c.passage_id FROM citations c WHERE c.target IN ({marks}))")
+            params.extend(canonicals)
         sql = "SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE " + " AND ".join(where)
         return sql, params
 
@@ -447,11 +447,8 @@ class Searcher:
         total = max(conn.execute("SELECT count(*) FROM passages").fetchone()[0], 2)
         out: dict[int, float] = {}
         for canonical in canonicals:
-            sql = (
-                "SELECT DISTINCT passage_id FROM refs WHERE passage_id IS NOT NULL "
-                "AND (canonical = ? OR canonical LIKE ? || ' %')"
-            )
-            args: list[object] = [canonical, canonical]
+            sql = "SELECT DISTINCT passage_id FROM citations WHERE passage_id IS NOT NULL AND target = ?"
+            args: list[object] = [canonical]
             if allowed_sql:
                 sql += f" AND passage_id IN ({allowed_sql})"
                 args.extend(params)
