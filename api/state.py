@@ -350,7 +350,6 @@ def open_searcher(index_dir: Path, store: Store, embedders: dict[str, Any]) -> A
 
 def _setting(store: Store, key: str) -> str | None:
     try:
-        row = store.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return store.setting(key)
     except sqlite3.Error:
         return None
-    return row[0] if row else None

@@ -26,7 +26,7 @@ def consult_command(
     import json
     import sys
 
-    from policykb.consult import consult
+    from policykb.consult import consult, render_markdown
     from policykb.store import Store
 
     if fmt not in {"md", "json"}:
@@ -49,10 +49,7 @@ def consult_command(
         bar.update(task, completed=done, total=total)
 
     with Store.open(directory, create=False, readonly=True) as store:
-        if store.get_document(doc_id) is None:
-            from policykb.query.documents import unknown_document_message
-
-            fail(unknown_document_message(store, doc_id))
+        store.require_document(doc_id)
         searcher = _open_searcher(directory) if evidence else None
         try:
             with bar:
@@ -63,7 +60,11 @@ def consult_command(
                 close()
     for message in result.warnings:
         warn(message)
-    text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else result.markdown()
+    markdown = render_markdown(result)
+    if fmt == "json":
+        text = json.dumps({**result.to_dict(), "markdown": markdown}, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = markdown
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from policykb.chunk import chunk
-from policykb.consult import best_quote, citation, consult, split_proposals
+from policykb.consult import consult, render_markdown, split_proposals
+from policykb.consult.evidence import best_quote
+from policykb.consult.render import citation
 from policykb.ingest import ingest
 from policykb.models import Block, Document, DocumentMeta, Page
 from policykb.store import Store
@@ -118,7 +120,7 @@ def test_a_table_with_a_proposal_column_gives_one_proposal_per_row(tmp_path: Pat
 
 def test_the_remissvar_skeleton_has_one_heading_and_position_line_per_proposal(corpus_store: Store) -> None:
     result = consult(corpus_store, PROPOSAL_DOC, searcher=None, evidence=0)
-    markdown = result.markdown()
+    markdown = render_markdown(result)
     assert markdown.startswith("# Remissvar: Förslag: Nationell strategi och handlingsplan för rehabilitering och habilitering (2026-5-10283)")
     assert markdown.count("\nStällningstagande: ") == len(result.proposals)
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
@@ -149,7 +151,7 @@ def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: P
         assert 1 <= len(p.evidence) <= 2
         for e in p.evidence:
             assert e.doc_id != PROPOSAL_DOC and e.quote and e.title
-    markdown = result.markdown()
+    markdown = render_markdown(result)
     first = result.proposals[0].evidence[0]
     assert f"*{first.title}*" in markdown and "s. " in markdown
     # the proposal document is a text dump without page breaks: its proposals are not given an invented "s. 1"

@@ -33,7 +33,7 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
     """For each proposal: its text and page, the strongest passages from *other* documents, the
     provisions it cites and who else cites them, the requirements resting on those provisions;
     plus `markdown`, a remissvar skeleton with a `Ställningstagande:` line per proposal."""
-    from policykb.consult import consult
+    from policykb.consult import consult, render_markdown
 
     doc_id = _document_of(body, jobs)
     searcher = snapshot.searcher
@@ -45,8 +45,8 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
             max_proposals=body.max_proposals, mode=body.mode,
         )
     if "text/markdown" in request.headers.get("accept", ""):
-        return PlainTextResponse(result.markdown(), media_type="text/markdown; charset=utf-8")
-    return result.to_dict()
+        return PlainTextResponse(render_markdown(result), media_type="text/markdown; charset=utf-8")
+    return {**result.to_dict(), "markdown": render_markdown(result)}
 
 
 def _document_of(body: ConsultationIn, jobs) -> str:  # noqa: ANN001

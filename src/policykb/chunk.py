@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from policykb.models import Block, Document, Footnote, Page, Passage
+from policykb.models import Block, Document, Footnote, Page, Passage, nearest_footnote_page
 from policykb.swedish.sentences import sentence_spans
 
 # Chosen by measurement on the dev queries (hybrid nDCG@10, same retrieval code; README, Design:
@@ -114,11 +114,12 @@ def _footnote_index(doc: Document) -> dict[int, list[tuple[int, Footnote]]]:
 def resolve_footnote(
     footnote_index: dict[int, list[tuple[int, Footnote]]], page_index: int, number: int
 ) -> Footnote | None:
-    """The footnote `number` nearest to the page its marker is on (same page, then the next ones)."""
+    """The footnote `number` a marker on `page_index` points to (`models.nearest_footnote_page`)."""
     candidates = footnote_index.get(number)
     if not candidates:
         return None
-    return min(candidates, key=lambda item: (item[0] < page_index, abs(item[0] - page_index)))[1]
+    page = nearest_footnote_page([p for p, _ in candidates], page_index)
+    return next(note for p, note in candidates if p == page)
 
 
 def _make_passage(

@@ -185,3 +185,31 @@ class AnnotatedText:
 @dataclass
 class DocumentAnnotations:
     items: list[AnnotatedText]
+
+
+def nearest_footnote_page(pages: list[int] | tuple[int, ...], marker_page: int) -> int | None:
+    """Of the pages that carry a footnote with some number, the one a marker on `marker_page`
+    points to: the marker's own page, else the nearest page after it, else the nearest before
+    (numbering restarts per chapter in many reports, so a number can occur on several pages)."""
+    if not pages:
+        return None
+    return min(pages, key=lambda p: (p < marker_page, abs(p - marker_page)))
+
+
+Position = tuple[int, int]  # (page index, character offset in the page text)
+
+
+@dataclass
+class PassageSpans:
+    """The passages of one document as [start, end) position ranges: which passage holds a point."""
+
+    spans: list[tuple[Position, Position, int]]  # (start, end, passage_id), in reading order
+
+    def at(self, page_index: int, offset: int | None) -> int | None:
+        if offset is None:
+            return None
+        point = (page_index, offset)
+        for start, end, pid in self.spans:
+            if start <= point < end:
+                return pid
+        return None

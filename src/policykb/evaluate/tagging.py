@@ -11,14 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "tp": tp, "fp": fp, "fn": fn}
+from policykb.evaluate.metrics import prf
 
 
 def _score(
@@ -44,8 +37,8 @@ def _score(
                            "extra": sorted(predicted - gold)})
     return {
         "items": n,
-        "overall": _prf(totals["tp"], totals["fp"], totals["fn"]),
-        "per_group": {g: _prf(c["tp"], c["fp"], c["fn"]) for g, c in sorted(per_group.items())},
+        "overall": prf(totals["tp"], totals["fp"], totals["fn"]),
+        "per_group": {g: prf(c["tp"], c["fp"], c["fn"]) for g, c in sorted(per_group.items())},
         "errors": errors,
     }
 

@@ -16,6 +16,7 @@ from typing import Any
 from policykb.legal.canonical import level_of
 from policykb.errors import InputError
 from policykb.store import Store
+from policykb.evaluate.metrics import prf
 
 _WORD = re.compile(r"\w+")
 
@@ -26,13 +27,6 @@ def _normal(text: str) -> str:
 
 def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
 def find_requirement(
@@ -122,7 +116,7 @@ def evaluate_trace(store: Store, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "items": len(items),
         "detected": detected,
-        "overall": _prf(totals["tp"], totals["fp"], totals["fn"]),
-        "per_kind": {k: _prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(per_kind.items())},
+        "overall": prf(totals["tp"], totals["fp"], totals["fn"]),
+        "per_kind": {k: prf(c["tp"], c["fp"], c["fn"]) for k, c in sorted(per_kind.items())},
         "errors": errors,
     }

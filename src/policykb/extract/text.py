@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from policykb.models import Block, Footnote, Page
 from policykb.swedish.hyphenation import join_lines
+from policykb.swedish.text import is_toc_line
 
 FOOTNOTE_SEPARATOR = re.compile(r"^ {5,}$")
 FOOTNOTE_START = re.compile(r"^ ?(\d{1,3}) +(\S.*)$")
@@ -28,7 +29,6 @@ BULLET = re.compile(r"^\s*(?:[•●▪■◦‒–\-*➔→]|\d{1,2}[.)])\s+")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
-TOC_LINE = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
 SENTENCE_END = re.compile(r"[.!?:;”\"»)]\d{0,3}\s*$")  # a footnote marker may trail the period
 # Footnote markers glued to the end of a word or after closing punctuation; validated later
 # against the footnote numbers that actually exist on the page.
@@ -229,7 +229,7 @@ def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, mar
             blocks.append(Block.table([_markdown_cells(it.text) for k, it in enumerate(items[i : i + table_len]) if k != 1]))
             i += table_len
             continue
-        if TOC_LINE.search(item.text):
+        if is_toc_line(item.text):
             # Table-of-contents lines ("Förord\t3", "Referenser.....45") are not headings or prose.
             flush()
             paragraph.append(stripped)

@@ -55,18 +55,6 @@ def mean_vectors(unit_vectors, owners, count: int):  # noqa: ANN001, ANN201
     return out / np.maximum(norms, 1e-12)
 
 
-def setting(store: Store, key: str) -> str | None:
-    row = store.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def set_setting(store: Store, key: str, value: str) -> None:
-    store.conn.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
 @dataclass
 class SearchIndexReport:
     embedded: int = 0  # passages that had to be embedded (the rest came from the cache)
@@ -81,7 +69,7 @@ class SearchIndexer:
 
     def __init__(self, store: Store, *, model: str | None = None, embedder: Embedder | None = None):
         self.store = store
-        self.current_model = setting(store, "embedding_model")
+        self.current_model = store.setting("embedding_model")
         self.model = (embedder.model_id if embedder is not None else None) or model or self.current_model or DEFAULT_MODEL
         self._embedder = embedder
         if model is not None and embedder is None:
@@ -166,8 +154,8 @@ class SearchIndexer:
         report.vectors = len(every)
         report.model = embedder.model_id
         prepared = prepare_vectors(self.store.index_dir, vectors, [r["passage_id"] for r in every], embedder.model_id)
-        set_setting(self.store, "embedding_model", embedder.model_id)
-        set_setting(self.store, "vectors_checksum", prepared.meta.checksum)
+        self.store.set_setting("embedding_model", embedder.model_id)
+        self.store.set_setting("vectors_checksum", prepared.meta.checksum)
         return report, prepared
 
     def _passages(self, doc_ids: Sequence[str] | None) -> list[Any]:
@@ -207,6 +195,6 @@ class SearchIndexer:
             meta.count == count
             and meta.format == FORMAT_VERSION
             and meta.model_id == self.model
-            and meta.checksum == setting(self.store, "vectors_checksum")
+            and meta.checksum == self.store.setting("vectors_checksum")
             and (self.store.index_dir / VECTORS_META_FILENAME).exists()
         )

@@ -17,10 +17,8 @@ def document_summary(index_dir: str | os.PathLike, doc_id: str, *, opening_lines
 
 def summarize(store: Store, doc_id: str, *, opening_lines: int = 8) -> dict[str, Any]:
     """Metadata, page and passage counts, warnings and the first lines of the body text."""
-    row = store.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(unknown_document_message(store, doc_id))
-    meta = store.get_document(doc_id)
+    meta = store.require_document(doc_id)
+    row = store.conn.execute("SELECT page_count, warnings, ingested_at FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
     unread = store.conn.execute(
         "SELECT count(*) FROM pages WHERE doc_id = ? AND status = 'unread'", (doc_id,)
     ).fetchone()[0]
@@ -35,7 +33,7 @@ def summarize(store: Store, doc_id: str, *, opening_lines: int = 8) -> dict[str,
         if len(opening) >= opening_lines:
             break
     return {
-        "document": meta.to_dict() if meta else {},
+        "document": meta.to_dict(),
         "page_count": row["page_count"],
         "unread_pages": unread,
         "passages": passages,
@@ -54,7 +52,7 @@ def document_detail(store: Store, doc_id: str) -> dict[str, Any]:
         (doc_id,),
     ).fetchone()
     if row is None:
-        raise NotFoundError(unknown_document_message(store, doc_id))
+        store.require_document(doc_id)
     meta = store.get_document(doc_id).to_dict()
     meta.pop("path", None)  # where the server keeps the file is nobody else's business
     return {
@@ -114,7 +112,7 @@ def passage_detail(store: Store, passage_id: int) -> dict[str, Any]:
     row = store.get_passage(passage_id)
     if row is None:
         raise NotFoundError(
-            f"no passage with id {passage_id} in {store.index_dir}; passage ids come from search "
+            f"no passage with id {passage_id} in the index; passage ids come from search "
             f"results and change when their document is ingested again"
         )
     text = row["text"]
@@ -189,10 +187,3 @@ def _locate(passage_text: str, block_text: str, start: int, end: int) -> tuple[i
         if at >= 0:
             return at + (start - lo), at + (end - lo)
     return None
-
-
-def unknown_document_message(store: Store, doc_id: str) -> str:
-    ids = sorted(store.document_ids())
-    close = [i for i in ids if doc_id.lower() in i.lower()]
-    hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-    return f"no document with id {doc_id!r} in {store.index_dir}{hint} (list them with `policykb docs`)"

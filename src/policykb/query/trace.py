@@ -14,7 +14,7 @@ import csv
 import io
 from typing import Any
 
-from policykb.errors import InputError, NotFoundError
+from policykb.errors import InputError
 from policykb.annotate.requirements import MODALITIES, UNKNOWN_ACTOR, actor_labels, normalise_actor
 from policykb.store import Store
 from policykb.query.xref import parse_targets, require_documents
@@ -32,10 +32,7 @@ def trace(
     require_documents(store)
     where, params = [], []
     if doc_id is not None:
-        if store.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is None:
-            from policykb.query.documents import unknown_document_message
-
-            raise NotFoundError(unknown_document_message(store, doc_id))
+        store.require_document(doc_id)
         where.append("r.doc_id = ?")
         params.append(doc_id)
     if actor is not None:

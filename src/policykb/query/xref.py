@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import Any
 
 from policykb.legal.canonical import act_of, hierarchy, in_lawbook, lawbook_title, level_of
-from policykb.errors import InputError, NotFoundError, StoreError
+from policykb.errors import InputError, StoreError
 from policykb.store import Store
 
 
@@ -154,12 +154,8 @@ def unknown_act_message(result: dict[str, Any]) -> str | None:
 
 def cites(store: Store, doc_id: str) -> dict[str, Any]:
     """What `doc_id` cites: acts with their provisions, other documents, links inside the corpus."""
-    from policykb.query.documents import unknown_document_message
-
     require_documents(store)
-    meta = store.conn.execute("SELECT title, identifier FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-    if meta is None:
-        raise NotFoundError(unknown_document_message(store, doc_id))
+    meta = store.require_document(doc_id)
     counts = {
         (row[0], row[1]): row[2]
         for row in store.conn.execute(
@@ -213,8 +209,8 @@ def cites(store: Store, doc_id: str) -> dict[str, Any]:
     total = store.conn.execute("SELECT count(*) FROM refs WHERE doc_id = ?", (doc_id,)).fetchone()[0]
     return {
         "doc_id": doc_id,
-        "title": meta["title"],
-        "identifier": meta["identifier"],
+        "title": meta.title,
+        "identifier": meta.identifier,
         "references": total,
         "acts": sorted(acts.values(), key=lambda a: (-a["citations"], a["canonical"])),
         "documents": sorted(others, key=lambda o: (-o["citations"], o["canonical"])),

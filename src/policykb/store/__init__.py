@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from policykb.config import DB_FILENAME
-from policykb.errors import StoreError
-from policykb.models import Document, DocumentAnnotations, DocumentMeta, Passage
+from policykb.errors import NotFoundError, StoreError
+from policykb.models import Document, DocumentAnnotations, DocumentMeta, Passage, PassageSpans, nearest_footnote_page
 
 # Each entry upgrades the schema from version i to i+1. Append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -533,6 +533,44 @@ class Store:
 
     # -- passages --------------------------------------------------------------------------
 
+    # -- shared lookups: every read-side module asks these instead of writing its own SQL ------
+
+    def settings(self) -> dict[str, str]:
+        return read_settings(self.conn)
+
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def require_document(self, doc_id: str) -> DocumentMeta:
+        """The document's metadata; a NotFoundError that names close ids when there is none."""
+        meta = self.get_document(doc_id)
+        if meta is None:
+            raise NotFoundError(self.unknown_document_message(doc_id))
+        return meta
+
+    def unknown_document_message(self, doc_id: str) -> str:
+        ids = sorted(self.document_ids())
+        close = [i for i in ids if doc_id.lower() in i.lower()]
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        return f"no document with id {doc_id!r} in the index{hint} (list them with `policykb docs`)"
+
+    def passage_at(self, doc_id: str, page_index: int, offset: int) -> int | None:
+        """The passage of `doc_id` holding the character at `offset` of page `page_index`."""
+        return passage_spans(self.conn, doc_id).at(page_index, offset)
+
+    def footnote_page(self, doc_id: str, number: int, marker_page: int) -> int | None:
+        """The page of footnote `number` that a marker on `marker_page` points to."""
+        pages = [r[0] for r in self.conn.execute(
+            "SELECT page_index FROM footnotes WHERE doc_id = ? AND number = ?", (doc_id, number))]
+        return nearest_footnote_page(pages, marker_page)
+
     def get_passage(self, passage_id: int) -> sqlite3.Row | None:
         return self.conn.execute(
             "SELECT p.*, d.title, d.identifier, d.kind AS doc_kind, d.publisher, d.date "
@@ -566,13 +604,30 @@ class Store:
         )
 
 
+def read_settings(conn: sqlite3.Connection) -> dict[str, str]:
+    """The index's settings (embedding model, vectors checksum, …), for readers holding a bare connection."""
+    return dict(conn.execute("SELECT key, value FROM settings").fetchall())
+
+
+def passage_spans(conn: sqlite3.Connection, doc_id: str) -> PassageSpans:
+    """The stored passages of `doc_id` as position ranges (which passage holds a point)."""
+    return PassageSpans([
+        ((r[0], r[1]), (r[2], r[3]), r[4])
+        for r in conn.execute(
+            "SELECT page_start, char_start, page_end, char_end, passage_id FROM passages "
+            "WHERE doc_id = ? ORDER BY ordinal",
+            (doc_id,),
+        )
+    ])
+
+
 class _PassageLocator:
     """Maps a (page, offset in page text) or a footnote to the passage that holds it."""
 
     def __init__(self, passages: list[Passage], passage_ids: list[int]):
-        self.spans = [
+        self.spans = PassageSpans([
             ((p.page_start, p.char_start), (p.page_end, p.char_end), pid) for p, pid in zip(passages, passage_ids)
-        ]
+        ])
         self.footnote_owner: dict[tuple[int, int], int] = {}
         for p, pid in zip(passages, passage_ids):
             for note in p.footnotes:
@@ -580,11 +635,7 @@ class _PassageLocator:
                 self.footnote_owner.setdefault((p.page_end, note.number), pid)
 
     def __call__(self, page_index: int, offset: int) -> int | None:
-        point = (page_index, offset)
-        for start, end, pid in self.spans:
-            if start <= point < end:
-                return pid
-        return None
+        return self.spans.at(page_index, offset)
 
     def for_footnote(self, page_index: int, number: int | None) -> int | None:
         if number is None:

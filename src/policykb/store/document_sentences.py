@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from policykb.swedish.sentences import sentence_spans
 from policykb.data import load_json
+from policykb.models import PassageSpans, nearest_footnote_page
+from policykb.store import passage_spans
 
 
 
@@ -67,16 +69,10 @@ class DocumentText:
     footnote_refs: dict[tuple[int, int], list[StoredRef]]  # (page, number) -> refs of that footnote
     footnote_sentences: list[Sentence]
     ref_sentence: dict[int, int]  # ref_id -> index into sentences (body) of the citing sentence
-    passages: list[tuple[tuple[int, int], tuple[int, int], int]]
+    passages: PassageSpans
 
     def passage_at(self, page_index: int, page_char: int | None) -> int | None:
-        if page_char is None:
-            return None
-        point = (page_index, page_char)
-        for start, end, pid in self.passages:
-            if start <= point < end:
-                return pid
-        return None
+        return self.passages.at(page_index, page_char)
 
 
 def load_document_text(conn: sqlite3.Connection, doc_id: str) -> DocumentText:
@@ -103,14 +99,7 @@ def load_document_text(conn: sqlite3.Connection, doc_id: str) -> DocumentText:
     pages_of_note: dict[int, list[int]] = {}
     for page_index, number, _ in notes:
         pages_of_note.setdefault(number, []).append(page_index)
-    passages = [
-        ((r[0], r[1]), (r[2], r[3]), r[4])
-        for r in conn.execute(
-            "SELECT page_start, char_start, page_end, char_end, passage_id FROM passages "
-            "WHERE doc_id = ? ORDER BY ordinal",
-            (doc_id,),
-        )
-    ]
+    passages = passage_spans(conn, doc_id)
 
     sentences: list[Sentence] = []
     ref_sentence: dict[int, int] = {}
@@ -216,7 +205,7 @@ def _split_chain(
     markers: list[tuple[int, int, int]] = []  # (chain offset, footnote page, number)
     for piece in chain:
         for offset, number in piece.markers:
-            page = _footnote_page(pages_of_note, piece.page_index, number)
+            page = nearest_footnote_page(pages_of_note.get(number, []), piece.page_index)
             if page is not None:
                 markers.append((piece.offset + offset, page, number))
     refs: list[tuple[int, StoredRef]] = []
@@ -242,9 +231,3 @@ def _split_chain(
         sentences.append(sentence)
 
 
-def _footnote_page(pages_of_note: dict[int, list[int]], page_index: int, number: int) -> int | None:
-    """The page of footnote `number` nearest to its marker: same page, then the following pages."""
-    pages = pages_of_note.get(number)
-    if not pages:
-        return None
-    return min(pages, key=lambda p: (p < page_index, abs(p - page_index)))

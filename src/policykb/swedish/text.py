@@ -14,6 +14,10 @@ from policykb.errors import InputError, TooLargeError
 
 MAX_TEXT_CHARS = 5_000_000
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A table-of-contents line: dot leaders or a tab, then the page number.
+_TOC_LEADERS = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
+# A table-of-contents entry whose leaders extraction lost: a short line ending in a page number.
+_TOC_BARE_ENTRY = re.compile(r".{3,100}\s\d{1,3}")
 
 
 def check_text(text: object, *, streamed_by: str) -> str:
@@ -59,3 +63,19 @@ def bounded_segments(text: str, max_chars: int) -> list[tuple[int, int]]:
         lo = cut
     segments.append((lo, len(text)))
     return segments
+
+
+def is_toc_line(text: str, *, without_leaders: bool = False) -> bool:
+    """Is `text` a line of a table of contents? With `without_leaders`, also a short line that only
+    ends in a page number ("Inledning 5"), where the caller knows a contents list is likely."""
+    if _TOC_LEADERS.search(text):
+        return True
+    return without_leaders and _TOC_BARE_ENTRY.fullmatch(text) is not None
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most about `limit` characters at a word boundary, with " …" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"

@@ -58,7 +58,7 @@ from policykb.query.search.plan import (
     default_synonym_groups,
     parse_reference_canonicals,
 )
-from policykb.store import Store
+from policykb.store import Store, read_settings
 
 MODES = ("hybrid", "lexical", "dense")
 MAX_K = 1000
@@ -181,7 +181,7 @@ class Searcher:
         self._vectors_stamp: tuple[int, int] | None = None
         store = Store.open(self.index_dir, create=False, readonly=True)
         self._register(store.conn)
-        settings = dict(store.conn.execute("SELECT key, value FROM settings").fetchall())
+        settings = store.settings()
         self.model_id = settings.get("embedding_model")
         if store.conn.execute("SELECT count(*) FROM passages").fetchone()[0] == 0:
             raise StoreError(f"the index in {self.index_dir} has no passages yet; run `policykb ingest PATH` first")
@@ -255,7 +255,7 @@ class Searcher:
             if self._vectors is not None and stamp == self._vectors_stamp:
                 return self._vectors
             conn = self.connection()
-            settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
+            settings = read_settings(conn)
             count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
             index = VectorIndex.load(self.index_dir, expected_model=settings.get("embedding_model"), expected_count=count)
             expected = settings.get("vectors_checksum")

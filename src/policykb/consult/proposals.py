@@ -1,0 +1,325 @@
+"""split_proposals(store, doc_id): the proposals of a remiss, in reading order.
+
+Finding proposals: remisser state them in a few recognisable ways, and all are looked for:
+- a table with a column headed `Förslag …` / `Åtgärd …` / `Rekommendation …`: each row;
+- the same table flattened into running text by extraction: a paragraph that opens with such
+  a header and continues with numbered goals (`1.1`, `1.1.1`): each deepest-numbered part;
+- a paragraph labelled `Förslag:`, `Förslag 3:`, `Rekommendation 2.` …;
+- under a heading such as `Utredningens förslag` or `Förslag till lag …`: its numbered or
+  bulleted items, or else the section itself;
+- anywhere else, a sentence in which someone proposes or recommends (`Socialstyrelsen
+  föreslår att …`, `Strategin föreslås gälla i 8 år`), except relative clauses about proposals
+  (`de aktiviteter som föreslås`) and announcements of a list (`föreslår flera aktiviteter`).
+Summaries, tables of contents and reference lists are skipped: they repeat or list, not propose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from policykb.consult.model import Proposal
+from policykb.store import Store
+from policykb.swedish.sentences import sentence_spans
+from policykb.swedish.text import clip, is_toc_line
+
+PROPOSAL_HEADING = re.compile(
+    r"\b(förslag|författningsförslag|rekommendation(?:er)?|åtgärdsförslag|vi föreslår|föreslår)\b", re.I
+)
+SKIP_SECTION = re.compile(
+    r"^\s*(innehåll(?:sförteckning)?|förord|sammanfattning|summary|referenser|källor|litteratur(?:förteckning)?|"
+    r"bilagor?|deltagare|externa granskare|projektdeltagare|projektledning|kunskapsstöd inom)\b",
+    re.I,
+)
+LABELLED = re.compile(
+    r"^\s*(?:(?:utredningens|vårt|våra|myndighetens|socialstyrelsens)\s+)?"
+    r"(?P<word>förslag|rekommendation|åtgärd|åtgärdsförslag)(?:\s+(?P<num>\d+(?:\.\d+)*))?\s*[:.–—-]\s+(?=\S)",
+    re.I,
+)
+LABEL_HINT = re.compile(r"\b(förslag|rekommendation|åtgärd|åtgärdsförslag)(\s+\d+(\.\d+)*)?\s*[:.–—-]\s", re.I)
+NUMBERED_ITEM = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})[.)]?\s+(?=[A-ZÅÄÖ])")
+BULLET_ITEM = re.compile(r"^\s*[-•–*]\s+(?!➔)")
+# A proposing verb in the present, active or passive (`förslås` is a common misspelling).
+PROPOSING = re.compile(r"\b(föreslår|föreslås|förslås|rekommenderar|rekommenderas|förordar|förordas)\b", re.I)
+RELATIVE_BEFORE = re.compile(r"\b(som|vilka?|vad)\s+(?:\w+\s+){0,2}$", re.I)
+# `föreslår flera aktiviteter` announces a list of proposals; it is not one itself.
+ANNOUNCEMENT_AFTER = re.compile(
+    r"^\s*(?:\w+\s+){0,2}(flera|flertalet|ett antal|några|följande|\d+|sju|åtta|nio|tio)\s+"
+    r"(förslag|aktiviteter|åtgärder|insatser|rekommendationer|ändringar)\b",
+    re.I,
+)
+TABLE_PROPOSAL_HEADER = re.compile(r"\b(förslag|åtgärd|aktivitet|rekommendation)", re.I)
+TABLE_ACTOR_HEADER = re.compile(r"\b(aktör|ansvarig|ansvar|huvudman|vem)", re.I)
+# Goal numbers in a flattened table: `1.1`, `2.1.3`, `2.1.` (not dates or SFS numbers).
+GOAL_NUMBER = re.compile(r"(?<![\d:/.])\b(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-ZÅÄÖ])")
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    block_id: int
+    page: int
+    printed: str | None
+    kind: str
+    text: str
+    rows: list[list[str]] | None
+    char_start: int
+
+
+def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
+    """The proposals of a document, in reading order (see the module doc for how)."""
+    meta = store.require_document(doc_id)
+    title = _norm(meta.title or "")
+    blocks = [
+        _Block(r["block_id"], r["page_index"], r["printed"], r["kind"], r["text"],
+               json.loads(r["rows"]) if r["rows"] else None, r["char_start"])
+        for r in store.conn.execute(
+            "SELECT b.block_id, b.page_index, b.kind, b.text, b.rows, b.char_start, g.printed FROM blocks b "
+            "LEFT JOIN pages g ON g.doc_id = b.doc_id AND g.page_index = b.page_index "
+            "WHERE b.doc_id = ? ORDER BY b.page_index, b.ordinal",
+            (doc_id,),
+        )
+    ]
+    found: list[Proposal] = []
+    heading = ""
+    skipping = False
+    # A table cut by a page break continues under the same heading with the goals above it.
+    goal_context: dict[int, str] = {}
+    proposal_section: list[_Block] | None = None  # body blocks under a proposal heading
+    section_heading = ""
+
+    def close_section() -> None:
+        nonlocal proposal_section
+        if proposal_section is not None and section_heading:
+            found.extend(_section_proposals(section_heading, proposal_section))
+        proposal_section = None
+
+    for i, block in enumerate(blocks):
+        text = block.text.strip()
+        if not text or _norm(text) == title or is_toc_line(text, without_leaders=True):
+            continue
+        if block.kind == "heading" or _looks_like_heading(text):
+            close_section()
+            heading = text
+            goal_context = {}
+            skipping = bool(SKIP_SECTION.match(text))
+            if not skipping and PROPOSAL_HEADING.search(text) and block.kind == "heading":
+                proposal_section, section_heading = [], text
+            continue
+        if skipping:
+            continue
+        if proposal_section is not None:
+            proposal_section.append(block)
+            continue
+        if block.kind == "table" and block.rows:
+            found.extend(_table_rows(heading, block))
+        elif _flattened_table_header(text):
+            found.extend(_flattened_table(heading, block, goal_context))
+        else:
+            found.extend(_labelled_and_proposing(heading, block, title))
+    close_section()
+    for n, proposal in enumerate(found, start=1):
+        proposal.number = n
+        proposal.passage_id = _passage_at(store, doc_id, proposal)
+    return found
+
+
+def _section_proposals(heading: str, body: list[_Block]) -> list[Proposal]:
+    """Items under a proposal heading: numbered/bulleted items, else cue sentences, else the section."""
+    out: list[Proposal] = []
+    for block in body:
+        text = block.text
+        if block.kind == "table" and block.rows:
+            out.extend(_table_rows(heading, block))
+        elif NUMBERED_ITEM.match(text) or BULLET_ITEM.match(text) or LABELLED.match(text):
+            m = NUMBERED_ITEM.match(text) or LABELLED.match(text)
+            label = m.group("num") if m and m.groupdict().get("num") else None
+            out.append(_proposal("numbered", heading, block, 0, len(text), label=label))
+        elif _flattened_table_header(text):
+            out.extend(_flattened_table(heading, block, {}))
+    if not out:
+        for block in body:
+            out.extend(_proposing_sentences(heading, block))
+    if not out and body:
+        # The section states one proposal in prose (e.g. `Förslag till lag om ändring i …`).
+        first = body[0]
+        spans, text = [], ""
+        for block in body:
+            if len(text) > 800:
+                break
+            spans.append((block.block_id, 0, len(block.text)))
+            text = f"{text}\n{block.text}" if text else block.text
+        proposal = _proposal("section", heading, first, 0, len(first.text))
+        proposal.text, proposal.spans = clip(text, 1200), spans
+        out.append(proposal)
+    return out
+
+
+def _table_rows(heading: str, block: _Block) -> list[Proposal]:
+    rows = [[(c or "").strip() for c in row] for row in block.rows or []]
+    if len(rows) < 2:
+        return []
+    header = rows[0]
+    proposal_cols = [i for i, cell in enumerate(header) if TABLE_PROPOSAL_HEADER.search(cell)]
+    actor_cols = {i for i, cell in enumerate(header) if TABLE_ACTOR_HEADER.search(cell)}
+    proposal_cols = [i for i in proposal_cols if i not in actor_cols] or proposal_cols
+    if not proposal_cols:
+        return []
+    col = proposal_cols[0]
+    out = []
+    context_cells: dict[int, str] = {}
+    for row in rows[1:]:
+        for i, cell in enumerate(row):
+            if cell and i != col and i not in actor_cols:
+                context_cells[i] = cell  # merged cells: a goal holds for the rows below it
+        cell = row[col] if col < len(row) else ""
+        if not cell:
+            continue
+        actors = "; ".join(row[i] for i in sorted(actor_cols) if i < len(row) and row[i])
+        start = block.text.find(cell)
+        proposal = _proposal("table-row", heading, block, max(start, 0), max(start, 0) + len(cell) if start >= 0 else len(block.text))
+        proposal.text = cell + (f" (Förslag på aktör: {actors})" if actors else "")
+        proposal.context = " · ".join(v for k, v in sorted(context_cells.items())) or None
+        proposal.label = _leading_number(proposal.context or "")
+        out.append(proposal)
+    return out
+
+
+def _flattened_table_header(text: str) -> bool:
+    """A paragraph that is a table whose header names proposals, followed by numbered goals."""
+    first = GOAL_NUMBER.search(text)
+    if first is None or first.start() > 200:
+        return False
+    return bool(TABLE_PROPOSAL_HEADER.search(text[: first.start()])) and len(GOAL_NUMBER.findall(text)) >= 1
+
+
+def _flattened_table(heading: str, block: _Block, context: dict[int, str]) -> list[Proposal]:
+    """Each deepest-numbered part of a flattened goal/activity table, its parent goals as context.
+
+    `context` holds the open parent goals by level and is updated, so that a table continued in
+    the next block (after a page break) keeps the goal its first rows belong to.
+    """
+    text = block.text
+    marks = [(m.start(), m.group(1)) for m in GOAL_NUMBER.finditer(text)]
+    if not marks:
+        return []
+    depth = max(len(num.split(".")) for _, num in marks)
+    out = []
+    for j, (start, num) in enumerate(marks):
+        end = marks[j + 1][0] if j + 1 < len(marks) else len(text)
+        segment_end = len(text[:end].rstrip())
+        level = len(num.split("."))
+        if level < depth:
+            context[level] = text[start:segment_end]
+            for deeper in [lvl for lvl in context if lvl > level]:
+                del context[deeper]
+            continue
+        proposal = _proposal("table-row", heading, block, start, segment_end, label=num)
+        parents = [context[lvl] for lvl in sorted(context) if lvl < level and _is_parent(context[lvl], num)]
+        proposal.context = " · ".join(parents) or None
+        out.append(proposal)
+    return out
+
+
+def _is_parent(goal_text: str, num: str) -> bool:
+    parent = _leading_number(goal_text) or ""
+    return num.startswith(parent.rstrip(".") + ".")
+
+
+def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Proposal]:
+    """`Förslag 2: …` parts of a paragraph (extraction may have run them into the text before),
+    and proposing sentences in the rest. A running header repeating the title is no label."""
+
+    text = block.text
+    starts = []
+    if LABEL_HINT.search(text):
+        starts = [
+            s for s, _ in sentence_spans(text)
+            if LABELLED.match(text[s:]) and not (title and _norm(text[s:]).startswith(title))
+        ]
+    if not starts:
+        return _proposing_sentences(heading, block)
+    out = _proposing_sentences(heading, block, end=starts[0])
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text.rstrip())
+        out.append(_proposal("labelled", heading, block, start, end, label=_label_of(text[start:])))
+    return out
+
+
+def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None) -> list[Proposal]:
+
+    out = []
+    text = block.text if end is None else block.text[:end]
+    if not PROPOSING.search(text):
+        return out
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if sentence.rstrip().endswith("?"):
+            continue
+        for m in PROPOSING.finditer(sentence):
+            if RELATIVE_BEFORE.search(sentence[: m.start()]) or ANNOUNCEMENT_AFTER.match(sentence[m.end():]):
+                continue
+            out.append(_proposal("sentence", heading, block, start, end))
+            break
+    return out
+
+
+def _proposal(kind: str, heading: str, block: _Block, start: int, end: int, *, label: str | None = None) -> Proposal:
+    return Proposal(
+        number=0,
+        label=label,
+        kind=kind,
+        heading=heading,
+        context=None,
+        text=clip(_plain(block.text[start:end]), 2000),
+        page=block.page,
+        printed_page=block.printed,
+        passage_id=None,
+        spans=[(block.block_id, start, end)],
+    )
+
+
+def _passage_at(store: Store, doc_id: str, proposal: Proposal) -> int | None:
+    if not proposal.spans:
+        return None
+    block_id, start, _ = proposal.spans[0]
+    row = store.conn.execute("SELECT page_index, char_start FROM blocks WHERE block_id = ?", (block_id,)).fetchone()
+    if row is None:
+        return None
+    return store.passage_at(doc_id, row["page_index"], row["char_start"] + start)
+
+
+def _looks_like_heading(text: str) -> bool:
+    """A short line without closing punctuation that extraction left as a paragraph."""
+    if "\n" in text or len(text) > 120 or len(text.split()) > 16:
+        return False
+    if text[-1] in ".!?;,:" or text[0] in "-•–*➔(\"”" or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    # Table rows flattened into one line start with a number and run on; headings rarely do.
+    return not NUMBERED_ITEM.match(text) or bool(re.match(r"^\d+(\.\d+)*\s+\S+(\s+\S+){0,8}$", text))
+
+
+def _label_of(text: str) -> str | None:
+    m = LABELLED.match(text)
+    return m.group("num") if m else None
+
+
+def _leading_number(text: str) -> str | None:
+    m = re.match(r"\s*(\d{1,2}(?:\.\d{1,2}){0,3})", text)
+    return m.group(1) if m else None
+
+
+_MARKUP = re.compile(r"</?(?:p|i|b|em|strong|br|span)\s*/?>", re.I)
+
+
+def _plain(text: str) -> str:
+    """Text without the stray HTML tags and emphasis marks that extraction sometimes leaves."""
+    text = _MARKUP.sub(" ", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
