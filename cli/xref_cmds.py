@@ -117,11 +117,6 @@ def law_command(
 
     with _open(index_dir_opt) as store:
         result = law(store, act, date=date)
-    if result["in_lawbook"] is False and result["citations"] == 0:
-        fail(
-            f"{result['act']} is not in the lawbook and is cited 0 times in this index; known: the SFS number "
-            f"({result['act']}); check the number or ask for a known act (e.g. 'HSL')"
-        )
     if as_json:
         emit_json(result)
         return

@@ -10,7 +10,7 @@ from policykb.errors import InputError, StoreError
 
 from policykb.api.deps import SettingsDep, SnapshotDep
 from policykb.api.schemas import ERROR_RESPONSES, SearchMode, SearchResponse
-from policykb.api.settings import MAX_K, MAX_QUERY_CHARS
+from policykb.query.search import MAX_K, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"])
 

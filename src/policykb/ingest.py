@@ -12,7 +12,7 @@ import os
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,8 @@ from typing import Any
 from policykb.config import SUPPORTED_SUFFIXES
 from policykb.errors import InputError, PolicyKBError, StoreError
 from policykb.store import Store
+from policykb.models import Progress
 
-# progress(stage, done, total, item): stage is "scan", "extract" or a later pipeline step.
-ProgressCallback = Callable[[str, int, int, str], None]
 
 MANIFEST_NAME = "manifest.json"
 # A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
@@ -167,7 +166,7 @@ def ingest(
     ocr: str = "auto",
     max_bytes: int | None = None,
     model: str | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc).
 
@@ -216,7 +215,7 @@ def ingest(
                     doc_id = _doc_id_for(store, path, previous)
                     doc = extract(
                         path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes,
-                        progress=lambda stage, done, total, _name=path.name: tick(stage, done, total, _name),
+                        progress=lambda stage, done, total, _item, _name=path.name: tick(stage, done, total, _name),
                     )
                     passages = chunk(doc)
                     tick("annotate", n, len(files), path.name)

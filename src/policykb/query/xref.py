@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import Any
 
 from policykb.legal.canonical import act_of, hierarchy, in_lawbook, lawbook_title, level_of
-from policykb.errors import InputError, StoreError
+from policykb.errors import InputError, NotFoundError, StoreError
 from policykb.store import Store
 
 
@@ -239,10 +239,11 @@ def law(store: Store, act_text: str, *, date: str | None = None) -> dict[str, An
     act = acts[0]
     chapters: list[dict[str, Any]] = []
     if act.startswith("SFS "):
+        # Every level of every reference that cites the act (its row at act level names it).
         rows = store.conn.execute(
             "SELECT target, level, sum(direct) AS direct, count(*) AS n, count(DISTINCT doc_id) AS docs "
-            "FROM citations WHERE target = ? OR (target >= ? AND target < ?) GROUP BY target, level",
-            (act, act + " ", act + "!"),
+            "FROM citations WHERE ref_id IN (SELECT ref_id FROM citations WHERE target = ?) GROUP BY target, level",
+            (act,),
         ).fetchall()
         # A provision's own count is how often it is cited as itself; a chapter also gets a
         # total over the sections in it.
@@ -268,12 +269,18 @@ def law(store: Store, act_text: str, *, date: str | None = None) -> dict[str, An
         ).fetchone()
         title, known = None, None
     provisions.sort(key=lambda p: (-p["citations"], p["canonical"]))
+    citations = whole["n"] if whole else 0
+    if known is False and citations == 0:
+        raise NotFoundError(
+            f"{act} is not in the lawbook and is cited 0 times in this index; check the number or ask "
+            f"for a known act (e.g. 'HSL')"
+        )
     return {
         "act": act,
         "title": title,
         "in_lawbook": known,
         "url": provision_url(act),
-        "citations": whole["n"] if whole else 0,
+        "citations": citations,
         "documents": whole["docs"] if whole else 0,
         "provisions": provisions,
         "chapters": chapters,

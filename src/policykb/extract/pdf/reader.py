@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.errors import InputError
-from policykb.models import Block, Document, Footnote, Page
+from policykb.models import Block, Document, Footnote, Page, Progress
 from policykb.extract.pdf.garbage import garbage_reason
 from policykb.extract.pdf.blocks import HEADING_RATIO, build_blocks
 from policykb.extract.pdf.chars import Rule, read_raw_page
@@ -55,7 +55,6 @@ TESSERACT_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-swe"
 REOPEN_EVERY = 200  # pages after which the pdfium document is reopened to drop its per-page caches
 HEADER_PAGES = 3  # pages whose running header/footer text is passed on to metadata detection
 
-Progress = Callable[..., None]
 
 
 @dataclass
@@ -175,7 +174,7 @@ def extract_pdf_pages(
             _keep(scan, spool, facts)
             scans.append(scan)
             if progress is not None:
-                progress("pdf-scan", index + 1, n_pages)
+                progress("pdf-scan", index + 1, n_pages, "")
         to_ocr = [s for s in scans if s.need_ocr]
         if to_ocr:
             _run_ocr(path, handle, to_ocr, ocr, warnings, progress, lambda s: _keep(s, spool, facts))
@@ -332,7 +331,7 @@ def _read_pages(
             page = Page(index=scan.index, printed=furniture.printed.get(scan.index), status=scan.status)
             pages.append(page)
             if progress is not None:
-                progress("pdf-layout", done + 1, len(scans))
+                progress("pdf-layout", done + 1, len(scans), "")
             if scan.status == "unread":
                 page.note = scan.error or scan.need_ocr
                 continue
@@ -470,7 +469,7 @@ def _run_ocr(
             scan.error = f"page {scan.index + 1}: OCR failed ({exc})"
         done += 1
         if progress is not None:
-            progress("pdf-ocr", done, len(scans))
+            progress("pdf-ocr", done, len(scans), "")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for scan in scans:  # rendering stays on this thread (pdfium is not thread-safe)

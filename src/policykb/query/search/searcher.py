@@ -61,7 +61,7 @@ from policykb.query.search.plan import (
 from policykb.store import Store, read_settings
 
 MODES = ("hybrid", "lexical", "dense")
-MAX_K = 1000
+MAX_K = 100  # the most hits one search returns (CLI, API and the MCP tools alike)
 CANDIDATES = 100  # per side, before fusion
 # Normalised score fusion: fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
 DENSE_WEIGHT = 0.5
