@@ -31,7 +31,11 @@ def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).", show_default=False)],
     index_dir_opt: IndexDirOption = None,
     ocr: Annotated[str, typer.Option("--ocr", help="OCR scanned/garbled PDF pages: auto, always or never.")] = "auto",
-    max_file_mb: Annotated[float, typer.Option("--max-file-mb", help="Refuse files larger than this.")] = 100.0,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", help="Refuse files larger than this (default: $POLICYKB_MAX_FILE_BYTES, else 100 MB).",
+                     show_default=False),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -44,6 +48,7 @@ def ingest_command(
     as_json: JsonOption = False,
 ) -> None:
     """Read PDFs and text files into the index; unchanged files are skipped."""
+    from policykb.config import max_file_bytes
     from policykb.ingest import ingest
 
     if ocr not in {"auto", "always", "never"}:
@@ -65,7 +70,7 @@ def ingest_command(
     with progress_bar:
         report = ingest(
             [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
-            max_bytes=int(max_file_mb * 1024 * 1024), model=model, progress=on_progress,
+            max_bytes=max_file_bytes(max_file_mb), model=model, progress=on_progress,
         )
     if as_json:
         emit_json(report.to_dict())

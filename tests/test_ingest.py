@@ -173,3 +173,43 @@ def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_
     with Store.open(index_dir, create=False) as store:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.stats().to_dict() == before
+
+
+def test_a_file_that_fails_while_being_written_leaves_nothing_and_the_others_are_stored(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import policykb.index.citations as citations
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kommunen ska enligt 12 kap. 1 § HSL erbjuda hälso- och sjukvård.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Regionen ska enligt 5 kap. 1 § HSL organisera primärvården.\n", encoding="utf-8")
+    real_rebuild = citations.rebuild
+
+    def failing_rebuild(conn, doc_id):
+        real_rebuild(conn, doc_id)  # rows of this file are written, then the file fails
+        if doc_id == "b.txt":
+            raise RuntimeError("simulated failure after the rows were written")
+        return None
+
+    monkeypatch.setattr(citations, "rebuild", failing_rebuild)
+    report = ingest([folder], index_dir)
+    assert [f.path.rsplit("/", 1)[-1] for f in report.failed] == ["b.txt"]
+    assert report.added == ["a.txt"]
+    with Store.open(index_dir, create=False) as store:
+        for table in ("documents", "pages", "blocks", "passages", "refs", "citations", "requirements", "sentences"):
+            docs = {r[0] for r in store.conn.execute(f"SELECT DISTINCT doc_id FROM {table}")}
+            assert "b.txt" not in docs, table
+        assert store.get_document("a.txt") is not None
+        assert store.conn.execute("SELECT count(*) FROM citations WHERE doc_id = 'a.txt'").fetchone()[0] > 0
+
+
+def test_max_file_bytes_setting_is_read_from_the_environment(tmp_path: Path, index_dir: Path):
+    from helpers.cli import run_cli
+
+    big = tmp_path / "big.txt"
+    big.write_text("Kommunen ansvarar för hemsjukvården. " * 100, encoding="utf-8")
+    result = run_cli("ingest", str(big), "--index-dir", str(index_dir), env={"POLICYKB_MAX_FILE_BYTES": "1000"})
+    assert result.returncode == 2 and "over the 1,000 bytes limit" in result.stderr, result.stderr
+    bad = run_cli("ingest", str(big), "--index-dir", str(index_dir), "--max-file-mb", "nan")
+    assert bad.returncode == 2 and "--max-file-mb" in bad.stderr and "Traceback" not in bad.stderr

@@ -25,11 +25,24 @@ def resolve_index_dir(value: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_INDEX_DIR
 
 
-def max_file_bytes() -> int:
+def max_file_bytes(megabytes: float | None = None) -> int:
+    """The largest file policykb reads: `megabytes` when given (`--max-file-mb`), else
+    $POLICYKB_MAX_FILE_BYTES, else 100 MB. A value that is not a positive number is an error."""
+    import math
+
+    from policykb.errors import InputError
+
+    if megabytes is not None:
+        if not isinstance(megabytes, (int, float)) or not math.isfinite(megabytes) or megabytes <= 0:
+            raise InputError(f"--max-file-mb {megabytes!r}: give a positive number of megabytes, e.g. 100")
+        return max(1, int(megabytes * 1024 * 1024))
     env = os.environ.get(MAX_FILE_BYTES_ENV)
     if env:
         try:
-            return int(env)
+            value = int(env)
         except ValueError:
-            pass
+            value = 0
+        if value <= 0:
+            raise InputError(f"{MAX_FILE_BYTES_ENV}={env!r} is not a positive whole number of bytes; fix or unset it")
+        return value
     return DEFAULT_MAX_FILE_BYTES

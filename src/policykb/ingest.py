@@ -220,10 +220,13 @@ def ingest(
                     passages = chunk(doc)
                     tick("annotate", n, len(files), path.name)
                     annotations = annotate(doc)
-                    if previous is not None:
-                        indexer.forget(previous["doc_id"])
-                    counts = store.write_document(doc, passages, annotations)
-                    rebuild_trace_index(store.conn, doc.meta.doc_id)
+                    # One savepoint per file: a file whose writing fails leaves nothing behind
+                    # (its earlier version, if any, stays), and the other files are still stored.
+                    with store.savepoint("ingest_file"):
+                        if previous is not None:
+                            indexer.forget(previous["doc_id"])
+                        counts = store.write_document(doc, passages, annotations)
+                        rebuild_trace_index(store.conn, doc.meta.doc_id)
                     changed.append(doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))

@@ -380,6 +380,24 @@ class Store:
         else:
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self, name: str = "unit") -> Iterator[sqlite3.Connection]:
+        """A nested all-or-nothing unit inside the open transaction: on any exception everything
+        written since it began is undone (the rest of the transaction stays) and the exception
+        goes on. Ingest writes each file inside one, so a file that fails leaves nothing."""
+        if not self.conn.in_transaction:
+            raise StoreError("a savepoint needs an open transaction (Store.transaction())")
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+
     # -- documents -------------------------------------------------------------------------
 
     def document_by_path(self, path: str) -> sqlite3.Row | None:
