@@ -43,13 +43,6 @@ class Health(BaseModel):
     error: str | None = None
 
 
-class VectorsInfo(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    model: str | None = None
-    dimension: int | None = None
-    count: int | None = None
-
-
 class Stats(BaseModel):
     documents: int
     pages: int

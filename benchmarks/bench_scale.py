@@ -59,12 +59,12 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 def bench_dense(n: int, queries: int, workdir: Path) -> dict:
     import numpy as np
 
-    from policykb.index.vectors import VectorIndex, index_type_for, write_vectors
+    from policykb.index.vectors import VectorIndex, index_type_for, prepare_vectors
 
     vectors = synthetic_vectors(n)
     ids = np.arange(n, dtype=np.int64) + 1
     start = time.perf_counter()
-    write_vectors(workdir, vectors, ids, "synthetic")
+    prepare_vectors(workdir, vectors, ids, "synthetic").commit()
     build = time.perf_counter() - start
     rng = np.random.default_rng(1)
     qs = vectors[rng.integers(0, n, queries)] + 0.05 * rng.standard_normal((queries, DIM), dtype=np.float32)

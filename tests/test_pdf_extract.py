@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from policykb.errors import InputError
-from policykb.extract.pdf.reader import extract_pdf, extract_pdf_pages
+from policykb.extract import extract
+from policykb.extract.pdf.reader import extract_pdf_pages
 from policykb.extract.pdf.garbage import garbage_reason, unshift
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.ocr import tesseract_problem
@@ -449,7 +450,7 @@ def test_javascript_and_attachments_are_ignored_and_text_still_read(tmp_path):
 def test_whole_document_through_extract(real_pdfs, tmp_path):
     copy = tmp_path / "sfs.pdf"
     shutil.copy(real_pdfs / "sfs-2025-1461.pdf", copy)
-    doc = extract_pdf(copy)
+    doc = extract(copy)
     assert doc.meta.source_format == "pdf" and doc.meta.date == "2025-12-10"
     assert doc.page_count == 14
     # the statute's number stands only in its running header, which is stripped from the pages
@@ -459,7 +460,7 @@ def test_whole_document_through_extract(real_pdfs, tmp_path):
 
 def test_identifier_from_running_header_of_a_millennium_session_bill(real_pdfs):
     # "Prop. 1999/2000:17": the session that spans the millennium is written with four digits after the slash
-    doc = extract_pdf(real_pdfs / "prop-1999-2000-17-custom-encoding.pdf", ocr="never")
+    doc = extract(real_pdfs / "prop-1999-2000-17-custom-encoding.pdf", ocr="never")
     assert (doc.meta.identifier, doc.meta.kind) == ("prop. 1999/2000:17", "proposition")
 
 

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from policykb.errors import ModelError, StoreError
-from policykb.index.vectors import VectorIndex, index_type_for, prepare_vectors, write_vectors
+from policykb.index.vectors import VectorIndex, index_type_for, prepare_vectors
+
+
+def write_vectors(index_dir, vectors, ids, model_id):
+    prepared = prepare_vectors(index_dir, vectors, ids, model_id)
+    prepared.commit()
+    return prepared.meta
 
 
 def _vectors(n: int, d: int = 32, seed: int = 0) -> np.ndarray:

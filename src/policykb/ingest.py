@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
-from policykb.errors import InputError, PolicyKBError, StoreError
+from policykb.errors import PolicyKBError, StoreError
 from policykb.store import Store
 from policykb.models import Progress
 
@@ -277,8 +277,3 @@ def _doc_id_for(store: Store, path: Path, previous: Any) -> str:
 
     suffix = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     return f"{path.stem}-{suffix}{path.suffix}"
-
-
-def require_input(paths: list[str]) -> None:
-    if not paths:
-        raise InputError("no PATH given; pass files or folders to ingest, e.g. `policykb ingest corpus/`")

@@ -34,7 +34,6 @@ PUBLISHED = re.compile(
 )
 ISO_DATE = re.compile(r"\b(19[5-9]\d|20[0-4]\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
 SWEDISH_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(19[5-9]\d|20[0-4]\d)\b", re.IGNORECASE)
-YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 
 PUBLISHERS: list[tuple[str, re.Pattern[str]]] = [
     ("Socialstyrelsen", re.compile(r"socialstyrelsen\.se|\bSocialstyrelsen\b")),

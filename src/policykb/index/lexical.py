@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from policykb.swedish.analyzer import Analyzer, vocabulary_words
 
 # Keep in step with migration 2 in store.py.
-FTS_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars ':/-'"
 # BM25 weight of a match in each column: terms, parts, context.
 COLUMN_WEIGHTS = (1.0, 0.5, 0.5)
 PHRASE_COLUMNS = "{terms context}"

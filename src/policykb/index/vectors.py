@@ -157,20 +157,6 @@ def prepare_vectors(
     return PreparedVectors(meta, faiss_tmp, meta_tmp, index_dir)
 
 
-def write_vectors(
-    index_dir: str | os.PathLike,
-    vectors: np.ndarray,
-    ids: Sequence[int] | np.ndarray,
-    model_id: str,
-    *,
-    index_type: str | None = None,
-) -> VectorMeta:
-    """Build the index and swap `vectors.faiss` + `vectors.json` into `index_dir` atomically."""
-    prepared = prepare_vectors(index_dir, vectors, ids, model_id, index_type=index_type)
-    prepared.commit()
-    return prepared.meta
-
-
 def _write_temp(index_dir: Path, name: str, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=index_dir)
     try:

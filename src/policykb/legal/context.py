@@ -32,7 +32,6 @@ class ReferenceContext:
     abbreviations: dict[str, list[Definition]] = field(default_factory=dict)
     names: dict[str, list[Definition]] = field(default_factory=dict)
     last_act: str | None = None
-    last_act_kind: str | None = None  # "lag" | "förordning" | ...
     last_by_kind: dict[str, str] = field(default_factory=dict)  # "lag" | "förordning" | "balk" -> act id
     last_document: dict[str, str] = field(default_factory=dict)  # kind -> canonical of the last one cited
     block_count: int = 0

@@ -578,7 +578,6 @@ class BlockFinder:
         if atom.kind == "act":
             self.block_acts.append((atom.start, atom.data["id"]))
             self.ctx.last_act = atom.data["id"]
-            self.ctx.last_act_kind = atom.data.get("kind")
             self.ctx.last_by_kind[_anaphora_kind(atom.data.get("kind"))] = atom.data["id"]
         elif atom.kind == "doc":
             self.ctx.last_document[atom.data["kind"]] = atom.data["id"]

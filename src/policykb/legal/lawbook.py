@@ -39,10 +39,6 @@ class Act:
             return False
         return True
 
-    @property
-    def is_forordning(self) -> bool:
-        return self.kind == "förordning"
-
 
 @dataclass(frozen=True)
 class RegulationSeries:

@@ -17,7 +17,7 @@ does (lower-casing, stemming, splitting compounds) is symmetric by construction.
 - Stop words (the Snowball Swedish list, in `data/stopwords_sv.txt`) are dropped.
 
 Terms only ever contain letters, digits and `:/-`, which the FTS5 tokenizer keeps inside tokens
-(see `lexical.FTS_TOKENIZE`), so an analysed text can be stored and matched verbatim.
+(the `tokenize` option of `passage_fts` in the store's schema), so an analysed text can be stored and matched verbatim.
 """
 
 from __future__ import annotations

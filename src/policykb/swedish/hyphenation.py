@@ -81,10 +81,3 @@ def _keeps_hyphen(prefix: str, next_word: str) -> bool:
     if "-" in core:
         return True  # a word that already has hyphens keeps them: "e-hälso-"
     return core.lower() in HYPHENATED_PREFIXES
-
-
-def clean_inline_hyphens(text: str) -> str:
-    """Soft-hyphen marks left inside a line (not at its end) are invisible in print: drop them."""
-    if "\ufffe" in text or "\u00ad" in text:
-        return text.replace("\ufffe", "").replace("\u00ad", "")
-    return text

@@ -14,7 +14,6 @@ import ctypes
 import math
 from dataclasses import dataclass, field
 
-SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it judged to be a line-end break
 
 # Text render mode 3 draws nothing (OCR layers under scans, hidden text); 7 adds to the clip path only.
 _INVISIBLE_RENDER_MODES = {3, 7}

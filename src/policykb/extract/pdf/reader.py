@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.errors import InputError
-from policykb.models import Block, Document, Footnote, Page, Progress
+from policykb.models import Block, Footnote, Page, Progress
 from policykb.extract.pdf.garbage import garbage_reason
 from policykb.extract.pdf.blocks import HEADING_RATIO, build_blocks
 from policykb.extract.pdf.chars import Rule, read_raw_page
@@ -143,13 +143,6 @@ class PdfHandle:
         if self.doc is not None:
             self.doc.close()
             self.doc = None
-
-
-def extract_pdf(path: str | os.PathLike, *, ocr: str = "auto", progress: Progress | None = None, **kwargs: Any) -> Document:
-    """A whole Document (metadata included) through the common `extract` entry point."""
-    from policykb.extract import extract
-
-    return extract(path, ocr=ocr, progress=progress, **kwargs)
 
 
 def extract_pdf_pages(
