@@ -10,6 +10,7 @@ from helpers.index_copy import copy_index
 
 from policykb.errors import InputError, ModelError, StoreError
 from policykb.evaluate.retrieval import evaluate_index, load_gold
+from policykb.legal.canonical import hierarchy
 from policykb.query.search import MAX_K, Filters, Searcher, search
 from policykb.store import Store
 
@@ -243,6 +244,15 @@ def test_reference_in_query_boosts_citing_passages(corpus_index, tmp_path):
             "FROM passages WHERE passage_id = ?",
             [(p,) for p in chosen],
         )
+        # ... and the citation graph that search reads, at each level, as the trace index writes it.
+        for ref_id, doc_id, passage_id in conn.execute(
+                "SELECT ref_id, doc_id, passage_id FROM refs WHERE canonical = 'SFS 2099:1 1 kap. 1 §'").fetchall():
+            conn.executemany(
+                "INSERT INTO citations (ref_id, doc_id, target, level, direct, passage_id, page_index) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0)",
+                [(ref_id, doc_id, target, level, int(level == "section"), passage_id)
+                 for level, target in hierarchy("SFS 2099:1 1 kap. 1 §")],
+            )
     with Searcher(copy, synonym_groups=[], reference_finder=lambda text: ["SFS 2099:1 1 kap. 1 §"]) as boosted:
         reranked = [h.passage_id for h in boosted.search(query, k=40)]
     assert all(reranked.index(p) < ranked.index(p) for p in chosen)

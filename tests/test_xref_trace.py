@@ -119,8 +119,8 @@ def test_bad_questions_raise_clear_errors(store: Store):
         trace(store, actor="marsmänniska")
     with pytest.raises(InputError, match="obligation"):
         trace(store, modality="maybe")
-    unknown = law(store, "SFS 2099:123")
-    assert unknown["in_lawbook"] is False and unknown["citations"] == 0 and unknown["act"] == "SFS 2099:123"
+    with pytest.raises(NotFoundError, match="not in the lawbook and is cited 0 times"):
+        law(store, "SFS 2099:123")
 
 
 def test_documents_citing_each_other_are_linked(tmp_path: Path):

@@ -45,14 +45,14 @@ def check_file(path: Path, *, limit: int | None = None) -> int:
         raise InputError(f"{path}: the file is empty (0 bytes); nothing to ingest")
     if size > limit:
         raise TooLargeError(
-            f"{path}: {_size(size)} is over the {_size(limit)} limit; split the file "
+            f"{path}: {_size(size)} is over the {_size(limit, 0)} limit; split the file "
             f"or raise the limit with --max-file-mb (or POLICYKB_MAX_FILE_BYTES)"
         )
     return size
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+def _size(n: int, decimals: int = 1) -> str:
+    return f"{n / 2**20:.{decimals}f} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def sniff_format(path: Path) -> str:

@@ -5,7 +5,7 @@ Called by `ingest.ingest` inside its write transaction, after the documents are 
 1. the new documents' words join the corpus vocabulary (`lexicon`), so compounds in them are
    split with a vocabulary that already includes them;
 2. their passages are analysed into `passage_fts`;
-3. their passages are cut into sentence units (`units.unit_spans`, table `passage_units`);
+3. their passages are cut into sentence units (`chunk.unit_spans`, table `passage_units`);
 4. every unit is embedded (only texts the `embedding_cache` has not seen for this model), and a
    passage's vector is the normalised mean of its units' vectors;
 5. the FAISS index over *all* passages is written to temporary files, and its checksum and model
@@ -15,7 +15,7 @@ Called by `ingest.ingest` inside its write transaction, after the documents are 
 
 Why units: the search scores a passage by its best sentence as well as by the whole (a passage
 about many things is found by the one sentence that answers), and returns the segment of the
-passage around the matching sentences (`search.py`, `units.py`). Embedding the units instead of
+passage around the matching sentences (`query/search/`, `chunk.py`). Embedding the units instead of
 the passage costs about 12% more tokens (each unit carries the model's prefix and special tokens).
 """
 

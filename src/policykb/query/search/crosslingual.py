@@ -79,7 +79,7 @@ class Glossary:
         self.vocabulary = frozenset(stem for key in self.entries for stem in key)
 
     @classmethod
-    def fromword_lines(cls, lines: list[str]) -> Glossary:
+    def from_lines(cls, lines: list[str]) -> Glossary:
         entries = []
         for line in lines:
             english, _, swedish = line.partition("\t")
@@ -117,7 +117,7 @@ class Glossary:
 
 @lru_cache(maxsize=1)
 def default_glossary() -> Glossary:
-    return Glossary.fromword_lines(word_lines("glossary_en_sv.tsv"))
+    return Glossary.from_lines(word_lines("glossary_en_sv.tsv"))
 
 
 def is_english(text: str, frequency: Frequency | None = None, glossary: Glossary | None = None) -> bool:
