@@ -45,6 +45,11 @@ def ingest_command(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Reader processes that extract and annotate files in parallel "
+                     "(default: one per core).", show_default=False),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Read PDFs and text files into the index; unchanged files are skipped."""
@@ -53,24 +58,31 @@ def ingest_command(
 
     if ocr not in {"auto", "always", "never"}:
         fail(f"--ocr must be auto, always or never, not {ocr!r}")
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+    )
 
+    # files, pages and embedded units, each with its rate and the time left (ETA)
     progress_bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[item]}"), console=err_console(), transient=True,
-        disable=as_json,
+        TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[progress.data.speed]{task.fields[rate]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[item]}"),
+        console=err_console(), transient=True, disable=as_json,
     )
     tasks: dict[str, int] = {}
 
     def on_progress(stage: str, done: int, total: int, item: str) -> None:
         if stage not in tasks:
-            tasks[stage] = progress_bar.add_task(stage, total=total, item="")
-        progress_bar.update(tasks[stage], completed=done, total=total, item=item)
+            tasks[stage] = progress_bar.add_task(stage, total=total, item="", rate="")
+        task = tasks[stage]
+        progress_bar.update(task, completed=done, total=total, item=item)
+        speed = next(t.speed for t in progress_bar.tasks if t.id == task)
+        progress_bar.update(task, rate=f"{speed:,.1f}/s" if speed else "")
 
     with progress_bar:
         report = ingest(
             [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
-            max_bytes=max_file_bytes(max_file_mb), model=model, progress=on_progress,
+            max_bytes=max_file_bytes(max_file_mb), model=model, workers=workers, progress=on_progress,
         )
     if as_json:
         emit_json(report.to_dict())

@@ -157,7 +157,7 @@ def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_
         from pathlib import Path
         from policykb.ingest import ingest
         def progress(stage, done, total, item):
-            if stage == "extract" and done == 2:
+            if stage == "files" and done == 2:
                 Path({str(ready)!r}).write_text("x")
                 time.sleep(60)
         ingest([{str(many)!r}], {str(index_dir)!r}, progress=progress)
@@ -213,3 +213,32 @@ def test_max_file_bytes_setting_is_read_from_the_environment(tmp_path: Path, ind
     assert result.returncode == 2 and "over the 1,000 bytes limit" in result.stderr, result.stderr
     bad = run_cli("ingest", str(big), "--index-dir", str(index_dir), "--max-file-mb", "nan")
     assert bad.returncode == 2 and "--max-file-mb" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_parallel_readers_give_the_same_store_and_a_dying_worker_fails_only_its_file(tmp_path: Path):
+    from helpers.readers import crash_on_b
+
+    from policykb.ingest import _read_all
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (folder / name).write_text(f"Rubrik {name}\n\nKommunen ska enligt 12 kap. 1 § HSL erbjuda vård ({name}).\n",
+                                   encoding="utf-8")
+    todo = [(folder / n, None, n) for n in ("a.txt", "b.txt", "c.txt", "d.txt")]
+    reads = [read for read, _ in _read_all(todo, {}, "never", None, 2, lambda *a: None, reader=crash_on_b)]
+    assert [r.path.name for r in reads] == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    assert [r.error is None for r in reads] == [True, False, True, True]
+    assert "reader process died" in reads[1].error
+
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    one = ingest([folder], serial, workers=1)
+    two = ingest([folder], parallel, workers=2)
+    assert one.added == two.added == ["a.txt", "b.txt", "c.txt", "d.txt"]
+    rows = "SELECT doc_id, page_start, text FROM passages ORDER BY doc_id, ordinal"
+    with Store.open(serial, create=False) as a, Store.open(parallel, create=False) as b:
+        assert a.conn.execute(rows).fetchall() == b.conn.execute(rows).fetchall()
+        refs = "SELECT doc_id, canonical FROM refs ORDER BY doc_id, ref_id"
+        assert a.conn.execute(refs).fetchall() == b.conn.execute(refs).fetchall()
+    with pytest.raises(Exception, match="--workers 0"):
+        ingest([folder], tmp_path / "none", workers=0)

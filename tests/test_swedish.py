@@ -20,7 +20,9 @@ WRAPPED = [
     ("krav enligt EU-", "lagstiftningen om dataskydd gäller.", "EU-lagstiftningen"),
     ("stöd genom e-", "hälsa och digitala tjänster till alla.", "e-hälsa"),
     ("insatser för barn-,", "ungdoms- och äldrefrågor i regionen.", "barn-, ungdoms-"),
-    ("arbetet med e-hälso-", "tjänster ska utvecklas vidare i år.", "e-hälso-tjänster"),
+    ("arbetet med e-hälso-", "tjänster ska utvecklas vidare i år.", "e-hälsotjänster"),
+    ("har ett själv-", "ständigt ansvar för uppgifterna i år.", "självständigt"),
+    ("beskriver ex-", "empelvis att hela den psykiska vården.", "exempelvis"),
     ("som beslutas av Reg-", "ionen efter samråd med kommunerna.", "Regionen"),
 ]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 INDEX_DIR_ENV = "POLICYKB_INDEX_DIR"
 MAX_FILE_BYTES_ENV = "POLICYKB_MAX_FILE_BYTES"
+CACHE_DIR_ENV = "POLICYKB_CACHE_DIR"
 
 DEFAULT_INDEX_DIR = Path("index")
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -23,6 +24,16 @@ def resolve_index_dir(value: str | os.PathLike | None = None) -> Path:
         return Path(value)
     env = os.environ.get(INDEX_DIR_ENV)
     return Path(env) if env else DEFAULT_INDEX_DIR
+
+
+def cache_dir() -> Path:
+    """Where derived, shareable files live (the embedding engine's dequantised weights):
+    $POLICYKB_CACHE_DIR, else $XDG_CACHE_HOME/policykb, else ~/.cache/policykb."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "policykb"
 
 
 def max_file_bytes(megabytes: float | None = None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
-from policykb.errors import PolicyKBError, StoreError
+from policykb.errors import InputError, PolicyKBError, StoreError
 from policykb.store import Store
 from policykb.models import Progress
 
@@ -159,6 +159,39 @@ def check_index_dir_writable(index_dir: Path) -> None:
         )
 
 
+@dataclass
+class _Read:
+    """What a reader (a worker process, or this one) makes of one file: the document, its
+    passages and annotations, ready for the one writer; or the reason it could not be read."""
+
+    path: Path
+    doc: Any = None
+    passages: Any = None
+    annotations: Any = None
+    error: str | None = None
+
+
+def _read_file(path: Path, manifest: dict[str, Any] | None, doc_id: str, ocr: str, max_bytes: int | None,
+               progress: Progress | None = None) -> _Read:
+    """① extract → ③ chunk → ② annotate one file. Runs in a worker process: pure, no store access."""
+    from policykb.annotate import annotate
+    from policykb.chunk import chunk
+    from policykb.extract import extract
+
+    try:
+        doc = extract(path, manifest=manifest, doc_id=doc_id, ocr=ocr, max_bytes=max_bytes, progress=progress)
+        return _Read(path, doc, chunk(doc), annotate(doc))
+    except PolicyKBError as exc:
+        return _Read(path, error=str(exc))
+    except Exception as exc:  # a parser bug on one odd file must not lose the others
+        return _Read(path, error=f"{path}: could not be read ({exc.__class__.__name__}: {exc}); "
+                                 f"the file may be damaged — please report it if it opens elsewhere")
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
 def ingest(
     paths: Iterable[str | os.PathLike],
     index_dir: str | os.PathLike,
@@ -166,23 +199,27 @@ def ingest(
     ocr: str = "auto",
     max_bytes: int | None = None,
     model: str | None = None,
+    workers: int | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc).
 
     `model` is the embedding model (default: the index's, else `embed.DEFAULT_MODEL`); naming
-    another model than the index's re-embeds every passage with it.
+    another model than the index's re-embeds every passage with it. `workers` reader processes
+    (default: one per core) extract and annotate files while this process writes them; at most
+    two files per worker are read ahead, so memory stays bounded by that many documents.
     """
-    from policykb.annotate import annotate
-    from policykb.chunk import chunk
+    from policykb.extract import check_file, file_sha256
     from policykb.index.citations import rebuild as rebuild_trace_index
     from policykb.index.citations import rebuild_stale as rebuild_stale_trace_index
-    from policykb.extract import check_file, extract, file_sha256
     from policykb.index.indexer import SearchIndexer
 
     started = time.perf_counter()
     report = IngestReport()
     index_dir = Path(index_dir)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise InputError(f"--workers {workers}: give at least 1 (default: the number of cores, {default_workers()})")
     files, failures, notes = discover(paths)
     report.failed.extend(failures)
     report.warnings.extend(notes)
@@ -203,50 +240,52 @@ def ingest(
         indexer = SearchIndexer(store, model=model)
         changed: list[str] = []
         with store.transaction():
-            for n, path in enumerate(files):
-                tick("extract", n, len(files), path.name)
-                resolved = str(path.resolve())
+            # Which files need reading (unchanged ones are skipped without being parsed).
+            todo: list[tuple[Path, Any, str]] = []
+            for path in files:
                 try:
                     check_file(path, limit=max_bytes)
-                    previous = store.document_by_path(resolved)
+                    previous = store.document_by_path(str(path.resolve()))
                     if previous is not None and previous["sha256"] == file_sha256(path):
                         report.unchanged.append(previous["doc_id"])
                         continue
-                    doc_id = _doc_id_for(store, path, previous)
-                    doc = extract(
-                        path, manifest=manifests.get(path.resolve()), doc_id=doc_id, ocr=ocr, max_bytes=max_bytes,
-                        progress=lambda stage, done, total, _item, _name=path.name: tick(stage, done, total, _name),
-                    )
-                    passages = chunk(doc)
-                    tick("annotate", n, len(files), path.name)
-                    annotations = annotate(doc)
+                    todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
+                except PolicyKBError as exc:
+                    report.failed.append(FileFailure(str(path), str(exc)))
+            done = 0
+            tick("files", 0, len(todo), "")
+            for read, previous in _read_all(todo, manifests, ocr, max_bytes, workers, tick):
+                done += 1
+                path = read.path
+                tick("files", done, len(todo), path.name)
+                if read.error is not None:
+                    report.failed.append(FileFailure(str(path), read.error))
+                    continue
+                doc = read.doc
+                try:
                     # One savepoint per file: a file whose writing fails leaves nothing behind
                     # (its earlier version, if any, stays), and the other files are still stored.
                     with store.savepoint("ingest_file"):
                         if previous is not None:
                             indexer.forget(previous["doc_id"])
-                        counts = store.write_document(doc, passages, annotations)
+                        counts = store.write_document(doc, read.passages, read.annotations)
                         rebuild_trace_index(store.conn, doc.meta.doc_id)
-                    changed.append(doc.meta.doc_id)
                 except PolicyKBError as exc:
                     report.failed.append(FileFailure(str(path), str(exc)))
                     continue
-                except Exception as exc:  # a parser bug on one odd file must not lose the others
-                    report.failed.append(
-                        FileFailure(
-                            str(path),
-                            f"{path}: could not be read ({exc.__class__.__name__}: {exc}); "
-                            f"the file may be damaged — please report it if it opens elsewhere",
-                        )
-                    )
+                except Exception as exc:  # a bug on one odd file must not lose the others
+                    report.failed.append(FileFailure(
+                        str(path), f"{path}: could not be stored ({exc.__class__.__name__}: {exc}); "
+                                   f"please report it if the file opens elsewhere"))
                     continue
+                changed.append(doc.meta.doc_id)
                 (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
                 report.warnings.extend(doc.warnings)
                 report.pages += counts["pages"]
                 report.passages += counts["passages"]
                 report.references += counts["references"]
                 report.mentions += counts["mentions"]
-            tick("extract", len(files), len(files), "")
+                tick("pages", report.pages, report.pages, path.name)
             # Documents stored before the trace index existed, or built with older rules.
             rebuild_stale_trace_index(store.conn)
             search_report, prepared_vectors = indexer.update(changed, progress=progress)
@@ -265,13 +304,75 @@ def ingest(
     return report
 
 
-def _doc_id_for(store: Store, path: Path, previous: Any) -> str:
-    """The file name, unless another path already uses it (then name + a short hash)."""
+def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file):  # noqa: ANN001, ANN202
+    """(read, previous) for each file of `todo`, in order. With one worker (or one file) the files
+    are read here; otherwise in `workers` processes, at most 2 × workers files in flight. A worker
+    that dies (a crash in a native parser, the OOM killer) breaks the whole pool without saying
+    which file killed it: the files it had in flight are then read again one process each, so
+    only the file that kills its reader fails, and a new pool reads the rest."""
+    if workers == 1 or len(todo) <= 1:
+        for path, previous, doc_id in todo:
+            def file_tick(stage: str, done: int, total: int, _item: str, _name: str = path.name) -> None:
+                tick(stage, done, total, _name)
+
+            yield reader(path, manifests.get(path.resolve()), doc_id, ocr, max_bytes, file_tick), previous
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite and BLAS threads
+
+    def submit(pool, item):  # noqa: ANN001, ANN202
+        path, _, doc_id = item
+        return pool.submit(reader, path, manifests.get(path.resolve()), doc_id, ocr, max_bytes)
+
+    def alone(item):  # noqa: ANN001, ANN202
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as solo:
+            try:
+                return submit(solo, item).result()
+            except BrokenProcessPool:
+                return _Read(item[0], error=f"{item[0]}: the reader process died while reading it (a crash in "
+                                            f"a PDF library, or out of memory); the other files were read")
+
+    pending = list(todo)
+    while pending:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context)
+        broken_at = None
+        try:
+            in_flight: list = []
+            position = 0
+            while position < len(pending) or in_flight:
+                while position < len(pending) and len(in_flight) < 2 * workers:
+                    in_flight.append((submit(pool, pending[position]), pending[position]))
+                    position += 1
+                future, item = in_flight[0]
+                try:
+                    read = future.result()
+                except BrokenProcessPool:
+                    broken_at = [it for _, it in in_flight]
+                    pending = pending[position:]
+                    break
+                in_flight.pop(0)
+                yield read, item[1]
+            else:
+                pending = []
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=broken_at is None, cancel_futures=True)
+        for item in broken_at or []:
+            yield alone(item), item[1]
+
+
+def _doc_id_for(store: Store, path: Path, previous: Any, taken: list[str]) -> str:
+    """The file name, unless another path already uses it, in the store or earlier in this run
+    (then name + a short hash)."""
     if previous is not None:
         return previous["doc_id"]
     candidate = path.name
     row = store.conn.execute("SELECT path FROM documents WHERE doc_id = ?", (candidate,)).fetchone()
-    if row is None:
+    if row is None and candidate not in taken:
         return candidate
     import hashlib
 
