@@ -310,14 +310,16 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
     that dies (a crash in a native parser, the OOM killer) breaks the whole pool without saying
     which file killed it: the files it had in flight are then read again one process each, so
     only the file that kills its reader fails, and a new pool reads the rest."""
-    if workers == 1 or len(todo) <= 1:
+    import multiprocessing
+
+    # A daemonic process (the API's ingest job runs in one) may not start processes of its own.
+    if workers == 1 or len(todo) <= 1 or multiprocessing.current_process().daemon:
         for path, previous, doc_id in todo:
             def file_tick(stage: str, done: int, total: int, _item: str, _name: str = path.name) -> None:
                 tick(stage, done, total, _name)
 
             yield reader(path, manifests.get(path.resolve()), doc_id, ocr, max_bytes, file_tick), previous
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
