@@ -296,7 +296,7 @@ class JobFile(BaseModel):
     name: str = Field(description="The file name the client sent (shown only; never used as a path)")
     stored_as: str = Field(description="Where the server keeps the file, relative to the index directory")
     size_bytes: int
-    content_type: Literal["pdf", "text"]
+    content_type: Literal["pdf", "docx", "text"]
     status: Literal["queued", "ingested", "unchanged", "duplicate", "failed"]
     doc_id: str | None = None
     error: str | None = None

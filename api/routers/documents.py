@@ -81,7 +81,7 @@ UPLOAD_BODY = {
                         "file": {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
-                            "description": "One or more PDF, .txt, .md or .html files (repeat the field)",
+                            "description": "One or more PDF, .docx, .txt, .md or .html files (repeat the field)",
                         },
                         **{
                             name: {"type": "string", "description": f"Optional {name} for every file sent"}

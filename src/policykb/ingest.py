@@ -26,7 +26,7 @@ from policykb.models import Progress
 MANIFEST_NAME = "manifest.json"
 # A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
 SKIPPED_IN_FOLDERS = {"readme.md", "readme.txt", "readme"}
-WORD_PROCESSOR_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".pages"}
+WORD_PROCESSOR_SUFFIXES = {".doc", ".odt", ".rtf", ".pages"}
 
 
 @dataclass
@@ -104,7 +104,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileF
         )
         if other:
             kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(other.items()))
-            hint = " (save word-processor files as PDF to include them)" if other.keys() & WORD_PROCESSOR_SUFFIXES else ""
+            hint = " (save word-processor files as .docx or PDF to include them)" if other.keys() & WORD_PROCESSOR_SUFFIXES else ""
             notes.append(
                 f"{path}: {sum(other.values())} file(s) of other types not ingested ({kinds}); supported are "
                 f"{', '.join(sorted(SUPPORTED_SUFFIXES))}{hint}"
