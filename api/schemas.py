@@ -282,7 +282,13 @@ class TraceOut(BaseModel):
     rows: list[TraceRow]
 
 
-# -- uploads and jobs ------------------------------------------------------------------------
+# -- uploads, removals and jobs --------------------------------------------------------------
+
+
+class Removed(BaseModel):
+    removed: list[str] = Field(description="The ids of the documents taken out", examples=[["remiss-2026.pdf"]])
+    passages: int = Field(description="How many passages went with them")
+    totals: dict[str, int] = Field(description="What the index holds now (as GET /stats counts it)")
 
 
 class JobProgress(BaseModel):
