@@ -214,9 +214,11 @@ class _Reader:
         for row in table.rows:
             cells, markers, seen = [], [], set()
             for cell in row.cells:
-                if id(cell._tc) in seen:  # a merged cell is given once per grid column it spans
+                # A merged cell is given once per grid column it spans. The elements themselves are
+                # kept (not their id()): lxml may reuse a freed proxy's id for another element.
+                if cell._tc in seen:
                     continue
-                seen.add(id(cell._tc))
+                seen.add(cell._tc)
                 text = _Text()
                 for piece in self._walk(cell._tc):
                     if piece == "\f":
@@ -232,7 +234,7 @@ class _Reader:
                 rows.append(cells)
                 cell_markers.append(markers)
         if breaks:
-            self.break_pending = True  # a table is never cut; its page starts where it starts
+            self.break_pending = True  # a table is never cut: it stays on its first page, what follows starts the next
         if not rows:
             return
         block = Block.table(rows)
