@@ -282,7 +282,13 @@ class TraceOut(BaseModel):
     rows: list[TraceRow]
 
 
-# -- uploads and jobs ------------------------------------------------------------------------
+# -- uploads, removals and jobs --------------------------------------------------------------
+
+
+class Removed(BaseModel):
+    removed: list[str] = Field(description="The ids of the documents taken out", examples=[["remiss-2026.pdf"]])
+    passages: int = Field(description="How many passages went with them")
+    totals: dict[str, int] = Field(description="What the index holds now (as GET /stats counts it)")
 
 
 class JobProgress(BaseModel):
@@ -296,7 +302,7 @@ class JobFile(BaseModel):
     name: str = Field(description="The file name the client sent (shown only; never used as a path)")
     stored_as: str = Field(description="Where the server keeps the file, relative to the index directory")
     size_bytes: int
-    content_type: Literal["pdf", "text"]
+    content_type: Literal["pdf", "docx", "text"]
     status: Literal["queued", "ingested", "unchanged", "duplicate", "failed"]
     doc_id: str | None = None
     error: str | None = None

@@ -1,7 +1,7 @@
 """Accepting uploaded files: type checked by content, size limited, stored under generated names.
 
 The client's file name is only ever shown back to the client; the file is written to
-`uploads/<job id>/<job id>-<n>.<pdf|txt|md|html>`, a name made here from a fixed set of parts.
+`uploads/<job id>/<job id>-<n>.<pdf|docx|txt|md|html>`, a name made here from a fixed set of parts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class StoredUpload:
     name: str
     path: Path
     size_bytes: int
-    content_type: str  # "pdf" | "text"
+    content_type: str  # "pdf" | "docx" | "text"
     sha256: str
 
 
@@ -37,7 +37,7 @@ def display_name(raw: str | None, n: int) -> str:
 
 
 def store_upload(source: BinaryIO, client_name: str, dest_dir: Path, stem: str, *, limit: int) -> StoredUpload:
-    """Copy one uploaded file into `dest_dir`, checking as it streams that it is PDF or text.
+    """Copy one uploaded file into `dest_dir`, checking as it streams that it is PDF, Word (.docx) or text.
 
     Raises 413 (TooLargeError), 415 (UnsupportedInputError) or 400 (InputError) with a message
     naming the client's file; nothing is left behind on failure.
@@ -64,7 +64,10 @@ def store_upload(source: BinaryIO, client_name: str, dest_dir: Path, stem: str, 
         if size == 0:
             raise InputError(f"{client_name}: the file is empty (0 bytes); nothing to ingest")
         content_type = sniffer.finish()
-        suffix = ".pdf" if content_type == "pdf" else "." + TEXT_SUFFIXES.get(Path(client_name).suffix.lower(), "txt")
+        if content_type in ("pdf", "docx"):
+            suffix = "." + content_type
+        else:
+            suffix = "." + TEXT_SUFFIXES.get(Path(client_name).suffix.lower(), "txt")
         final = dest_dir / f"{stem}{suffix}"
         os.replace(tmp, final)
     except BaseException:

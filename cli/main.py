@@ -9,6 +9,7 @@ import typer
 from policykb.errors import PolicyKBError
 
 from policykb.cli import (
+    collection_cmds,
     consult_cmd,
     eval_cmd,
     export_cmd,
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 
 store_cmds.register(app)
+collection_cmds.register(app)
 search_cmd.register(app)
 export_cmd.register(app)
 legal_cmds.register(app)

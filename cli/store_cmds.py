@@ -160,15 +160,19 @@ def show_command(
 
 
 def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
-    """Counts of what the index holds."""
+    """Counts of what the index holds, and its size on disk."""
+    from policykb.index.backup import index_size
     from policykb.store import Store
 
-    with Store.open(index_dir(index_dir_opt), create=False, readonly=True) as store:
+    directory = index_dir(index_dir_opt)
+    with Store.open(directory, create=False, readonly=True) as store:
         stats = store.stats().to_dict()
         stats["schema_version"] = store.schema_version
+    stats["size_bytes"] = index_size(directory)
     if as_json:
         emit_json(stats)
         return
     out = console()
     for key, value in stats.items():
-        out.print(f"{key:>15}: {value}")
+        shown = f"{value / 2**20:.1f} MB ({value:,} bytes)" if key == "size_bytes" else value
+        out.print(f"{key:>15}: {shown}")

@@ -95,14 +95,14 @@ def test_files_of_other_types_in_a_folder_are_counted_not_dropped_silently(tmp_p
     folder = tmp_path / "remiss"
     (folder / "bilagor").mkdir(parents=True)
     (folder / "svar.txt").write_text("Kommunen ansvarar för hemsjukvården.\n", encoding="utf-8")
-    (folder / "yttrande.docx").write_bytes(b"PK\x03\x04")
+    (folder / "yttrande.odt").write_bytes(b"PK\x03\x04")
     (folder / "bilagor" / "karta.png").write_bytes(b"\x89PNG")
     (folder / ".DS_Store").write_bytes(b"\0")  # hidden: not a document anyone put there
     report = ingest([folder], index_dir)
     assert report.documents == 1
     notes = [w for w in report.warnings if "other types" in w]
-    assert len(notes) == 1 and "2 file(s)" in notes[0] and "1 .docx, 1 .png" in notes[0]
-    assert "as PDF" in notes[0]
+    assert len(notes) == 1 and "2 file(s)" in notes[0] and "1 .odt, 1 .png" in notes[0]
+    assert "as .docx or PDF" in notes[0]
 
 
 def test_file_over_the_size_limit_is_refused(tmp_path: Path, index_dir: Path):

@@ -1,4 +1,5 @@
-"""GET /documents, GET /documents/{id}, GET /documents/{id}/export, POST /documents (upload)."""
+"""GET /documents, GET /documents/{id}, GET /documents/{id}/export, POST /documents (upload),
+DELETE /documents/{id}."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from policykb.errors import InputError, StoreError, UnsupportedInputError
 
-from policykb.api.deps import JobsDep, SettingsDep, StoreDep, require_api_key
+from policykb.api.deps import JobsDep, SettingsDep, StateDep, StoreDep, require_api_key
 from policykb.api.jobs import JobFileRecord, JobRecord
-from policykb.api.schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job
+from policykb.api.schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job, Removed
 from policykb.api.uploads import METADATA_FIELDS, display_name, store_upload
 
 router = APIRouter(tags=["documents"])
@@ -81,7 +82,7 @@ UPLOAD_BODY = {
                         "file": {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
-                            "description": "One or more PDF, .txt, .md or .html files (repeat the field)",
+                            "description": "One or more PDF, .docx, .txt, .md or .html files (repeat the field)",
                         },
                         **{
                             name: {"type": "string", "description": f"Optional {name} for every file sent"}
@@ -112,7 +113,7 @@ UPLOAD_BODY = {
         401: {"description": "Missing or wrong X-API-Key"},
         403: {"description": "Uploads are disabled on this server (no POLICYKB_API_KEY)"},
         413: {"description": "A file or the request is over the size limit"},
-        415: {"description": "A file is neither PDF nor text"},
+        415: {"description": "A file is neither PDF, Word (.docx) nor text"},
     },
     summary="Upload documents to ingest (needs X-API-Key); poll GET /jobs/{id}",
 )
@@ -169,3 +170,27 @@ def _store_all(uploads: list, job_dir, job_id: str, limit: int) -> list:  # noqa
         store_upload(item.file, display_name(item.filename, n), job_dir, f"{job_id}-{n}", limit=limit)
         for n, item in enumerate(uploads, start=1)
     ]
+
+
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=Removed,
+    dependencies=[Depends(require_api_key)],
+    responses={
+        **ERROR_RESPONSES,
+        401: {"description": "Missing or wrong X-API-Key"},
+        403: {"description": "Writes are disabled on this server (no POLICYKB_API_KEY)"},
+    },
+    summary="Remove a document and everything derived from it (needs X-API-Key)",
+)
+async def delete_document(doc_id: DocId, settings: SettingsDep, state: StateDep) -> dict:
+    """Passages, references, citations, requirements, search rows and vectors go with it, in one
+    transaction; the answer comes once the removal is committed and served."""
+    from policykb.ingest import remove
+
+    report = await run_in_threadpool(remove, [doc_id], settings.index_dir)
+    try:
+        await run_in_threadpool(state.refresh)
+    except Exception:  # noqa: BLE001 - the removal is committed; /health reports a snapshot problem
+        pass
+    return report.to_dict()

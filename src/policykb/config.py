@@ -15,7 +15,7 @@ DB_FILENAME = "policykb.sqlite"
 VECTORS_FILENAME = "vectors.faiss"
 VECTORS_META_FILENAME = "vectors.json"
 
-SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".html", ".htm"}
+SUPPORTED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
 
 
 def resolve_index_dir(value: str | os.PathLike | None = None) -> Path:

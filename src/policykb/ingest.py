@@ -3,12 +3,16 @@
 One write transaction covers the whole run, so a crash (even kill -9) leaves the previous store
 as it was. A file that cannot be read is recorded with its reason and the run goes on with the
 others; unchanged files (same path and sha256) are skipped without being read again.
+
+remove(doc_ids, index_dir) -> RemoveReport: the way out, under the same rules (one transaction,
+the vectors swapped in after the commit).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import time
 from collections import Counter
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
-from policykb.errors import InputError, PolicyKBError, StoreError
+from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
 from policykb.store import Store
 from policykb.models import Progress
 
@@ -26,7 +30,7 @@ from policykb.models import Progress
 MANIFEST_NAME = "manifest.json"
 # A folder's README describes the folder; it is not one of its documents. Named explicitly, it is ingested.
 SKIPPED_IN_FOLDERS = {"readme.md", "readme.txt", "readme"}
-WORD_PROCESSOR_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".pages"}
+WORD_PROCESSOR_SUFFIXES = {".doc", ".odt", ".rtf", ".pages"}
 
 
 @dataclass
@@ -104,7 +108,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileF
         )
         if other:
             kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(other.items()))
-            hint = " (save word-processor files as PDF to include them)" if other.keys() & WORD_PROCESSOR_SUFFIXES else ""
+            hint = " (save word-processor files as .docx or PDF to include them)" if other.keys() & WORD_PROCESSOR_SUFFIXES else ""
             notes.append(
                 f"{path}: {sum(other.values())} file(s) of other types not ingested ({kinds}); supported are "
                 f"{', '.join(sorted(SUPPORTED_SUFFIXES))}{hint}"
@@ -380,3 +384,60 @@ def _doc_id_for(store: Store, path: Path, previous: Any, taken: list[str]) -> st
 
     suffix = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     return f"{path.stem}-{suffix}{path.suffix}"
+
+
+@dataclass
+class RemoveReport:
+    removed: list[str] = field(default_factory=list)
+    passages: int = 0  # passages taken out with them
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"removed": self.removed, "passages": self.passages, "totals": self.totals}
+
+
+def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Progress | None = None) -> RemoveReport:
+    """Take documents and everything derived from them out of the index, all in one transaction:
+    either every named document goes or none does. The FAISS index without their passages is
+    swapped in after the commit, as after an ingest. An unknown id is a `NotFoundError` naming it,
+    raised before anything is changed."""
+    from policykb.index.indexer import SearchIndexer
+
+    wanted = list(dict.fromkeys(doc_ids))
+    if not wanted:
+        raise InputError("name at least one document id to remove (see `policykb docs`)")
+    index_dir = Path(index_dir)
+    store = Store.open(index_dir, create=False)
+    prepared = None
+    try:
+        unknown = [d for d in wanted if store.get_document(d) is None]
+        if unknown:
+            raise NotFoundError(
+                f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
+                f"(`policykb docs` lists the ids)"
+            )
+        check_index_dir_writable(index_dir)
+        report = RemoveReport(removed=wanted)
+        try:
+            with store.transaction():
+                marks = ",".join("?" * len(wanted))
+                report.passages = store.conn.execute(
+                    f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
+                ).fetchone()[0]
+                prepared = SearchIndexer(store).remove(wanted, progress=progress)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            raise StoreError(
+                f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
+                f"try again when it has finished"
+            ) from None
+        if prepared is not None:
+            prepared.commit()
+            prepared = None
+        report.totals = store.stats().to_dict()
+    finally:
+        if prepared is not None:
+            prepared.discard()
+        store.close()
+    return report

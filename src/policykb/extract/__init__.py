@@ -1,7 +1,7 @@
 """extract(path) -> Document: read one file into pages of blocks and footnotes, with metadata.
 
-Dispatches by file type (checked by content, not only by name): PDF to `extract.pdf`, text and
-Markdown to `extract.text`, HTML to `extract.html`. Raises `InputError` subclasses with a message
+Dispatches by file type (checked by content, not only by name): PDF to `extract.pdf`, Word
+(.docx) to `extract.docx`, text and Markdown to `extract.text`, HTML to `extract.html`. Raises `InputError` subclasses with a message
 naming the file and what to do.
 """
 
@@ -34,6 +34,11 @@ def extract(
         from policykb.extract.pdf.reader import extract_pdf_pages
 
         pages, warnings, pdf_info = extract_pdf_pages(path, ocr=ocr, progress=progress)
+    elif fmt == "docx":
+        from policykb.extract.docx import read_docx
+
+        pages, pdf_info = read_docx(path)
+        warnings = []
     else:
         text = decode_text(path.read_bytes(), str(path))
         warnings, pdf_info = [], {}
@@ -47,6 +52,7 @@ def extract(
             pages = parse_text_pages(text, markdown=fmt == "md")
     opening = "\n".join(page.text for page in pages[:3])
     detected = detect_metadata(opening)
+    # `pdf_info`: what the file says about itself (PDF info dictionary, Word core properties)
     header = pdf_info.get("running_header")
     if header and detected["identifier"] is None:
         # a statute or a consolidated regulation often names itself only in its running header

@@ -1,9 +1,11 @@
 """Files before they are read: hashing, size checks, type sniffing by content, text decoding.
 
 One rule for each, used by `extract()` on paths, by the API's upload streams (`ContentSniffer`)
-and by the CLI's `--file` options (`read_text_file`): a PDF is what starts with `%PDF-`; text is
-UTF-8 (with or without BOM), else Windows-1252 with almost no control characters; anything else
-is refused with a message naming the file.
+and by the CLI's `--file` options (`read_text_file`): a PDF is what starts with `%PDF-`; a Word
+document is a ZIP archive holding `word/document.xml`; text is UTF-8 (with or without BOM), else
+Windows-1252 with almost no control characters. Other ZIP archives, old `.doc` files and
+password-protected Word documents (both OLE compound files, the latter with an `EncryptedPackage`
+stream) are refused with a message saying to save the file as .docx or PDF; so is anything else.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from policykb.config import SUPPORTED_SUFFIXES, max_file_bytes
 from policykb.errors import InputError, TooLargeError, UnsupportedInputError
 
 PDF_MAGIC = b"%PDF-"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DOCX_MAIN_PART = "word/document.xml"
+# The name of the stream Office writes a password-protected document into, as an OLE directory
+# entry stores it (UTF-16LE).
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 STREAM_CHUNK = 1 << 20
 # Bytes that do not occur in text (C0 controls other than tab, newlines and form feed).
 CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -62,6 +70,11 @@ def sniff_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if head.lstrip().startswith(PDF_MAGIC):
         return "pdf"
+    if head.startswith(ZIP_MAGIC) or suffix == ".docx":
+        _check_docx(path, head)
+        return "docx"
+    if head.startswith(OLE_MAGIC):
+        raise _ole_error(str(path), _contains(path, ENCRYPTED_STREAM))
     if suffix == ".pdf":
         raise InputError(
             f"{path}: named .pdf but is not a PDF (no %PDF header; truncated or another format); "
@@ -77,13 +90,61 @@ def sniff_format(path: Path) -> str:
     return "md" if suffix == ".md" else "txt"
 
 
+def _check_docx(path: Path, head: bytes) -> None:
+    """A .docx is a ZIP archive with the main part `word/document.xml`; refuse anything else."""
+    import zipfile
+
+    if head.startswith(OLE_MAGIC):
+        raise _ole_error(str(path), _contains(path, ENCRYPTED_STREAM))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        raise InputError(
+            f"{path}: named .docx but is not a readable Word document (damaged or truncated ZIP); "
+            f"open it in Word or LibreOffice and save it again as .docx or PDF"
+        ) from None
+    if DOCX_MAIN_PART not in names:
+        raise UnsupportedInputError(_not_word_zip(str(path)))
+
+
+def _not_word_zip(name: str) -> str:
+    return (
+        f"{name}: a ZIP archive without {DOCX_MAIN_PART}, so not a Word document; unpack it and "
+        f"ingest the files inside, or save the document as .docx or PDF"
+    )
+
+
+def _ole_error(name: str, encrypted: bool) -> UnsupportedInputError:
+    if encrypted:
+        return UnsupportedInputError(
+            f"{name}: a password-protected (encrypted) Word document, which cannot be read; remove the "
+            f"password in Word and save it as .docx or PDF"
+        )
+    return UnsupportedInputError(
+        f"{name}: an old Word 97–2003 (.doc) or other Office binary file, which is not read; open it in "
+        f"Word or LibreOffice and save it as .docx or PDF"
+    )
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    """Whether the file holds `needle` anywhere, read in chunks."""
+    tail = b""
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(STREAM_CHUNK), b""):
+            if needle in tail + chunk:
+                return True
+            tail = chunk[-len(needle) :]
+    return False
+
+
 def decode_text(data: bytes, path: str) -> str:
     """UTF-8 (with or without BOM), else Windows-1252; anything else is refused."""
     if not data:
         raise InputError(f"{path}: the file is empty (0 bytes); nothing to ingest")
     if b"\x00" in data[:8192]:
         raise UnsupportedInputError(
-            f"{path}: looks like a binary file, not text; supported are PDF, .txt, .md and .html"
+            f"{path}: looks like a binary file, not text; supported are PDF, .docx, .txt, .md and .html"
         )
     try:
         return data.decode("utf-8-sig")
@@ -117,8 +178,10 @@ def read_text_file(path: Path, *, limit: int | None = None) -> str:
 
 
 class ContentSniffer:
-    """Decides from a stream of bytes, chunk by chunk, whether a file is a PDF or text (the rules of
-    `sniff_format` and `decode_text`, for uploads that are never held whole in memory)."""
+    """Decides from a stream of bytes, chunk by chunk, whether a file is a PDF, a Word document or
+    text (the rules of `sniff_format` and `decode_text`, for uploads that are never held whole in
+    memory). A ZIP archive counts as Word when the name of its main part passes in the stream (every
+    member's name stands in its local header and again in the central directory)."""
 
     def __init__(self, name: str):
         self.name = name
@@ -130,6 +193,8 @@ class ContentSniffer:
         self.cp1252_ok = True
         self.controls = 0
         self.total = 0
+        self.tail = b""  # the end of the previous chunk, for names cut across two chunks
+        self.found = False  # word/document.xml in a ZIP, EncryptedPackage in an OLE file
 
     def feed(self, chunk: bytes) -> None:
         if self.kind is None:
@@ -138,10 +203,20 @@ class ContentSniffer:
                 self._decide()
         if self.kind == "text":
             self._check_text(chunk)
+        elif self.kind in ("zip", "ole") and not self.found:
+            needle = DOCX_MAIN_PART.encode() if self.kind == "zip" else ENCRYPTED_STREAM
+            self.found = needle in self.tail + chunk
+            self.tail = chunk[-len(needle) :]
 
     def _decide(self) -> None:
         if self.head.lstrip().startswith(PDF_MAGIC):
             self.kind = "pdf"
+            return
+        if self.head.startswith(ZIP_MAGIC):
+            self.kind = "zip"
+            return
+        if self.head.startswith(OLE_MAGIC):
+            self.kind = "ole"
             return
         if b"\x00" in self.head:
             raise self._unsupported()
@@ -168,8 +243,17 @@ class ContentSniffer:
             self._decide()
             if self.kind == "text":
                 self._check_text(self.head)
+            elif self.kind in ("zip", "ole"):
+                needle = DOCX_MAIN_PART.encode() if self.kind == "zip" else ENCRYPTED_STREAM
+                self.found = needle in self.head
         if self.kind == "pdf":
             return "pdf"
+        if self.kind == "zip":
+            if not self.found:
+                raise UnsupportedInputError(_not_word_zip(self.name))
+            return "docx"
+        if self.kind == "ole":
+            raise _ole_error(self.name, self.found)
         if self.utf8_ok:
             try:
                 self.utf8.decode(b"", final=True)
@@ -182,5 +266,5 @@ class ContentSniffer:
     def _unsupported(self) -> UnsupportedInputError:
         return UnsupportedInputError(
             f"{self.name}: neither a PDF (no %PDF- header) nor plain text (UTF-8 or Windows-1252); "
-            f"upload PDF, .txt, .md or .html files — convert Word documents to PDF first"
+            f"upload PDF, .docx, .txt, .md or .html files"
         )

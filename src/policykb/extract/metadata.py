@@ -127,3 +127,14 @@ def _detect_title(text: str) -> str | None:
             continue
         return line
     return None
+
+
+def is_junk_title(title: str) -> bool:
+    """A title from a file's own properties (PDF info, Word core properties) that is no title: a
+    file name, a number, a program's placeholder ("Microsoft Word - …", "Dokument1")."""
+    lowered = title.lower()
+    if len(title) < 4 or re.fullmatch(r"[\w-]*\d[\w-]*", title):
+        return True
+    if re.search(r"\.(docx?|rtf|indd|pdf|qxd|odt|xlsx?|pptx?)$", lowered):
+        return True
+    return any(junk in lowered for junk in ("microsoft word", "untitled", "namnlös", "powerpoint", "dokument1", "document1"))

@@ -31,6 +31,7 @@ from policykb.config import VECTORS_META_FILENAME
 from policykb.index.embed import DEFAULT_MODEL, Embedder, load_embedder, passage_vectors
 from policykb.store import Store, text_hash
 from policykb.chunk import unit_spans
+from policykb.errors import PolicyKBError
 from policykb.models import Progress
 
 # What indexing needs of a passage: its text, and the title and headings the lexical index adds as context.
@@ -84,6 +85,45 @@ class SearchIndexer:
     def forget(self, doc_id: str) -> None:
         """Before a stored document is replaced: take its words out of the vocabulary."""
         lexical.forget_document(self.store.conn, doc_id)
+
+    def remove(self, doc_ids: Sequence[str], progress: Progress | None = None) -> Any:
+        """Take stored documents out, inside the caller's transaction: their words leave the
+        vocabulary, the documents go (`Store.delete_document`; every row derived from them —
+        passages, units, FTS rows, references, citations, sentences, requirements — cascades
+        with them), and a FAISS index of the remaining passages is prepared. Returns the
+        `PreparedVectors` to commit after the transaction, or None when no vectors exist.
+
+        The remaining passages' vectors are taken from the live index when it matches the store,
+        so nothing is embedded and no model is loaded; otherwise the vectors are rebuilt from the
+        embedding cache as an ingest would."""
+        conn = self.store.conn
+        marks = ",".join("?" * len(doc_ids))
+        gone = {r[0] for r in conn.execute(f"SELECT passage_id FROM passages WHERE doc_id IN ({marks})", list(doc_ids))}
+        live = self._live_vectors()
+        for doc_id in doc_ids:
+            self.forget(doc_id)
+            self.store.delete_document(doc_id)
+        if live is None:
+            if self.current_model is None:
+                return None  # an index that never had vectors
+            return self.update([], progress=progress)[1]
+        from policykb.index.vectors import prepare_vectors
+
+        keep = [pid for pid in live.meta.passage_ids if pid not in gone]
+        prepared = prepare_vectors(self.store.index_dir, live.vectors_for(keep), keep, live.meta.model_id)
+        self.store.set_setting("vectors_checksum", prepared.meta.checksum)
+        return prepared
+
+    def _live_vectors(self) -> Any:
+        """The committed FAISS index, when it is the one the store expects; else None."""
+        from policykb.index.vectors import VectorIndex
+
+        if not self._vectors_current():
+            return None
+        try:
+            return VectorIndex.load(self.store.index_dir, expected_model=self.model)
+        except PolicyKBError:
+            return None
 
     def update(self, doc_ids: Sequence[str], progress: Progress | None = None) -> tuple[SearchIndexReport, Any]:
         """Index the (new or replaced) documents `doc_ids`, and prepare the vectors of the whole

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.errors import InputError
+from policykb.extract.metadata import is_junk_title
 from policykb.models import Block, Footnote, Page, Progress
 from policykb.extract.pdf.garbage import garbage_reason
 from policykb.extract.pdf.blocks import HEADING_RATIO, build_blocks
@@ -254,7 +255,7 @@ def pdf_info(pdf) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     title = (meta.get("Title") or "").strip()
-    if title and not _junk_title(title):
+    if title and not is_junk_title(title):
         out["title"] = title
     for key in ("CreationDate", "ModDate"):
         match = re.match(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?", meta.get(key) or "")
@@ -263,15 +264,6 @@ def pdf_info(pdf) -> dict[str, str]:
             out["date"] = "-".join(parts)
             break
     return out
-
-
-def _junk_title(title: str) -> bool:
-    lowered = title.lower()
-    if len(title) < 4 or re.fullmatch(r"[\w-]*\d[\w-]*", title):
-        return True
-    if re.search(r"\.(docx?|rtf|indd|pdf|qxd|odt|xlsx?|pptx?)$", lowered):
-        return True
-    return any(junk in lowered for junk in ("microsoft word", "untitled", "namnlös", "powerpoint", "dokument1", "document1"))
 
 
 def scan_page(pdf, index: int, ocr: str) -> PageScan:
