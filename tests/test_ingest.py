@@ -242,3 +242,44 @@ def test_parallel_readers_give_the_same_store_and_a_dying_worker_fails_only_its_
         assert a.conn.execute(refs).fetchall() == b.conn.execute(refs).fetchall()
     with pytest.raises(Exception, match="--workers 0"):
         ingest([folder], tmp_path / "none", workers=0)
+
+
+def test_ctrl_c_during_a_parallel_ingest_stops_the_readers_and_keeps_the_previous_store(tmp_path: Path, corpus_dir: Path):
+    import psutil
+
+    index_dir = tmp_path / "index"
+    ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
+    with Store.open(index_dir, create=False) as store:
+        before = store.stats().to_dict()
+    many = tmp_path / "many"
+    many.mkdir()
+    for name in ("001_e4a7aa5cf866e425.txt", "002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt",
+                 "004_2be6a2c697e985af.txt"):
+        shutil.copy(corpus_dir / name, many / name)
+    ready = tmp_path / "ready"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from policykb.ingest import ingest
+        def progress(stage, done, total, item):
+            if stage == "files" and done == 1:
+                Path({str(ready)!r}).write_text("x")
+                time.sleep(60)
+        ingest([{str(many)!r}], {str(index_dir)!r}, workers=2, progress=progress)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not ready.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert ready.exists(), "ingest never stored its first file"
+    readers = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    gone, alive = psutil.wait_procs(readers, timeout=30)
+    assert alive == []
+    with Store.open(index_dir, create=False) as store:
+        assert store.stats().to_dict() == before
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
