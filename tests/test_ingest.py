@@ -168,8 +168,13 @@ def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_
     while not ready.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert ready.exists(), "ingest never reached the third file"
+    import psutil
+
+    readers = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    _, alive = psutil.wait_procs(readers, timeout=30)
+    assert alive == [], "reader processes outlived the killed ingest"
     with Store.open(index_dir, create=False) as store:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.stats().to_dict() == before

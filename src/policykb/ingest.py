@@ -192,6 +192,20 @@ def _read_file(path: Path, manifest: dict[str, Any] | None, doc_id: str, ocr: st
                                  f"the file may be damaged — please report it if it opens elsewhere")
 
 
+def _reader_started() -> None:
+    """In each reader process: die with the ingest that started it. A reader is a child of the
+    writer; if the writer is killed (kill -9, the OOM killer) nothing else would end the readers."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -334,7 +348,7 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
         return pool.submit(reader, path, manifests.get(path.resolve()), doc_id, ocr, max_bytes)
 
     def alone(item):  # noqa: ANN001, ANN202
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as solo:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_reader_started) as solo:
             try:
                 return submit(solo, item).result()
             except BrokenProcessPool:
@@ -343,7 +357,8 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
 
     pending = list(todo)
     while pending:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
+                                   initializer=_reader_started)
         broken_at = None
         try:
             in_flight: list = []
