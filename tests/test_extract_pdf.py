@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from policykb.extract.pdf.garbage import garbage_reason, unshift
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.ocr import tesseract_problem
 
+from helpers.limits import run_with_memory_limit
 from helpers.pdf_quality import measure
 
 needs_tesseract = pytest.mark.skipif(
@@ -467,3 +469,32 @@ def test_identifier_from_running_header_of_a_millennium_session_bill(real_pdfs):
 def test_bad_ocr_mode_is_an_input_error(real_pdfs):
     with pytest.raises(InputError, match="ocr"):
         extract_pdf_pages(real_pdfs / "sfs-2025-1461.pdf", ocr="sometimes")
+
+
+@pytest.mark.parametrize("pagesize", [None, (1e7, 842)], ids=["a4", "huge-mediabox"])
+def test_text_far_outside_the_page_is_clipped_in_bounded_memory(tmp_path, pagesize):
+    # Issue 19: one line at x = 10^7 in a 1.6 KB PDF sized the column finder's grid to 8 GB.
+    # A page box larger than PDF allows (14,400 units) is cut to that size the same way.
+    path = tmp_path / "far.pdf"
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=pagesize or (595, 842))
+    c.setFont("Helvetica", 11)
+    for k in range(30):
+        c.drawString(72, 780 - 14 * k, f"Kommunen ansvarar för hemsjukvården, rad {k + 1} av trettio.")
+    c.drawString(1e7 if pagesize is None else 5e6, 500, "Text långt utanför sidan")
+    c.save()
+    result = run_with_memory_limit(
+        f"""
+        import json
+        from policykb.extract.pdf.reader import extract_pdf_pages
+        pages, warnings, _ = extract_pdf_pages({str(path)!r})
+        print(json.dumps({{"text": pages[0].text, "warnings": warnings}}))
+        """,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout)
+    assert "Kommunen ansvarar för hemsjukvården, rad 1 av trettio." in out["text"]
+    assert "rad 30 av trettio." in out["text"] and "utanför sidan" not in out["text"]
+    assert len(out["warnings"]) == 1 and "outside the page box" in out["warnings"][0]
