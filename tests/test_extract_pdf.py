@@ -139,6 +139,40 @@ def test_shifted_letter_garbage_is_recognised():
     assert garbage_reason("SOU 2020:19, HSL och LSS gäller enligt IVO och SKR.", 50, 0) is None
 
 
+_PLAIN_PAGE = (
+    "Kommunen ansvarar för hälso- och sjukvården i särskilda boenden och i hemmet. Under året fick 620 "
+    "personer insatser, varav 620 i ordinärt boende, och kostnaden var 620 kronor per dygn enligt avtalet. "
+    "Regionen svarar för läkarinsatserna och för den medicinska bedömningen av behoven. "
+) * 6
+
+
+def test_numbers_that_shift_to_words_do_not_make_a_page_garbage():
+    # Issue 19: "620" shifted by 29 code points reads "som"; pages of long documents where it stood
+    # twice were stored as unread. The whole page is weighed now.
+    assert garbage_reason(_PLAIN_PAGE, len(_PLAIN_PAGE), 0) is None
+    assert garbage_reason("Tabell 3. Antal: 620, 620, 027 och 620.", 40, 0) is None
+    # A page set in a glyph-id font is garbage however much plain text stands beside it.
+    shifted = " ".join("".join(chr(ord(c) - 29) for c in w) for w in "dels att lagen ska ha följande lydelse".split())
+    mixed = _PLAIN_PAGE + (" " + shifted) * 3
+    assert garbage_reason(mixed, len(mixed), 0) is not None
+
+
+def test_a_page_with_620_in_a_long_pdf_is_read_as_text(tmp_path):
+    path = tmp_path / "siffror.pdf"
+    c = _canvas(path)
+    for _ in range(3):
+        c.setFont("Helvetica", 10)
+        words, y = _PLAIN_PAGE.split(), 780
+        for k in range(0, len(words), 12):
+            c.drawString(60, y, " ".join(words[k : k + 12]))
+            y -= 13
+        c.showPage()
+    c.save()
+    pages, warnings, _ = extract_pdf_pages(path, ocr="never")
+    assert [p.status for p in pages] == ["text"] * 3 and not warnings
+    assert pages[1].text.count("620") >= 12
+
+
 # -- real PDFs ---------------------------------------------------------------------------------
 
 
