@@ -42,6 +42,16 @@ def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
+def literal(value: object) -> str:
+    """`value` as it is written, for a Rich markup string or a table cell (which Rich also reads as
+    markup). Every command that prints document content (titles, publishers, ids, sentences, a
+    user's input) passes it through here: a title holding `[/bold]` crashed the printing, one
+    holding `[red]` or `[link=…]` restyled the terminal."""
+    from rich.markup import escape
+
+    return escape("" if value is None else str(value))
+
+
 def console():  # noqa: ANN201
     from rich.console import Console
 

@@ -565,6 +565,31 @@ def test_consultation_as_markdown(reader: TestClient) -> None:
     assert response.text.startswith("# Remissvar: Förslag: Nationell strategi")
 
 
+def test_document_content_is_escaped_in_every_api_rendering(hostile_index: Path) -> None:
+    # Issue 19: titles were copied raw into Markdown (HTML, headings, javascript: links) and CSV
+    # cells starting with = + - @ were not neutralised. The API renders through the same
+    # functions as the CLI; this checks that it does.
+    import csv
+    import io
+
+    from helpers.hostile import DOC_ID
+    from markdown_it import MarkdownIt
+
+    with TestClient(create_app(hostile_index, api_key="")) as client:
+        consultation = client.post("/consultation", json={"doc_id": DOC_ID, "evidence": 0},
+                                   headers={"Accept": "text/markdown"})
+        export = client.get(f"/documents/{DOC_ID}/export", params={"format": "md"})
+        table = client.get("/trace", headers={"Accept": "text/csv"})
+    for response in (consultation, export):
+        assert response.status_code == 200, response.text
+        html = MarkdownIt("commonmark").render(response.text)
+        assert "<script" not in html and 'href="javascript' not in html and html.count("<h1>") == 1
+        assert "[/bold] &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert table.status_code == 200
+    cells = [c for row in csv.reader(io.StringIO(table.text.lstrip("\ufeff"))) for c in row]
+    assert f"'{DOC_ID}" in cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
