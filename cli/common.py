@@ -38,6 +38,18 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def whole_number(value: str | None, option: str, example: str = "10") -> int | None:
+    """A number option as typed (None when not given), or one clear line and exit 2 when it is not
+    a whole number. Options are read as text and converted here because typer's own message for
+    `--year-from 1e20` is a multi-line box; whether the number is in range is the core's rule."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        fail(f"{option} {value!r} is not a whole number; write it in digits, e.g. {option} {example}")
+
+
 def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
 

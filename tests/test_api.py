@@ -74,6 +74,24 @@ def test_health_describes_the_served_index(reader: TestClient, corpus_index: Pat
     assert response.headers["X-Index-Snapshot"] == str(body["snapshot"])
 
 
+def test_health_answers_head_requests(reader: TestClient) -> None:
+    # Load balancers and uptime monitors probe with HEAD; it was 405.
+    response = reader.head("/health")
+    assert response.status_code == 200 and not response.content
+
+
+def test_error_messages_name_no_server_path(reader: TestClient, corpus_index: Path, tmp_path: Path) -> None:
+    # Issue 19: 404 and 503 bodies showed the absolute index path.
+    missing = reader.get("/documents/okänd.pdf")
+    assert missing.status_code == 404
+    assert str(corpus_index) not in missing.text and "the index" in missing.json()["detail"]
+    empty_dir = tmp_path / "inget-index"
+    with TestClient(create_app(empty_dir, api_key="")) as client:
+        for response in (client.get("/documents"), client.get("/search", params={"q": "vård"})):
+            assert response.status_code == 503
+            assert str(tmp_path) not in response.text and "POST /documents" in response.json()["detail"]
+
+
 def test_stats_counts_what_the_store_holds(reader: TestClient, corpus_index: Path) -> None:
     body = reader.get("/stats").json()
     counts = store_counts(corpus_index)
@@ -153,7 +171,11 @@ def test_passage_references_and_entities_point_into_its_text(reader: TestClient,
         assert body["text"][mention["start"] : mention["end"]] == mention["text"]
 
 
-@pytest.mark.parametrize(("path", "status"), [("/passages/99999999", 404), ("/passages/abc", 422), ("/passages/0", 422)])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/passages/99999999", 404), ("/passages/abc", 422), ("/passages/0", 422),
+     ("/passages/99999999999999999999999", 404)],  # beyond SQLite's 64 bits: was a 500
+)
 def test_bad_passage_ids(reader: TestClient, path: str, status: int) -> None:
     response = reader.get(path)
     assert response.status_code == status
