@@ -67,15 +67,19 @@ def _with_markers(text: str, markers: list[list[int]], render) -> str:
     (`escape_inline`), the markers are Markdown: each offset first gets a private-use character,
     which the escaper leaves alone, and that character is then replaced by the rendered marker."""
     ordered = sorted(markers, key=lambda m: m[0])
+    slot = _MARKER_SLOT
+    # a PDF font may itself give private-use characters: take slots the text does not hold
+    while any(chr(slot + k) in text for k in range(len(ordered))):
+        slot += len(ordered)
     out, last = [], 0
     for k, (offset, _) in enumerate(ordered):
         out.append(text[last:offset])
-        out.append(chr(_MARKER_SLOT + k))
+        out.append(chr(slot + k))
         last = offset
     out.append(text[last:])
     escaped = escape_inline("".join(out))
     for k, (_, number) in enumerate(ordered):
-        escaped = escaped.replace(chr(_MARKER_SLOT + k), render(number), 1)
+        escaped = escaped.replace(chr(slot + k), render(number), 1)
     return escaped
 
 
