@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +17,27 @@ from policykb.errors import PolicyKBError
 log = logging.getLogger("policykb.api")
 
 
+def public_message(message: str | None, index_dir: Path) -> str | None:
+    """`message` as a client may see it: without the server's own paths.
+
+    The core's messages name the index directory (on the command line it is the user's own, and
+    worth naming); over HTTP it tells a client where the server keeps its files. Here the served
+    index, and any path inside it (the store, an upload), is just "the index". `index_dir` is the
+    resolved directory (`ApiSettings.build`), which is what the core's messages contain."""
+    if not message:
+        return message
+    out = message
+    for directory in dict.fromkeys((str(index_dir), str(Path(index_dir).resolve()))):
+        if not Path(directory).is_absolute() or directory == "/":
+            continue
+        # the directory itself or a path inside it, never a longer name beginning the same way
+        inside = rf"{re.escape(directory)}(?:/[^\s:;,'\"`)]*)?(?=$|[\s:;,'\"`)/]|\.(?:\s|$))"
+        out = re.sub(rf"\bthe index in {inside}", "the index", out)
+        out = re.sub(rf"\bno index at {inside}", "no index", out)
+        out = re.sub(inside, "the index", out)
+    return out
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PolicyKBError, _policykb_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -24,7 +47,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _policykb_error(request: Request, exc: PolicyKBError) -> JSONResponse:
     headers = {"Retry-After": "5"} if exc.status == 503 else None
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+    detail = public_message(str(exc), request.app.state.settings.index_dir)
+    return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,6 +26,8 @@ from typing import Any
 from policykb.errors import StoreError
 from policykb.store import Store, db_path
 
+from policykb.api.errors import public_message
+
 log = logging.getLogger("policykb.api")
 
 JOB_FILE = "job.json"
@@ -137,7 +139,13 @@ class IngestJobs:
             job = self._jobs.get(job_id)
             if job is None:
                 raise JobNotFound(job_id)
-            return job.public()
+            data = job.public()
+        # Warnings and errors come from the core and name stored paths: not for the client.
+        data["error"] = public_message(data["error"], self.index_dir)
+        data["warnings"] = [public_message(w, self.index_dir) for w in data["warnings"]]
+        for f in data["files"]:
+            f["error"] = public_message(f.get("error"), self.index_dir)
+        return data
 
     def queued_count(self) -> int:
         with self._lock:

@@ -46,7 +46,11 @@ class ApiSettings:
         if cors_origins is None:
             raw = os.environ.get(CORS_ORIGINS_ENV, "")
             cors_origins = [o.strip() for o in raw.split(",") if o.strip()]
-        return cls(index_dir=Path(index_dir), api_key=key or None, cors_origins=tuple(cors_origins), **overrides)
+        # Resolved once: the core's messages then name this exact path, which the API takes out
+        # of every message a client sees (errors.public_message).
+        return cls(
+            index_dir=Path(index_dir).resolve(), api_key=key or None, cors_origins=tuple(cors_origins), **overrides
+        )
 
     @property
     def uploads_dir(self) -> Path:

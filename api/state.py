@@ -28,9 +28,10 @@ from policykb.store import Store, db_path
 
 log = logging.getLogger("policykb.api")
 
+# No path in it: a client is not told where the server keeps its files (errors.public_message).
 NO_INDEX_MESSAGE = (
-    "no index at {index_dir}/ yet: upload documents with POST /documents, or run "
-    "`policykb ingest PATH --index-dir {index_dir}` and the API picks it up"
+    "no index yet: upload documents with POST /documents, or run `policykb ingest PATH --index-dir DIR` "
+    "on the server with the directory this API serves, and the API picks it up"
 )
 # How often a request may trigger a check for changes made by another process.
 CHANGE_CHECK_INTERVAL = 1.0
@@ -137,7 +138,7 @@ class IndexSnapshot:
     def store(self, timeout: float) -> Iterator[Store]:
         """A read connection of this snapshot, for the duration of the block."""
         if not self._stores:
-            raise StoreError(NO_INDEX_MESSAGE.format(index_dir=self.index_dir))
+            raise StoreError(NO_INDEX_MESSAGE)
         try:
             store = self._free.get(timeout=timeout)
         except queue.Empty:

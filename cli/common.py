@@ -38,8 +38,30 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def whole_number(value: str | None, option: str, example: str = "10") -> int | None:
+    """A number option as typed (None when not given), or one clear line and exit 2 when it is not
+    a whole number. Options are read as text and converted here because typer's own message for
+    `--year-from 1e20` is a multi-line box; whether the number is in range is the core's rule."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        fail(f"{option} {value!r} is not a whole number; write it in digits, e.g. {option} {example}")
+
+
 def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
+
+
+def literal(value: object) -> str:
+    """`value` as it is written, for a Rich markup string or a table cell (which Rich also reads as
+    markup). Every command that prints document content (titles, publishers, ids, sentences, a
+    user's input) passes it through here: a title holding `[/bold]` crashed the printing, one
+    holding `[red]` or `[link=…]` restyled the terminal."""
+    from rich.markup import escape
+
+    return escape("" if value is None else str(value))
 
 
 def console():  # noqa: ANN201

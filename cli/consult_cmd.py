@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, emit_json, err_console, fail, index_dir, warn
+from policykb.cli.common import IndexDirOption, emit_json, err_console, fail, index_dir, literal, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -70,7 +70,7 @@ def consult_command(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror}")
-        err_console().print(f"wrote {len(result.proposals)} proposals to {output}")
+        err_console().print(f"wrote {len(result.proposals)} proposals to {literal(output)}")
     elif fmt == "json":
         emit_json(result.to_dict())
     else:

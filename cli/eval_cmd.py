@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from policykb.cli.common import JsonOption, console, emit_json
+from policykb.cli.common import JsonOption, console, emit_json, literal
 
 GOLD_KINDS = {"refs": "references", "entities": "entities", "query": "retrieval", "sources": "trace"}
 
@@ -121,13 +121,13 @@ def eval_command(
     for column in ("", "precision", "recall", "F1", "tp", "fp", "fn"):
         table.add_column(column, justify="right" if column else "left")
     for name, s in [("overall", result["overall"]), *groups.items()]:
-        table.add_row(name, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
+        table.add_row(literal(name), f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
                       str(s["tp"]), str(s["fp"]), str(s["fn"]), style="bold" if name == "overall" else None)
     out = console()
     out.print(table)
     if errors:
         for e in result.get("errors", []):
-            out.print(f"- {e['text'][:100]!r}: missing {e['missing']}, extra {e['extra']}")
+            out.print(literal(f"- {e['text'][:100]!r}: missing {e['missing']}, extra {e['extra']}"))
 
 
 def _print_retrieval(result: dict[str, Any], gold: Path) -> None:
@@ -138,6 +138,6 @@ def _print_retrieval(result: dict[str, Any], gold: Path) -> None:
     for column in ("", "queries", f"nDCG@{k}", f"Recall@{k}", "MRR"):
         table.add_column(column, justify="right" if column else "left")
     for name, m in [("overall", result["overall"]), *result["by_kind"].items()]:
-        table.add_row(name, str(m["queries"]), f"{m['ndcg']:.3f}", f"{m['recall']:.3f}", f"{m['mrr']:.3f}",
+        table.add_row(literal(name), str(m["queries"]), f"{m['ndcg']:.3f}", f"{m['recall']:.3f}", f"{m['mrr']:.3f}",
                       style="bold" if name == "overall" else None)
     console().print(table)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import JsonOption, console, emit_json
+from policykb.cli.common import JsonOption, console, emit_json, literal
 
 TextArgument = Annotated[
     str | None, typer.Argument(help="The text to tag; '-' reads stdin.", show_default=False)
@@ -66,7 +66,7 @@ def refs_command(
         table.add_column(column, overflow="fold")
     for r in refs:
         detail = ", ".join(f"{k} {v}" for k, v in r.detail.items() if k != "range" or v != "single")
-        table.add_row(str(r.start), " ".join(r.text.split()), r.kind, r.canonical, detail, r.url)
+        table.add_row(str(r.start), *(literal(v) for v in (" ".join(r.text.split()), r.kind, r.canonical, detail, r.url)))
     console().print(table)
 
 
@@ -84,5 +84,5 @@ def entities_command(text: TextArgument = None, file: FileOption = None, as_json
     for column in ("at", "text", "label"):
         table.add_column(column)
     for m in mentions:
-        table.add_row(str(m.start), " ".join(m.text.split()), m.label)
+        table.add_row(str(m.start), literal(" ".join(m.text.split())), literal(m.label))
     console().print(table)

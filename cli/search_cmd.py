@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, warn
+from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, warn, whole_number
 
 SNIPPET_CHARS = 320
 
@@ -17,12 +17,16 @@ def register(app: typer.Typer) -> None:
 
 def search_command(
     query: Annotated[str, typer.Argument(help="What you are looking for, in Swedish or English.", show_default=False)],
-    k: Annotated[int, typer.Option("-k", "--k", help="How many passages to return.")] = 10,
+    k: Annotated[str, typer.Option("-k", "--k", metavar="N", help="How many passages to return (at most 100).")] = "10",
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), lexical or dense.")] = "hybrid",
     kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind (report, guidance, ...).")] = None,
     publisher: Annotated[str | None, typer.Option("--publisher", help="Only documents whose publisher contains this.")] = None,
-    year_from: Annotated[int | None, typer.Option("--year-from", help="Only documents dated this year or later.")] = None,
-    year_to: Annotated[int | None, typer.Option("--year-to", help="Only documents dated this year or earlier.")] = None,
+    year_from: Annotated[
+        str | None, typer.Option("--year-from", metavar="YEAR", help="Only documents dated this year or later.")
+    ] = None,
+    year_to: Annotated[
+        str | None, typer.Option("--year-to", metavar="YEAR", help="Only documents dated this year or earlier.")
+    ] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Only this document (id, as `policykb docs` lists it).")] = None,
     cites: Annotated[
         str | None, typer.Option("--cites", help="Only passages citing this reference, e.g. '2 kap. 3 § HSL'.")
@@ -35,6 +39,9 @@ def search_command(
 
     if mode not in MODES:
         fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    k = whole_number(k, "-k")
+    year_from = whole_number(year_from, "--year-from", "2020")
+    year_to = whole_number(year_to, "--year-to", "2020")
     if year_from is not None and year_to is not None and year_from > year_to:
         fail(f"--year-from {year_from} is after --year-to {year_to}; swap them")
     warnings: list[str] = []

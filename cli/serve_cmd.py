@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, err_console, fail, index_dir
+from policykb.cli.common import IndexDirOption, err_console, fail, index_dir, literal
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +44,7 @@ def serve_command(
     settings = app.state.settings
     out = err_console()
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"policykb API for index {directory} at http://{shown}:{port} (documentation at /docs)")
+    out.print(f"policykb API for index {literal(directory)} at http://{literal(shown)}:{port} (documentation at /docs)")
     if settings.writes_enabled:
         out.print("uploads: enabled (clients send the key in the X-API-Key header)")
     else:

@@ -16,6 +16,7 @@ from policykb.cli.common import (
     err_console,
     fail,
     index_dir,
+    literal,
     warn,
 )
 
@@ -127,7 +128,7 @@ def docs_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = Fal
         table.add_column(col, overflow="fold")
     for d in documents:
         table.add_row(
-            d["doc_id"], d["title"] or "", d["identifier"] or "", d["publisher"] or "", d["date"] or "",
+            *(literal(d[key] or "") for key in ("doc_id", "title", "identifier", "publisher", "date")),
             str(d["page_count"]), str(d["passages"]),
         )
     console().print(table)
@@ -149,14 +150,14 @@ def show_command(
     out = console()
     meta = summary["document"]
     for key in ("doc_id", "title", "identifier", "kind", "publisher", "date", "source_format", "path"):
-        out.print(f"[bold]{key:>13}[/]: {meta.get(key) or '—'}")
+        out.print(f"[bold]{key:>13}[/]: {literal(meta.get(key) or '—')}")
     out.print(f"[bold]{'pages':>13}[/]: {summary['page_count']} ({summary['unread_pages']} unread)")
     out.print(f"[bold]{'passages':>13}[/]: {summary['passages']}")
     if summary["warnings"]:
-        out.print(f"[bold]{'warnings':>13}[/]: " + "; ".join(summary["warnings"]))
+        out.print(f"[bold]{'warnings':>13}[/]: " + literal("; ".join(summary["warnings"])))
     out.print()
     for line in summary["opening"]:
-        out.print(f"  {line}")
+        out.print(f"  {literal(line)}")
 
 
 def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
@@ -174,5 +175,9 @@ def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = Fa
         return
     out = console()
     for key, value in stats.items():
+<<<<<<< HEAD
         shown = f"{value / 2**20:.1f} MB ({value:,} bytes)" if key == "size_bytes" else value
         out.print(f"{key:>15}: {shown}")
+=======
+        out.print(f"{key:>15}: {literal(value)}")
+>>>>>>> feat/hardening

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, console, emit_json, fail, index_dir
+from policykb.cli.common import IndexDirOption, console, emit_json, fail, index_dir, literal
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -59,9 +59,10 @@ def _print_table(rows: list[dict]) -> None:
     for col in ("doc", "page index", "modality", "actor", "sentence", "sources", "via"):
         table.add_column(col, overflow="fold")
     for row in rows:
-        sources = "\n".join(f"{link['canonical']}\n[dim]{link['url']}[/]" for link in row["links"])
+        sources = "\n".join(f"{literal(link['canonical'])}\n[dim]{literal(link['url'])}[/]" for link in row["links"])
         table.add_row(
-            row["doc_id"], str(row["page"]), row["modality"], row["actor"], row["sentence"], sources, row["via"] or ""
+            *(literal(row[key]) for key in ("doc_id", "page", "modality", "actor", "sentence")),
+            sources, literal(row["via"] or ""),
         )
     out.print(table)
     out.print(f"{len(rows)} requirements")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir
+from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, fail, index_dir, literal
 
 
 def register(app: typer.Typer) -> None:
@@ -46,9 +46,8 @@ def xref_command(
         return
     out = console()
     for target in result["targets"]:
-        title = f" — {target['act_title']}" if target.get("act_title") and target["level"] != "act" else (
-            f" — {target['act_title']}" if target.get("act_title") else "")
-        out.print(f"[bold]{target['canonical']}[/]{title}  {target['url']}")
+        title = f" — {literal(target['act_title'])}" if target.get("act_title") else ""
+        out.print(f"[bold]{literal(target['canonical'])}[/]{title}  {literal(target['url'])}")
         out.print(f"  cited {target['citations']} times in {target['documents']} documents")
     if not result["documents"]:
         out.print("no passage in the index cites it")
@@ -56,16 +55,17 @@ def xref_command(
     for doc in result["documents"]:
         out.print()
         label = doc["title"] or doc["doc_id"]
-        out.print(f"[bold]{label}[/] ({doc['doc_id']}) — {doc['citations']} citations")
+        out.print(f"[bold]{literal(label)}[/] ({literal(doc['doc_id'])}) — {doc['citations']} citations")
         for hit in doc["hits"]:
-            page = _page_label(hit["page"], hit["printed_page"])
-            heading = f" · {hit['heading']}" if hit["heading"] else ""
+            page = literal(_page_label(hit["page"], hit["printed_page"]))
+            heading = f" · {literal(hit['heading'])}" if hit["heading"] else ""
             out.print(f"  {page}, passage {hit['passage_id']}{heading}")
-            out.print(f"    {hit['sentence']}")
+            out.print(f"    {literal(hit['sentence'])}")
             if hit["footnote"]:
-                out.print(f"    [dim]footnote {hit['footnote']['number']}: {hit['footnote']['text']}[/]")
+                note = hit["footnote"]
+                out.print(f"    [dim]footnote {note['number']}: {literal(note['text'])}[/]")
             for provision in hit["provisions"]:
-                out.print(f"    → {provision['canonical']}  {provision['url']}")
+                out.print(f"    → {literal(provision['canonical'])}  {literal(provision['url'])}")
 
 
 def _page_label(index: int | None, printed: str | None) -> str:
@@ -89,21 +89,23 @@ def cites_command(
         emit_json(result)
         return
     out = console()
-    out.print(f"[bold]{result['title'] or doc_id}[/] ({doc_id}): {result['references']} references")
+    out.print(
+        f"[bold]{literal(result['title'] or doc_id)}[/] ({literal(doc_id)}): {result['references']} references"
+    )
     for act in result["acts"]:
-        title = f" {act['title']}" if act["title"] else ""
-        out.print(f"\n[bold]{act['canonical']}[/]{title} — {act['citations']}  {act['url']}")
+        title = f" {literal(act['title'])}" if act["title"] else ""
+        out.print(f"\n[bold]{literal(act['canonical'])}[/]{title} — {act['citations']}  {literal(act['url'])}")
         for p in act["provisions"]:
-            out.print(f"  {p['citations']:>4}  {p['canonical']}  {p['url']}")
+            out.print(f"  {p['citations']:>4}  {literal(p['canonical'])}  {literal(p['url'])}")
     if result["documents"]:
         out.print("\n[bold]Documents[/]")
         for d in result["documents"]:
-            here = f"  (in the index: {d['in_corpus']})" if d.get("in_corpus") else ""
-            out.print(f"  {d['citations']:>4}  {d['canonical']}  {d['url']}{here}")
+            here = f"  (in the index: {literal(d['in_corpus'])})" if d.get("in_corpus") else ""
+            out.print(f"  {d['citations']:>4}  {literal(d['canonical'])}  {literal(d['url'])}{here}")
     if result["cited_by"]:
         out.print("\n[bold]Cited by[/]")
         for d in result["cited_by"]:
-            out.print(f"  {d['citations']:>4}  {d['doc_id']}  {d['title'] or ''}")
+            out.print(f"  {d['citations']:>4}  {literal(d['doc_id'])}  {literal(d['title'] or '')}")
 
 
 def law_command(
@@ -125,16 +127,18 @@ def law_command(
 
 def _print_law(result: dict[str, Any]) -> None:
     out = console()
-    title = f" {result['title']}" if result["title"] else ""
+    title = f" {literal(result['title'])}" if result["title"] else ""
     out.print(
-        f"[bold]{result['act']}[/]{title}: cited {result['citations']} times in {result['documents']} documents  "
-        f"{result['url']}"
+        f"[bold]{literal(result['act'])}[/]{title}: cited {result['citations']} times in {result['documents']} "
+        f"documents  {literal(result['url'])}"
     )
     if not result["provisions"]:
         out.print("no single provision of it is cited (only the act as a whole)")
     for p in result["provisions"]:
-        out.print(f"  {p['citations']:>4}  {p['canonical']:<28} in {p['documents']} docs  {p['url']}")
+        out.print(f"  {p['citations']:>4}  {literal(p['canonical']):<28} in {p['documents']} docs  {literal(p['url'])}")
     if result["chapters"]:
         out.print("by chapter (the chapter itself and the sections in it):")
         for c in result["chapters"]:
-            out.print(f"  {c['citations']:>4}  {c['canonical']:<28} in {c['documents']} docs  {c['url']}")
+            out.print(
+                f"  {c['citations']:>4}  {literal(c['canonical']):<28} in {c['documents']} docs  {literal(c['url'])}"
+            )

@@ -57,3 +57,17 @@ def built_pdfs(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def real_pdfs() -> Path:
     return FIXTURES / "pdfs"
+
+
+@pytest.fixture(scope="session")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One document whose title, publisher, id and sentences hold Rich markup, HTML, Markdown and
+    spreadsheet formulas (helpers.hostile). Read-only."""
+    from helpers.hostile import write_hostile_folder
+
+    from policykb.ingest import ingest
+
+    root = tmp_path_factory.mktemp("hostile")
+    report = ingest([write_hostile_folder(root / "src")], root / "index")
+    assert not report.failed and report.added, report.failed
+    return root / "index"

@@ -74,6 +74,24 @@ def test_health_describes_the_served_index(reader: TestClient, corpus_index: Pat
     assert response.headers["X-Index-Snapshot"] == str(body["snapshot"])
 
 
+def test_health_answers_head_requests(reader: TestClient) -> None:
+    # Load balancers and uptime monitors probe with HEAD; it was 405.
+    response = reader.head("/health")
+    assert response.status_code == 200 and not response.content
+
+
+def test_error_messages_name_no_server_path(reader: TestClient, corpus_index: Path, tmp_path: Path) -> None:
+    # Issue 19: 404 and 503 bodies showed the absolute index path.
+    missing = reader.get("/documents/okänd.pdf")
+    assert missing.status_code == 404
+    assert str(corpus_index) not in missing.text and "the index" in missing.json()["detail"]
+    empty_dir = tmp_path / "inget-index"
+    with TestClient(create_app(empty_dir, api_key="")) as client:
+        for response in (client.get("/documents"), client.get("/search", params={"q": "vård"})):
+            assert response.status_code == 503
+            assert str(tmp_path) not in response.text and "POST /documents" in response.json()["detail"]
+
+
 def test_stats_counts_what_the_store_holds(reader: TestClient, corpus_index: Path) -> None:
     body = reader.get("/stats").json()
     counts = store_counts(corpus_index)
@@ -153,7 +171,11 @@ def test_passage_references_and_entities_point_into_its_text(reader: TestClient,
         assert body["text"][mention["start"] : mention["end"]] == mention["text"]
 
 
-@pytest.mark.parametrize(("path", "status"), [("/passages/99999999", 404), ("/passages/abc", 422), ("/passages/0", 422)])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/passages/99999999", 404), ("/passages/abc", 422), ("/passages/0", 422),
+     ("/passages/99999999999999999999999", 404)],  # beyond SQLite's 64 bits: was a 500
+)
 def test_bad_passage_ids(reader: TestClient, path: str, status: int) -> None:
     response = reader.get(path)
     assert response.status_code == status
@@ -563,6 +585,31 @@ def test_consultation_as_markdown(reader: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/markdown")
     assert response.text.startswith("# Remissvar: Förslag: Nationell strategi")
+
+
+def test_document_content_is_escaped_in_every_api_rendering(hostile_index: Path) -> None:
+    # Issue 19: titles were copied raw into Markdown (HTML, headings, javascript: links) and CSV
+    # cells starting with = + - @ were not neutralised. The API renders through the same
+    # functions as the CLI; this checks that it does.
+    import csv
+    import io
+
+    from helpers.hostile import DOC_ID
+    from markdown_it import MarkdownIt
+
+    with TestClient(create_app(hostile_index, api_key="")) as client:
+        consultation = client.post("/consultation", json={"doc_id": DOC_ID, "evidence": 0},
+                                   headers={"Accept": "text/markdown"})
+        export = client.get(f"/documents/{DOC_ID}/export", params={"format": "md"})
+        table = client.get("/trace", headers={"Accept": "text/csv"})
+    for response in (consultation, export):
+        assert response.status_code == 200, response.text
+        html = MarkdownIt("commonmark").render(response.text)
+        assert "<script" not in html and 'href="javascript' not in html and html.count("<h1>") == 1
+        assert "[/bold] &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert table.status_code == 200
+    cells = [c for row in csv.reader(io.StringIO(table.text.lstrip("\ufeff"))) for c in row]
+    assert f"'{DOC_ID}" in cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 @pytest.mark.parametrize(

@@ -77,3 +77,27 @@ def test_eval_rejects_unknown_shapes(tmp_path, corpus_index):
     odd.write_text('{"hello": 1}')
     done = run_cli("eval", str(odd), "--index-dir", str(corpus_index))
     assert done.returncode == 2 and "gold" in done.stderr
+
+
+def test_numbers_out_of_range_and_undecodable_queries_exit_2_with_one_line(hostile_index):
+    # Issue 19: `--year-from 99999999999999999999` and a query holding a byte that is not UTF-8
+    # (a Latin-1 terminal: Python passes it on as a lone surrogate) ended in tracebacks, and
+    # typer answered `--year-from 1e20` with a multi-line box.
+    not_utf8 = b"hemsjukv\xe5rd".decode("utf-8", "surrogateescape")
+    cases = [
+        (["--year-from", "1e20"], "--year-from '1e20' is not a whole number"),
+        (["--year-from", "99999999999999999999"], "give a year from 1800 to 2200"),
+        (["--year-to", "-5"], "give a year from 1800 to 2200"),
+        (["-k", "1e3"], "-k '1e3' is not a whole number"),
+        (["-k", "-99999999999999999999"], "ask for at least 1 result"),
+        (["--kind", not_utf8], "--kind is not valid text"),
+    ]
+    for options, message in cases:
+        done = run_cli("search", "hemsjukvård", *options, "--index-dir", str(hostile_index))
+        assert done.returncode == 2, (options, done.stderr)
+        assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr, options
+    done = run_cli("search", not_utf8, "--index-dir", str(hostile_index))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "the query is not valid text" in done.stderr and "UTF-8" in done.stderr
+    huge = run_cli("search", "hemsjukvård", "-k", "99999999999999999999", "--json", "--index-dir", str(hostile_index))
+    assert huge.returncode == 0 and json.loads(huge.stdout)["hits"]  # a sensible result, with a warning

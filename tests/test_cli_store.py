@@ -53,3 +53,23 @@ def test_partial_failure_still_exits_0(tmp_path: Path, index_dir: Path):
     result = run_cli("ingest", str(good), str(empty), "--index-dir", str(index_dir))
     assert result.returncode == 0
     assert "empty.txt" in result.stderr
+
+
+def test_document_content_is_printed_as_written(hostile_index: Path):
+    # Issue 19: a title holding `[/bold]` crashed docs, show, xref and cites (Rich read it as
+    # markup), and `[red]` in a publisher restyled the terminal instead of being shown.
+    from helpers.hostile import DOC_ID, PUBLISHER
+
+    wide = {"COLUMNS": "400", "POLICYKB_INDEX_DIR": str(hostile_index)}
+    title = "[/bold] <script>alert(1)</script> [x](javascript:alert(1)) =1+1"
+    for args, expected in (
+        (["docs"], [DOC_ID, title, PUBLISHER]),
+        (["show", DOC_ID], [DOC_ID, title, PUBLISHER, "även [/bold] när <b>det</b>"]),
+        (["xref", "12 kap. 1 § HSL"], [DOC_ID, title, "och [red]alla[/red] ska"]),
+        (["cites", DOC_ID], [DOC_ID, title, "SFS 2017:30 2 kap. 3 §"]),
+        (["trace"], [DOC_ID, "[/bold]", "[red]alla[/red]"]),
+    ):
+        result = run_cli(*args, env=wide)
+        assert result.returncode == 0 and not result.stderr, (args, result.stderr[-1500:])
+        for text in expected:
+            assert text in result.stdout, (args, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from policykb.extract.pdf.garbage import garbage_reason, unshift
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.ocr import tesseract_problem
 
+from helpers.limits import run_with_memory_limit
 from helpers.pdf_quality import measure
 
 needs_tesseract = pytest.mark.skipif(
@@ -135,6 +137,40 @@ def test_shifted_letter_garbage_is_recognised():
     assert garbage_reason(f"Härigenom föreskrivs {garbage} att lagen ska upphöra", 40, 0) is not None
     assert garbage_reason("Härigenom föreskrivs dels att lagen (1999:1229) ska upphöra att gälla.", 60, 0) is None
     assert garbage_reason("SOU 2020:19, HSL och LSS gäller enligt IVO och SKR.", 50, 0) is None
+
+
+_PLAIN_PAGE = (
+    "Kommunen ansvarar för hälso- och sjukvården i särskilda boenden och i hemmet. Under året fick 620 "
+    "personer insatser, varav 620 i ordinärt boende, och kostnaden var 620 kronor per dygn enligt avtalet. "
+    "Regionen svarar för läkarinsatserna och för den medicinska bedömningen av behoven. "
+) * 6
+
+
+def test_numbers_that_shift_to_words_do_not_make_a_page_garbage():
+    # Issue 19: "620" shifted by 29 code points reads "som"; pages of long documents where it stood
+    # twice were stored as unread. The whole page is weighed now.
+    assert garbage_reason(_PLAIN_PAGE, len(_PLAIN_PAGE), 0) is None
+    assert garbage_reason("Tabell 3. Antal: 620, 620, 027 och 620.", 40, 0) is None
+    # A page set in a glyph-id font is garbage however much plain text stands beside it.
+    shifted = " ".join("".join(chr(ord(c) - 29) for c in w) for w in "dels att lagen ska ha följande lydelse".split())
+    mixed = _PLAIN_PAGE + (" " + shifted) * 3
+    assert garbage_reason(mixed, len(mixed), 0) is not None
+
+
+def test_a_page_with_620_in_a_long_pdf_is_read_as_text(tmp_path):
+    path = tmp_path / "siffror.pdf"
+    c = _canvas(path)
+    for _ in range(3):
+        c.setFont("Helvetica", 10)
+        words, y = _PLAIN_PAGE.split(), 780
+        for k in range(0, len(words), 12):
+            c.drawString(60, y, " ".join(words[k : k + 12]))
+            y -= 13
+        c.showPage()
+    c.save()
+    pages, warnings, _ = extract_pdf_pages(path, ocr="never")
+    assert [p.status for p in pages] == ["text"] * 3 and not warnings
+    assert pages[1].text.count("620") >= 12
 
 
 # -- real PDFs ---------------------------------------------------------------------------------
@@ -467,3 +503,32 @@ def test_identifier_from_running_header_of_a_millennium_session_bill(real_pdfs):
 def test_bad_ocr_mode_is_an_input_error(real_pdfs):
     with pytest.raises(InputError, match="ocr"):
         extract_pdf_pages(real_pdfs / "sfs-2025-1461.pdf", ocr="sometimes")
+
+
+@pytest.mark.parametrize("pagesize", [None, (1e7, 842)], ids=["a4", "huge-mediabox"])
+def test_text_far_outside_the_page_is_clipped_in_bounded_memory(tmp_path, pagesize):
+    # Issue 19: one line at x = 10^7 in a 1.6 KB PDF sized the column finder's grid to 8 GB.
+    # A page box larger than PDF allows (14,400 units) is cut to that size the same way.
+    path = tmp_path / "far.pdf"
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=pagesize or (595, 842))
+    c.setFont("Helvetica", 11)
+    for k in range(30):
+        c.drawString(72, 780 - 14 * k, f"Kommunen ansvarar för hemsjukvården, rad {k + 1} av trettio.")
+    c.drawString(1e7 if pagesize is None else 5e6, 500, "Text långt utanför sidan")
+    c.save()
+    result = run_with_memory_limit(
+        f"""
+        import json
+        from policykb.extract.pdf.reader import extract_pdf_pages
+        pages, warnings, _ = extract_pdf_pages({str(path)!r})
+        print(json.dumps({{"text": pages[0].text, "warnings": warnings}}))
+        """,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout)
+    assert "Kommunen ansvarar för hemsjukvården, rad 1 av trettio." in out["text"]
+    assert "rad 30 av trettio." in out["text"] and "utanför sidan" not in out["text"]
+    assert len(out["warnings"]) == 1 and "outside the page box" in out["warnings"][0]

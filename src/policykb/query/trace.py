@@ -18,7 +18,7 @@ from policykb.errors import InputError
 from policykb.annotate.requirements import MODALITIES, UNKNOWN_ACTOR, actor_labels, normalise_actor
 from policykb.store import Store
 from policykb.query.xref import parse_targets, require_documents
-from policykb.query.markdown import escape_cell
+from policykb.query.markdown import escape_cell, link
 
 
 def trace(
@@ -110,20 +110,35 @@ CSV_COLUMNS = ["doc_id", "page", "printed_page", "passage_id", "heading", "sente
                "sources", "via", "urls"]
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (`=1+1`, `@SUM(…)`,
+# `+`/`-` too; tab and CR can hide one): OWASP's CSV-injection rule is to prefix it with `'`.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for the CSV: text that a spreadsheet would run as a formula gets a leading `'`
+    (shown as text, the cell's content otherwise kept); numbers and empty cells are left alone."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """UTF-8 CSV with a byte-order mark (so Excel reads the å, ä, ö), every field quoted as needed,
-    several sources in one cell joined by "; " and their links beside them."""
+    several sources in one cell joined by "; " and their links beside them; no cell is a formula
+    (`csv_cell`)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(
-            [
+            csv_cell(value)
+            for value in (
                 row["doc_id"], row["page"], row["printed_page"] or "", row["passage_id"] or "", row["heading"],
                 row["sentence"], row["modality"], row["actor"], "; ".join(row["sources"]), row["via"] or "",
-                "; ".join(link["url"] for link in row["links"]),
-            ]
+                "; ".join(item["url"] for item in row["links"]),
+            )
         )
     return buffer.getvalue()
 
@@ -135,7 +150,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for row in rows:
         links = "; ".join(
-            f"[{escape_cell(link['canonical'])}]({link['url']}) {link['url']}" for link in row["links"]
+            f"{link(item['canonical'], item['url'])} {escape_cell(item['url'])}" for item in row["links"]
         )
         cells = [
             escape_cell(row["doc_id"]), escape_cell(row["page"]), escape_cell(row["sentence"]), escape_cell(row["modality"]),

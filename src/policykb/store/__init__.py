@@ -260,6 +260,10 @@ class StoreStats:
         return dict(self.__dict__)
 
 
+# SQLite's integers (and so its rowids) are signed 64-bit.
+MIN_ROWID, MAX_ROWID = -(2**63), 2**63 - 1
+
+
 def db_path(index_dir: Path) -> Path:
     return Path(index_dir) / DB_FILENAME
 
@@ -590,6 +594,9 @@ class Store:
         return nearest_footnote_page(pages, marker_page)
 
     def get_passage(self, passage_id: int) -> sqlite3.Row | None:
+        # SQLite cannot even bind an integer outside 64 bits (OverflowError): such an id names no row.
+        if not MIN_ROWID <= passage_id <= MAX_ROWID:
+            return None
         return self.conn.execute(
             "SELECT p.*, d.title, d.identifier, d.kind AS doc_kind, d.publisher, d.date "
             "FROM passages p JOIN documents d USING (doc_id) WHERE p.passage_id = ?",

@@ -15,6 +15,9 @@ does (lower-casing, stemming, splitting compounds) is symmetric by construction.
   so that it meets `sjukvård i hemmet`; `sjukvårdslagen` -> `sjukvårdslag` + `sjukvård`, `lag`.
   Hyphenated words give their parts too (`LSS-boenden` -> `lss-boend` + `lss`, `boend`).
 - Stop words (the Snowball Swedish list, in `data/stopwords_sv.txt`) are dropped.
+- A token longer than `MAX_TOKEN_LENGTH` characters is dropped too: no Swedish word or legal
+  identifier is that long, such a run is noise (a binary blob read as text, a garbled line), and
+  the compound splitter's work and the vocabulary's memory grow with the square of a word's length.
 
 Terms only ever contain letters, digits and `:/-`, which the FTS5 tokenizer keeps inside tokens
 (the `tokenize` option of `passage_fts` in the store's schema), so an analysed text can be stored and matched verbatim.
@@ -39,6 +42,11 @@ TOKEN_PATTERN = re.compile(f"{_SECTION_NUMBER}|{_IDENT}|{_WORD}")
 _HYPHENS = re.compile(r"[-‐‑–]")
 _VOWELS = set("aeiouyåäö")
 
+# The longest token that is indexed. Swedish compounds in the corpus stay under ~40 letters
+# (`sjukvårdshuvudmannaskapsfrågorna` is 32); a longer token is skipped, both at ingest and in
+# queries, so every per-token structure (the splitter's candidate parts, the word and frequency
+# caches, the lexicon table) is bounded by this constant instead of by the input.
+MAX_TOKEN_LENGTH = 64
 MIN_COMPOUND_LENGTH = 7  # shorter words are rarely compounds worth splitting
 MIN_HEAD_LENGTH = 3
 MIN_TAIL_LENGTH = 3
@@ -94,7 +102,7 @@ def vocabulary_words(text: str) -> Iterable[str]:
     compound splitter counts as the corpus vocabulary."""
     for match in TOKEN_PATTERN.finditer(text):
         word = match.group("word")
-        if word is None:
+        if word is None or len(word) > MAX_TOKEN_LENGTH:
             continue
         for part in _HYPHENS.split(word.lower()):
             if part.isalpha():
@@ -116,6 +124,8 @@ class Analyzer:
     def tokens(self, text: str) -> list[Token]:
         out: list[Token] = []
         for match in TOKEN_PATTERN.finditer(text):
+            if match.end() - match.start() > MAX_TOKEN_LENGTH:
+                continue  # noise, not a word (see MAX_TOKEN_LENGTH)
             if match.group("secnum") is not None:
                 term = match.group("secnum") + match.group("secletter").lower()
                 out.append(Token(term, match.start(), match.end()))

@@ -14,10 +14,25 @@ from policykb.errors import InputError, TooLargeError
 
 MAX_TEXT_CHARS = 5_000_000
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A table-of-contents line: dot leaders or a tab, then the page number.
 _TOC_LEADERS = re.compile(r"(\.{4,}|\t)\s*\d+\s*$")
 # A table-of-contents entry whose leaders extraction lost: a short line ending in a page number.
 _TOC_BARE_ENTRY = re.compile(r".{3,100}\s\d{1,3}")
+
+
+def check_unicode(text: str, what: str = "the input") -> str:
+    """`text` if it is valid Unicode. A lone surrogate (U+D800-U+DFFF) is what Python makes of
+    bytes that are not UTF-8 in a command-line argument (a terminal set to Latin-1), or of a
+    surrogate escape in JSON; it cannot be encoded, stored or printed, so it is refused here with
+    what to do instead of failing later with a traceback."""
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        raise InputError(
+            f"{what} is not valid text (character {bad.start() + 1} is a byte that is not UTF-8); "
+            f"set your terminal to UTF-8 (e.g. LANG=sv_SE.UTF-8) and type it again"
+        )
+    return text
 
 
 def check_text(text: object, *, streamed_by: str) -> str:
@@ -30,7 +45,7 @@ def check_text(text: object, *, streamed_by: str) -> str:
             f"text of {len(text):,} characters is over the limit of {MAX_TEXT_CHARS:,} for one call; "
             f"{streamed_by}"
         )
-    return text
+    return check_unicode(text)
 
 
 def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:

@@ -6,6 +6,13 @@ layout-aware path faster than pdfplumber's plain `extract_text()`.
 
 Coordinates are turned top-down (y grows downwards, like pdfplumber's `top`) and, when most of the
 text on a page runs at 90/180/270 degrees, rotated so that it runs left to right.
+
+Everything is clipped to the page, as a viewer clips what it draws: characters and rules wholly
+outside the page box grown by one page size on each side are dropped (counted in
+`RawPage.outside`, so the reader can warn), and the box itself is at most `MAX_PAGE_UNITS` on a
+side. Every later structure sized by coordinates (the column finder's occupancy grid) is
+therefore bounded by the page, never by what a file claims: one line drawn at x = 10^7 in a
+1.6 KB PDF made that grid 8 GB.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import math
 from dataclasses import dataclass, field
 
 
+# The largest page PDF allows (ISO 32000-1, Annex C: 14,400 units, 200 inches); a bigger box is cut to it.
+MAX_PAGE_UNITS = 14_400.0
 # Text render mode 3 draws nothing (OCR layers under scans, hidden text); 7 adds to the clip path only.
 _INVISIBLE_RENDER_MODES = {3, 7}
 
@@ -78,6 +87,7 @@ class RawPage:
     image_area: float = 0.0  # fraction of the page covered by images (overlaps counted twice)
     fonts: dict[int, str] = field(default_factory=dict)  # font id -> base font name
     rotation: int = 0  # degrees the text was turned to read left to right
+    outside: int = 0  # characters drawn wholly outside the page box, not read
 
 
 class _ObjectFacts:
@@ -99,7 +109,9 @@ def read_raw_page(pdf, index: int) -> RawPage:
     page = pdf[index]
     try:
         left, bottom, right, top = page.get_cropbox()
-        raw = RawPage(index=index, width=right - left, height=top - bottom)
+        width = min(max(right - left, 0.0), MAX_PAGE_UNITS)
+        height = min(max(top - bottom, 0.0), MAX_PAGE_UNITS)
+        raw = RawPage(index=index, width=width, height=height)
         textpage = page.get_textpage()
         try:
             _read_chars(R, textpage, raw, left, top)
@@ -108,8 +120,29 @@ def read_raw_page(pdf, index: int) -> RawPage:
         _read_objects(R, page, raw, left, top)
     finally:
         page.close()
+    _clip_to_page(raw)
     _normalise_rotation(raw)
     return raw
+
+
+def _clip_to_page(raw: RawPage) -> None:
+    """Drop what lies wholly outside the page box grown by its own size on every side (see the
+    module doc). The margin keeps text of a box that is merely mis-sized where it was placed
+    (reportlab writes a rotated page's MediaBox swapped, so its text lies up to a page outside);
+    clamping instead would pile far text onto the edge and merge its rows with real ones."""
+    w, h = raw.width, raw.height
+
+    def near(x0: float, x1: float, top: float, bottom: float) -> bool:
+        return x1 >= -w and x0 <= 2 * w and bottom >= -h and top <= 2 * h
+
+    visible = [ch for ch in raw.chars if near(ch.x0, ch.x1, ch.top, ch.bottom)]
+    raw.outside = len(raw.chars) - len(visible)
+    raw.chars = visible
+    raw.hidden_chars = [ch for ch in raw.hidden_chars if near(ch.x0, ch.x1, ch.top, ch.bottom)]
+    raw.rules = [r for r in raw.rules if near(r.x0, r.x1, r.top, r.bottom)]
+    for rule in raw.rules:  # a rule may run far beyond the page on one side
+        rule.x0, rule.x1 = max(rule.x0, -w), min(rule.x1, 2 * w)
+        rule.top, rule.bottom = max(rule.top, -h), min(rule.bottom, 2 * h)
 
 
 def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:

@@ -15,6 +15,7 @@ from policykb.extract.pdf.lines import Line, RowLines, join_segments
 
 MIN_EVIDENCE_ROWS = 3  # rows with text on each side of the strip
 MIN_COLUMN_EMS = 5.0  # median text width on each side, in ems: list numbers are narrower
+MAX_GRID_CELLS = 2000  # columns of the occupancy grid (see find_gutters)
 
 
 @dataclass
@@ -44,18 +45,24 @@ def find_gutters(rows: list[RowLines], em: float) -> list[Gutter]:
 
     x_min = min(r.x0 for r in rows)
     x_max = max(r.x1 for r in rows)
-    width = int(x_max - x_min) + 2
-    if width < 4 * MIN_COLUMN_EMS * em / 2:
+    if int(x_max - x_min) + 2 < 4 * MIN_COLUMN_EMS * em / 2:
         return []
+    # The grid has one cell per point up to MAX_GRID_CELLS cells, coarser cells beyond: its size
+    # is bounded by a constant, never by how far apart a file places its text (the characters are
+    # already clipped to the page box, chars._clip_to_page). Pages up to 2000 pt wide (A2
+    # landscape is 1684) keep the one-point grid.
+    scale = max(1.0, (x_max - x_min + 2) / MAX_GRID_CELLS)
+    width = int((x_max - x_min) / scale) + 2
     n = len(rows)
-    occ = np.zeros((n, width), dtype=np.int32)
+    occ = np.zeros((n, width), dtype=np.int16)
     for i, row in enumerate(rows):
         for seg in row.segs:
-            occ[i, max(int(seg.x0 - x_min), 0): int(seg.x1 - x_min) + 1] = 1
-    g = max(4, int(round(0.5 * em)))
+            occ[i, max(int((seg.x0 - x_min) / scale), 0): int((seg.x1 - x_min) / scale) + 1] = 1
+    g = max(4, int(round(0.5 * em / scale)))
     if width <= g + 2:
         return []
-    cum = np.concatenate([np.zeros((n, 1), dtype=np.int32), occ.cumsum(axis=1)], axis=1)
+    # int16 holds any count of cells in a row (width <= MAX_GRID_CELLS + 2).
+    cum = np.concatenate([np.zeros((n, 1), dtype=np.int16), occ.cumsum(axis=1, dtype=np.int16)], axis=1)
     window = cum[:, g:] - cum[:, :-g]  # occupied cells in [x, x+g)
     free = window == 0
     left = cum[:, :-g] > 0
@@ -88,7 +95,7 @@ def find_gutters(rows: list[RowLines], em: float) -> list[Gutter]:
                 j += 1
             evidence = min(n_left, n_right)
             if evidence >= MIN_EVIDENCE_ROWS:
-                found.append(Gutter(x + x_min, x + x_min + g, i, j - 1, evidence))
+                found.append(Gutter(x * scale + x_min, (x + g) * scale + x_min, i, j - 1, evidence))
             i = j
     merged = _merge_adjacent(found)
     accepted: list[Gutter] = []

@@ -8,6 +8,7 @@ codes are glyph ids come out as the right letters shifted by 29 code points ("GH
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from policykb.data import word_lines
@@ -15,6 +16,9 @@ from policykb.data import word_lines
 GLYPH_ID_SHIFT = 29
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _TOKEN = re.compile(r"[\x21-\x7e]{3,}")
+# The share of a page's words that must be shifted-letter words for the page to be garbage
+# (see _shifted_garbage); garbled pages of the shared PDFs have 5-100 %.
+SHIFTED_SHARE = 0.03
 
 
 @lru_cache(maxsize=1)
@@ -26,10 +30,11 @@ def unshift(token: str) -> str:
     return "".join(chr(ord(c) + GLYPH_ID_SHIFT) if ord(c) + GLYPH_ID_SHIFT < 0x250 else c for c in token)
 
 
-def shifted_words(text: str) -> int:
-    """Tokens that are not words as they stand but become common Swedish words shifted back."""
+def shifted_tokens(text: str) -> list[str]:
+    """Tokens (every occurrence) that are not words as they stand but become common Swedish words
+    shifted back."""
     words = common_words()
-    hits = 0
+    found: list[str] = []
     for token in _TOKEN.findall(text):
         plain = token.strip(".,;:()").lower()
         if plain in words:
@@ -37,18 +42,31 @@ def shifted_words(text: str) -> int:
         back = unshift(token).lower()
         for candidate in (back, back.strip(".,;:()")):
             if len(candidate) >= 3 and candidate in words:
-                hits += 1
+                found.append(token.strip(".,;:()"))
                 break
-    return hits
+    return found
 
 
-def _has_long_shifted_word(text: str) -> bool:
-    words = common_words()
-    for token in _TOKEN.findall(text):
-        back = unshift(token).lower().strip(".,;:()")
-        if len(back) >= 4 and back in words and token.strip(".,;:()").lower() not in words:
-            return True
-    return False
+def _shifted_garbage(text: str) -> int:
+    """How many shifted-letter words make this page garbage, or 0 when they do not.
+
+    The whole page is weighed, never a few tokens: real text holds tokens that happen to shift
+    to a word (`620` is `som`, `027` is `mot`, an acronym may be anything), and on a long page
+    with `620` twice the old rule "two shifted words" threw the page away. A font whose codes are
+    glyph ids garbles every word set in it, so its pages show many *different* shifted words
+    making up a real share of the page. Garbage therefore needs both: shifted words at least
+    `SHIFTED_SHARE` of the page's words, and two distinct ones (or one of four letters or more,
+    which no number and few acronyms give) — one token repeated is a number, not a font.
+    """
+    found = shifted_tokens(text)
+    if not found:
+        return 0
+    n_words = len(text.split())
+    if len(found) < max(1, math.ceil(SHIFTED_SHARE * n_words)):
+        return 0
+    distinct = set(found)
+    long_word = any(len(unshift(t)) >= 4 for t in distinct)
+    return len(found) if len(distinct) >= 2 or long_word else 0
 
 
 def garbage_reason(text: str, n_chars: int, map_errors: int) -> str | None:
@@ -60,7 +78,7 @@ def garbage_reason(text: str, n_chars: int, map_errors: int) -> str | None:
         return f"{controls} control characters in the text layer"
     if map_errors >= 3 and map_errors / max(n_chars, 1) > 0.01:
         return f"{map_errors} characters without a Unicode mapping"
-    hits = shifted_words(text)
-    if hits >= 2 or (hits == 1 and _has_long_shifted_word(text)):
+    hits = _shifted_garbage(text)
+    if hits:
         return f"a font without a usable Unicode map ({hits} shifted-letter words)"
     return None

@@ -74,6 +74,7 @@ class PageScan:
     status: str = "text"
     edges: PageEdges | None = None
     table_candidate: bool = False
+    outside: int = 0  # characters drawn outside the page box (not read; see chars._clip_to_page)
 
 
 class DocumentFacts:
@@ -176,6 +177,13 @@ def extract_pdf_pages(
         for scan in scans:
             if scan.error:
                 warnings.append(f"{path}: {scan.error}; stored as unread")
+        outside = [s for s in scans if s.outside]
+        if outside:
+            pages_list = ", ".join(str(s.index + 1) for s in outside[:10]) + (" …" if len(outside) > 10 else "")
+            warnings.append(
+                f"{path}: {sum(s.outside for s in outside):,} characters drawn outside the page box "
+                f"(page {pages_list}) were not read; a viewer does not show them either"
+            )
         furniture = decide_furniture([s.edges or PageEdges(s.height) for s in scans])
         header = running_header_text(scans, furniture)
         if header:
@@ -273,7 +281,9 @@ def scan_page(pdf, index: int, ocr: str) -> PageScan:
         scan = PageScan(index, 0.0, 0.0, error=f"page {index + 1} could not be read ({exc})")
         scan.status = "unread"
         return scan
-    scan = PageScan(index, raw.width, raw.height, rules=raw.rules, boxes=raw.boxes, rotation=raw.rotation)
+    scan = PageScan(
+        index, raw.width, raw.height, rules=raw.rules, boxes=raw.boxes, rotation=raw.rotation, outside=raw.outside
+    )
     chars = raw.chars
     if not chars and raw.hidden_chars and raw.image_area >= SCAN_IMAGE_AREA:
         chars = raw.hidden_chars  # a scan with an invisible OCR layer: that layer is the text

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policykb.swedish.analyzer import Analyzer
+from policykb.swedish.text import check_unicode
 from policykb.query.search.crosslingual import Glossary, default_glossary, is_english
 from policykb.errors import InputError
 
@@ -63,6 +64,7 @@ class QueryPlan:
 def clean_query(text: str, warnings: list[str]) -> str:
     if not isinstance(text, str):
         raise InputError("the query must be text")
+    check_unicode(text, "the query")
     cleaned = _SPACE.sub(" ", text.replace("\x00", " ")).strip()
     if not cleaned:
         raise InputError('the query is empty; type what you are looking for, e.g. `policykb search "delegering läkemedel"`')

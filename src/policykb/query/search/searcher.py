@@ -59,10 +59,14 @@ from policykb.query.search.plan import (
     parse_reference_canonicals,
 )
 from policykb.store import Store, read_settings
+from policykb.swedish.text import check_unicode
 
 MODES = ("hybrid", "lexical", "dense")
 MAX_K = 100  # the most hits one search returns (CLI, API and the MCP tools alike)
 CANDIDATES = 100  # per side, before fusion
+# The years a --year-from/--year-to filter may name (CLI, API and the MCP tools alike); outside
+# them a year is a typo, and beyond 64 bits SQLite cannot even bind it.
+MIN_YEAR, MAX_YEAR = 1800, 2200
 # Normalised score fusion: fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
 DENSE_WEIGHT = 0.5
 RRF_K = 60
@@ -324,7 +328,15 @@ class Searcher:
         return sql, params
 
     def _check_filter_values(self, filters: Filters) -> None:
-        """A --kind or --doc that names nothing in the index is a typo: say what there is."""
+        """A year out of range, or a --kind or --doc that names nothing in the index, is a typo:
+        say what there is."""
+        for option, year in (("--year-from", filters.year_from), ("--year-to", filters.year_to)):
+            if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+                raise InputError(f"{option} {year}: give a year from {MIN_YEAR} to {MAX_YEAR}, e.g. {option} 2020")
+        for option, value in (("--kind", filters.kind), ("--publisher", filters.publisher), ("--doc", filters.doc),
+                              ("--cites", filters.cites)):
+            if value:
+                check_unicode(value, option)
         conn = self.connection()
         if filters.kind:
             kinds = sorted({r[0] for r in conn.execute("SELECT DISTINCT kind FROM documents") if r[0]})
