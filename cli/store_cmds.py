@@ -175,9 +175,5 @@ def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = Fa
         return
     out = console()
     for key, value in stats.items():
-<<<<<<< HEAD
         shown = f"{value / 2**20:.1f} MB ({value:,} bytes)" if key == "size_bytes" else value
-        out.print(f"{key:>15}: {shown}")
-=======
-        out.print(f"{key:>15}: {literal(value)}")
->>>>>>> feat/hardening
+        out.print(f"{key:>15}: {literal(shown)}")
