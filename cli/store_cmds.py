@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,25 @@ def register(app: typer.Typer) -> None:
     app.command("docs")(docs_command)
     app.command("show")(show_command)
     app.command("stats")(stats_command)
+
+
+def _progress_line(stage: str, done: int, total: int, item: str, elapsed: float, said: set) -> None:
+    """One line on stderr per file read and per quarter of the embedding (for logs)."""
+    if stage == "files" and done:
+        key = (stage, done)
+        line = f"ingest: {done}/{total} files read ({item}), {elapsed:.0f} s"
+    elif stage == "embed" and total:
+        quarter = 4 * done // total
+        key = (stage, quarter)
+        line = f"ingest: embedded {done:,}/{total:,} sentence units, {elapsed:.0f} s"
+        if quarter == 0:
+            return
+    else:
+        return
+    if key not in said:
+        said.add(key)
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 def ingest_command(
@@ -71,8 +91,16 @@ def ingest_command(
         console=err_console(), transient=True, disable=as_json,
     )
     tasks: dict[str, int] = {}
+    # Without a terminal (a log, a CI job, `nohup`) the bar draws nothing: say each file and each
+    # quarter of the embedding on a line of its own instead, so a long ingest is never silent.
+    plain_lines = not err_console().is_terminal
+    started = time.monotonic()
+    said: set[tuple[str, int]] = set()
 
     def on_progress(stage: str, done: int, total: int, item: str) -> None:
+        if plain_lines:
+            _progress_line(stage, done, total, item, time.monotonic() - started, said)
+            return
         if stage not in tasks:
             tasks[stage] = progress_bar.add_task(stage, total=total, item="", rate="")
         task = tasks[stage]

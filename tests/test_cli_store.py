@@ -13,6 +13,8 @@ def test_ingest_docs_show_stats(corpus_dir: Path, index_dir: Path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["documents"] == 5 and summary["passages"] > 300 and summary["failed"] == []
+    # stderr is no terminal here (as in a log): one progress line per file instead of a bar
+    assert "ingest: 1/5 files read" in result.stderr and "ingest: 5/5 files read" in result.stderr
 
     docs = json.loads(run_cli("docs", "--json", env={"POLICYKB_INDEX_DIR": str(index_dir)}).stdout)
     assert {d["doc_id"] for d in docs} >= {"004_2be6a2c697e985af.txt"}
