@@ -49,6 +49,7 @@ def test_xref_of_every_section_finds_every_passage_that_cites_it(store: Store):
 
 def test_an_act_or_a_chapter_finds_the_sections_in_it(store: Store):
     hsl = xref(store, "HSL")
+    assert hsl["query"] == "HSL"  # the question as asked, not the text of the last citation found
     stored = store.conn.execute("SELECT canonical, passage_id FROM refs").fetchall()
     in_hsl = [(c, p) for c, p in stored if within(c, "SFS 2017:30")]
     assert hsl["citations"] == len(in_hsl)

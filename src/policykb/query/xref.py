@@ -106,7 +106,7 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
             """,
             (target.canonical,),
         ).fetchall()
-        for (doc_id, passage_id, page, sentence_id, ref_text, cited, cited_url, note, sentence, heading, printed,
+        for (doc_id, passage_id, page, sentence_id, written, cited, cited_url, note, sentence, heading, printed,
              title, identifier, note_text) in rows:
             total += 1
             doc = documents.get(doc_id)
@@ -129,9 +129,9 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
                     "_seen": set(),
                 }
                 doc["hits"].append(hit)
-            if (ref_text, cited) not in hit["_seen"]:
-                hit["_seen"].add((ref_text, cited))
-                hit["provisions"].append({"text": ref_text, "canonical": cited, "url": cited_url})
+            if (written, cited) not in hit["_seen"]:
+                hit["_seen"].add((written, cited))
+                hit["provisions"].append({"text": written, "canonical": cited, "url": cited_url})
     for hit in hits.values():
         del hit["_seen"]
     ordered = sorted(documents.values(), key=lambda d: (-d["citations"], d["doc_id"]))
