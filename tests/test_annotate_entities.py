@@ -75,3 +75,21 @@ def test_synonym_groups():
     mas = next(g for g in groups if "MAS" in g)
     assert "medicinskt ansvarig sjuksköterska" in mas
     assert not any(g == [] for g in groups)
+
+
+def test_inflected_and_glued_forms_found_in_real_text_are_tagged():
+    # Issue 17.8: the genitive/definite of an abbreviation without its colon, the weak adjectives of a
+    # multi-word role after a genitive, and a footnote number glued to an abbreviation.
+    cases = {
+        "IVOs tillsyn": [("IVOs", "ORG:IVO")],
+        "enligt SKRs rapport": [("SKRs", "ORG:SKR")],
+        "MARs uppgifter": [("MARs", "ROLE:MAR")],
+        "SIPen upprättas": [("SIPen", "PLAN:SIP")],
+        "patientens samordnade individuella plan": [("samordnade individuella plan", "PLAN:SIP")],
+        "patientens fasta vårdkontakt": [("fasta vårdkontakt", "ROLE:FAST_VARDKONTAKT")],
+        "den fasta vårdkontakten": [("fasta vårdkontakten", "ROLE:FAST_VARDKONTAKT")],
+        "Det ansvarar MAS12.": [("MAS", "ROLE:MAS")],
+        "Mars, massa och COVID19.": [],
+    }
+    for text, expected in cases.items():
+        assert found(text) == expected, text

@@ -36,7 +36,9 @@ def load_patterns() -> EntityPatterns:
     abbreviations, phrases, exact = {}, {}, {}
     for item in raw["labels"]:
         label = item["label"]
-        abbreviations[label] = [a + s for a in item.get("abbreviations", []) for s in [""] + suffixes]
+        # Each colon suffix also without its colon, as it is often written: IVOs, SKRs, SIPen.
+        forms = [""] + suffixes + [s.lstrip(":") for s in suffixes if s.startswith(":")]
+        abbreviations[label] = [a + s for a in item.get("abbreviations", []) for s in forms]
         forms = []
         for phrase in item.get("phrases", []):
             forms += [phrase.lower(), genitive(phrase.lower())]

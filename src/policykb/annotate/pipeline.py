@@ -7,7 +7,8 @@ Components (added in this order):
 
 The tokenizer gets one extra infix rule: a hyphen between an upper-case abbreviation and a
 lower-case word is split (`SIP-möte` -> `SIP`, `-`, `möte`), so that abbreviations inside
-compounds are matched as words while `HSLF-FS` and `E-hälsomyndigheten` stay whole.
+compounds are matched as words while `HSLF-FS` and `E-hälsomyndigheten` stay whole; and so is a
+footnote number glued to an abbreviation (`MAS12` -> `MAS`, `12`).
 
 Built once per process and only when text is tagged (spaCy takes a while to import).
 """
@@ -24,6 +25,8 @@ from policykb.models import Mention
 from policykb.swedish.text import MAX_TEXT_CHARS, check_text, paragraph_spans
 
 ABBREVIATION_HYPHEN_INFIX = r"(?<=[A-ZÅÄÖ]{2})-(?=[a-zåäö])"
+# A footnote marker the text dump glued to an abbreviation (`MAS12`) is split off it.
+ABBREVIATION_DIGITS_INFIX = r"(?<=[A-ZÅÄÖ]{2})(?=[0-9]{1,3}(?![0-9]))"
 # spaCy strips prefixes/suffixes one character at a time: a 5,000-character run of `§` or `(`
 # takes seconds. Texts with such a run get a plain regex tokenization instead (same text).
 LONG_RUN_RE = re.compile(r"\S{400,}")
@@ -36,7 +39,7 @@ def pipeline():
     from spacy.util import compile_infix_regex
 
     nlp = spacy.blank("sv")
-    nlp.tokenizer.infix_finditer = compile_infix_regex(list(nlp.Defaults.infixes) + [ABBREVIATION_HYPHEN_INFIX]).finditer
+    nlp.tokenizer.infix_finditer = compile_infix_regex(list(nlp.Defaults.infixes) + [ABBREVIATION_HYPHEN_INFIX, ABBREVIATION_DIGITS_INFIX]).finditer
     nlp.max_length = 10**8  # callers bound the size of what they tag
     register_references()
     register_entities()
