@@ -163,12 +163,14 @@ def show_command(
 def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
     """Counts of what the index holds, and its size on disk."""
     from policykb.index.backup import index_size
+    from policykb.index.vectors import vectors_state
     from policykb.store import Store
 
     directory = index_dir(index_dir_opt)
     with Store.open(directory, create=False, readonly=True) as store:
         stats = store.stats().to_dict()
         stats["schema_version"] = store.schema_version
+        stats["vectors"] = vectors_state(directory, store.settings(), stats["passages"])
     stats["size_bytes"] = index_size(directory)
     if as_json:
         emit_json(stats)

@@ -219,6 +219,8 @@ def ingest(
     model: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    wait: float = 0.0,
+    writer: str | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc).
 
@@ -226,11 +228,13 @@ def ingest(
     another model than the index's re-embeds every passage with it. `workers` reader processes
     (default: one per core) extract and annotate files while this process writes them; at most
     two files per worker are read ahead, so memory stays bounded by that many documents.
+    Another writer holding the index (`store.writelock`) is waited for up to `wait` seconds,
+    then a `WriterBusyError` names it; `writer` is what this run calls itself in the lock file.
     """
     from policykb.extract import check_file, file_sha256
     from policykb.index.citations import rebuild as rebuild_trace_index
     from policykb.index.citations import rebuild_stale as rebuild_stale_trace_index
-    from policykb.index.indexer import SearchIndexer
+    from policykb.index.indexer import SearchIndexer, store_then_vectors
 
     started = time.perf_counter()
     report = IngestReport()
@@ -253,11 +257,10 @@ def ingest(
             progress(stage, done, total, item)
 
     store = Store.open(index_dir)
-    prepared_vectors = None
     try:
         indexer = SearchIndexer(store, model=model)
         changed: list[str] = []
-        with store.transaction():
+        with store_then_vectors(store) as swap:
             # Which files need reading (unchanged ones are skipped without being parsed).
             todo: list[tuple[Path, Any, str]] = []
             for path in files:
@@ -306,17 +309,13 @@ def ingest(
                 tick("pages", report.pages, report.pages, path.name)
             # Documents stored before the trace index existed, or built with older rules.
             rebuild_stale_trace_index(store.conn)
-            search_report, prepared_vectors = indexer.update(changed, progress=progress)
+            search_report, swap.prepared = indexer.update(changed, progress=progress)
             report.embedded = search_report.embedded
             report.model = search_report.model
-        # The store is committed: now the matching vectors become visible.
-        if prepared_vectors is not None:
-            prepared_vectors.commit()
-            prepared_vectors = None
+        if swap.warning:
+            report.warnings.append(swap.warning)
         report.totals = store.stats().to_dict()
     finally:
-        if prepared_vectors is not None:
-            prepared_vectors.discard()
         store.close()
     report.seconds = time.perf_counter() - started
     return report
@@ -406,40 +405,50 @@ class RemoveReport:
     removed: list[str] = field(default_factory=list)
     passages: int = 0  # passages taken out with them
     totals: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"removed": self.removed, "passages": self.passages, "totals": self.totals}
+        return {"removed": self.removed, "passages": self.passages, "totals": self.totals, "warnings": self.warnings}
 
 
-def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Progress | None = None) -> RemoveReport:
+def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Progress | None = None,
+           wait: float = 0.0, writer: str | None = None) -> RemoveReport:
     """Take documents and everything derived from them out of the index, all in one transaction:
     either every named document goes or none does. The FAISS index without their passages is
     swapped in after the commit, as after an ingest. An unknown id is a `NotFoundError` naming it,
     raised before anything is changed."""
-    from policykb.index.indexer import SearchIndexer
+    from policykb.index.indexer import SearchIndexer, store_then_vectors
 
     wanted = list(dict.fromkeys(doc_ids))
     if not wanted:
         raise InputError("name at least one document id to remove (see `policykb docs`)")
     index_dir = Path(index_dir)
-    store = Store.open(index_dir, create=False)
-    prepared = None
-    try:
+
+    def check_known(store: Store) -> None:
         unknown = [d for d in wanted if store.get_document(d) is None]
         if unknown:
             raise NotFoundError(
                 f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
                 f"(`policykb docs` lists the ids)"
             )
-        check_index_dir_writable(index_dir)
+
+    # Checked before waiting for the write lock (no index, an unknown id, a read-only directory:
+    # each its own clear error), and the ids again once it is held (another writer may have
+    # removed them meanwhile).
+    with Store.open(index_dir, create=False, readonly=True) as probe:
+        check_known(probe)
+    check_index_dir_writable(index_dir)
+    store = Store.open(index_dir, create=False)
+    try:
+        check_known(store)
         report = RemoveReport(removed=wanted)
         try:
-            with store.transaction():
+            with store_then_vectors(store) as swap:
                 marks = ",".join("?" * len(wanted))
                 report.passages = store.conn.execute(
                     f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
                 ).fetchone()[0]
-                prepared = SearchIndexer(store).remove(wanted, progress=progress)
+                swap.prepared = SearchIndexer(store).remove(wanted, progress=progress)
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc):
                 raise
@@ -447,12 +456,9 @@ def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Pr
                 f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
                 f"try again when it has finished"
             ) from None
-        if prepared is not None:
-            prepared.commit()
-            prepared = None
+        if swap.warning:
+            report.warnings.append(swap.warning)
         report.totals = store.stats().to_dict()
     finally:
-        if prepared is not None:
-            prepared.discard()
         store.close()
     return report

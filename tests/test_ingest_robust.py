@@ -1,0 +1,98 @@
+"""Issue 19: an index stays usable when a writer is killed between its store commit and its
+vector swap, when two writers meet, and when the disk fills up during an ingest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers.cli import run_cli
+
+from policykb.index.vectors import PreparedVectors
+from policykb.ingest import ingest
+from policykb.query.search import Searcher
+from policykb.query.search.searcher import VECTORS_STALE_WARNING
+
+QUERY = "vem ansvarar för rehabilitering i hemmet"
+
+
+def _write_docs(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = {
+        "a.txt": "Rehabilitering i hemmet\n\nKommunen ansvarar för rehabilitering i hemmet enligt 12 kap. 1 § HSL. "
+                 "Arbetsterapeuten gör en bedömning tillsammans med patienten.\n\nMAR ansvarar för att rutinerna följs.",
+        "b.txt": "Delegering av läkemedel\n\nSjuksköterskan kan delegera läkemedelshantering till omsorgspersonal. "
+                 "Delegeringen ska vara skriftlig och tidsbegränsad.\n\nMAS följer upp delegeringarna varje år.",
+        "c.txt": "Samordnad individuell plan\n\nEn SIP upprättas när den enskilde har behov av insatser från både "
+                 "socialtjänsten och hälso- och sjukvården.\n\nPlanen ska ange vem som ansvarar för vad.",
+    }
+    for name in names:
+        (folder / name).write_text(texts[name], encoding="utf-8")
+    return folder
+
+
+def _stats(index: Path) -> dict:
+    result = run_cli("stats", "--json", "--index-dir", str(index))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_killed_between_store_commit_and_vector_swap_search_answers_and_ingest_repairs(tmp_path, monkeypatch):
+    docs = _write_docs(tmp_path / "docs", ["a.txt", "b.txt"])
+    index = tmp_path / "index"
+    assert not ingest([docs], index, workers=1).failed
+    _write_docs(docs, ["c.txt"])
+
+    def killed(self):  # noqa: ANN001, ANN202 - the process dies right after the store's COMMIT
+        raise OSError(28, "simulated kill before the swap")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PreparedVectors, "commit", killed)
+        report = ingest([docs], index, workers=1)
+    assert report.added == ["c.txt"] and any("could not be put in place" in w for w in report.warnings)
+    assert _stats(index)["vectors"] == "stale"
+
+    with Searcher(index) as searcher:
+        for mode in ("lexical", "hybrid", "dense"):
+            warnings: list[str] = []
+            hits = searcher.search(QUERY, k=5, mode=mode, warn=warnings.append)
+            assert hits, mode
+            assert warnings == ([] if mode == "lexical" else [VECTORS_STALE_WARNING]), (mode, warnings)
+        # the passages of the new document are found (the store is whole)
+        assert any(h.doc_id == "c.txt" for h in searcher.search("samordnad individuell plan SIP", k=5, mode="hybrid"))
+    cli = run_cli("search", QUERY, "--index-dir", str(index), "--json")
+    assert cli.returncode == 0 and "Traceback" not in cli.stderr
+    assert json.loads(cli.stdout)["warnings"] == [VECTORS_STALE_WARNING]
+
+    # Any ingest, even of unchanged files, repairs the vectors from the embedding cache.
+    repair = ingest([docs / "a.txt"], index, workers=1)
+    assert repair.unchanged == ["a.txt"] and repair.embedded == 0
+    assert _stats(index)["vectors"] == "current"
+    with Searcher(index) as searcher:
+        warnings = []
+        hits = searcher.search(QUERY, k=5, mode="dense", warn=warnings.append)
+        assert hits and warnings == []
+        assert searcher.vector_index().count == searcher.connection().execute("SELECT count(*) FROM passages").fetchone()[0]
+
+
+def test_api_serves_a_stale_index_lexically_and_health_says_so(tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from policykb.api.app import create_app
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt", "b.txt"])
+    index = tmp_path / "index"
+    ingest([docs], index, workers=1)
+    _write_docs(docs, ["c.txt"])
+    with monkeypatch.context() as patch:
+        patch.setattr(PreparedVectors, "commit", lambda self: (_ for _ in ()).throw(OSError(5, "killed")))
+        ingest([docs], index, workers=1)
+    monkeypatch.setattr("policykb.api.state.SEARCH_OPEN_PAUSE", 0.0)
+    with TestClient(create_app(index_dir=index)) as client:
+        health = client.get("/health").json()
+        assert health["vectors"] == "stale" and health["search"] is True
+        answer = client.get("/search", params={"q": QUERY, "mode": "hybrid"})
+        assert answer.status_code == 200 and answer.json()["hits"]
+        assert answer.json()["warnings"] == [VECTORS_STALE_WARNING]
+        assert client.get("/stats").json()["vectors"]["state"] == "stale"
