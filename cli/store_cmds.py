@@ -11,6 +11,7 @@ import typer
 from policykb.cli.common import (
     IndexDirOption,
     JsonOption,
+    WaitOption,
     console,
     emit_json,
     err_console,
@@ -51,6 +52,7 @@ def ingest_command(
         typer.Option("--workers", help="Reader processes that extract and annotate files in parallel "
                      "(default: one per core).", show_default=False),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Read PDFs and text files into the index; unchanged files are skipped."""
@@ -84,6 +86,7 @@ def ingest_command(
         report = ingest(
             [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
             max_bytes=max_file_bytes(max_file_mb), model=model, workers=workers, progress=on_progress,
+            wait=wait, writer=f"policykb ingest {' '.join(str(p) for p in paths)}"[:200],
         )
     if as_json:
         emit_json(report.to_dict())

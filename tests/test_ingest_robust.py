@@ -96,3 +96,71 @@ def test_api_serves_a_stale_index_lexically_and_health_says_so(tmp_path, monkeyp
         assert answer.status_code == 200 and answer.json()["hits"]
         assert answer.json()["warnings"] == [VECTORS_STALE_WARNING]
         assert client.get("/stats").json()["vectors"]["state"] == "stale"
+
+
+# -- 2. one writer at a time ------------------------------------------------------------------
+
+HOLDER = """
+import sys
+from policykb.store.writelock import write_lock
+with write_lock(sys.argv[1], "policykb ingest big-folder/"):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def _hold_lock(index: Path):  # noqa: ANN202
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(index)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_writer_is_refused_in_one_line_naming_the_holder_or_waits_for_it(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt"])
+    index = tmp_path / "index"
+    assert not ingest([docs], index, workers=1).failed
+    _write_docs(docs, ["b.txt"])
+    holder = _hold_lock(index)
+    try:
+        refused = run_cli("ingest", str(docs), "--index-dir", str(index), "--workers", "1")
+        assert refused.returncode == 2, refused.stderr
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in refused.stderr, refused.stderr
+        assert f"process {holder.pid} (policykb ingest big-folder/" in lines[0] and "--wait" in lines[0], lines[0]
+        removing = run_cli("remove", "a.txt", "--index-dir", str(index))
+        assert removing.returncode == 2 and f"process {holder.pid}" in removing.stderr
+        assert len(removing.stderr.strip().splitlines()) == 1
+
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "policykb.cli", "ingest", str(docs), "--index-dir", str(index),
+             "--workers", "1", "--wait", "30", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(3)
+        assert waiting.poll() is None  # still waiting for the holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    out, err = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0 and "Traceback" not in err, err
+    assert json.loads(out)["added"] == ["b.txt"]
+
+
+def test_the_lock_of_a_killed_writer_holds_nothing(tmp_path):
+    from policykb.store.writelock import LOCK_FILENAME
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt"])
+    index = tmp_path / "index"
+    holder = _hold_lock(index)
+    holder.kill()
+    holder.wait(timeout=30)
+    assert (index / LOCK_FILENAME).exists()
+    assert ingest([docs], index, workers=1).added == ["a.txt"]

@@ -24,6 +24,7 @@ from typing import Any
 from policykb.config import SUPPORTED_SUFFIXES
 from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
 from policykb.store import Store
+from policykb.store.writelock import write_lock
 from policykb.models import Progress
 
 
@@ -256,67 +257,69 @@ def ingest(
         if progress is not None:
             progress(stage, done, total, item)
 
-    store = Store.open(index_dir)
-    try:
-        indexer = SearchIndexer(store, model=model)
-        changed: list[str] = []
-        with store_then_vectors(store) as swap:
-            # Which files need reading (unchanged ones are skipped without being parsed).
-            todo: list[tuple[Path, Any, str]] = []
-            for path in files:
-                try:
-                    check_file(path, limit=max_bytes)
-                    previous = store.document_by_path(str(path.resolve()))
-                    if previous is not None and previous["sha256"] == file_sha256(path):
-                        report.unchanged.append(previous["doc_id"])
+    # One writer at a time: a second one is refused (or waits) before it reads a file.
+    with write_lock(index_dir, writer or f"policykb ingest of {len(files)} file(s)", wait=wait):
+        store = Store.open(index_dir)
+        try:
+            indexer = SearchIndexer(store, model=model)
+            changed: list[str] = []
+            with store_then_vectors(store) as swap:
+                # Which files need reading (unchanged ones are skipped without being parsed).
+                todo: list[tuple[Path, Any, str]] = []
+                for path in files:
+                    try:
+                        check_file(path, limit=max_bytes)
+                        previous = store.document_by_path(str(path.resolve()))
+                        if previous is not None and previous["sha256"] == file_sha256(path):
+                            report.unchanged.append(previous["doc_id"])
+                            continue
+                        todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
+                    except PolicyKBError as exc:
+                        report.failed.append(FileFailure(str(path), str(exc)))
+                done = 0
+                tick("files", 0, len(todo), "")
+                for read, previous in _read_all(todo, manifests, ocr, max_bytes, workers, tick):
+                    done += 1
+                    path = read.path
+                    tick("files", done, len(todo), path.name)
+                    if read.error is not None:
+                        report.failed.append(FileFailure(str(path), read.error))
                         continue
-                    todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
-                except PolicyKBError as exc:
-                    report.failed.append(FileFailure(str(path), str(exc)))
-            done = 0
-            tick("files", 0, len(todo), "")
-            for read, previous in _read_all(todo, manifests, ocr, max_bytes, workers, tick):
-                done += 1
-                path = read.path
-                tick("files", done, len(todo), path.name)
-                if read.error is not None:
-                    report.failed.append(FileFailure(str(path), read.error))
-                    continue
-                doc = read.doc
-                try:
-                    # One savepoint per file: a file whose writing fails leaves nothing behind
-                    # (its earlier version, if any, stays), and the other files are still stored.
-                    with store.savepoint("ingest_file"):
-                        if previous is not None:
-                            indexer.forget(previous["doc_id"])
-                        counts = store.write_document(doc, read.passages, read.annotations)
-                        rebuild_trace_index(store.conn, doc.meta.doc_id)
-                except PolicyKBError as exc:
-                    report.failed.append(FileFailure(str(path), str(exc)))
-                    continue
-                except Exception as exc:  # a bug on one odd file must not lose the others
-                    report.failed.append(FileFailure(
-                        str(path), f"{path}: could not be stored ({exc.__class__.__name__}: {exc}); "
-                                   f"please report it if the file opens elsewhere"))
-                    continue
-                changed.append(doc.meta.doc_id)
-                (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
-                report.warnings.extend(doc.warnings)
-                report.pages += counts["pages"]
-                report.passages += counts["passages"]
-                report.references += counts["references"]
-                report.mentions += counts["mentions"]
-                tick("pages", report.pages, report.pages, path.name)
-            # Documents stored before the trace index existed, or built with older rules.
-            rebuild_stale_trace_index(store.conn)
-            search_report, swap.prepared = indexer.update(changed, progress=progress)
-            report.embedded = search_report.embedded
-            report.model = search_report.model
-        if swap.warning:
-            report.warnings.append(swap.warning)
-        report.totals = store.stats().to_dict()
-    finally:
-        store.close()
+                    doc = read.doc
+                    try:
+                        # One savepoint per file: a file whose writing fails leaves nothing behind
+                        # (its earlier version, if any, stays), and the other files are still stored.
+                        with store.savepoint("ingest_file"):
+                            if previous is not None:
+                                indexer.forget(previous["doc_id"])
+                            counts = store.write_document(doc, read.passages, read.annotations)
+                            rebuild_trace_index(store.conn, doc.meta.doc_id)
+                    except PolicyKBError as exc:
+                        report.failed.append(FileFailure(str(path), str(exc)))
+                        continue
+                    except Exception as exc:  # a bug on one odd file must not lose the others
+                        report.failed.append(FileFailure(
+                            str(path), f"{path}: could not be stored ({exc.__class__.__name__}: {exc}); "
+                                       f"please report it if the file opens elsewhere"))
+                        continue
+                    changed.append(doc.meta.doc_id)
+                    (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
+                    report.warnings.extend(doc.warnings)
+                    report.pages += counts["pages"]
+                    report.passages += counts["passages"]
+                    report.references += counts["references"]
+                    report.mentions += counts["mentions"]
+                    tick("pages", report.pages, report.pages, path.name)
+                # Documents stored before the trace index existed, or built with older rules.
+                rebuild_stale_trace_index(store.conn)
+                search_report, swap.prepared = indexer.update(changed, progress=progress)
+                report.embedded = search_report.embedded
+                report.model = search_report.model
+            if swap.warning:
+                report.warnings.append(swap.warning)
+            report.totals = store.stats().to_dict()
+        finally:
+            store.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -438,27 +441,28 @@ def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Pr
     with Store.open(index_dir, create=False, readonly=True) as probe:
         check_known(probe)
     check_index_dir_writable(index_dir)
-    store = Store.open(index_dir, create=False)
-    try:
-        check_known(store)
-        report = RemoveReport(removed=wanted)
+    with write_lock(index_dir, writer or "policykb remove " + " ".join(wanted), wait=wait):
+        store = Store.open(index_dir, create=False)
         try:
-            with store_then_vectors(store) as swap:
-                marks = ",".join("?" * len(wanted))
-                report.passages = store.conn.execute(
-                    f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
-                ).fetchone()[0]
-                swap.prepared = SearchIndexer(store).remove(wanted, progress=progress)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            raise StoreError(
-                f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
-                f"try again when it has finished"
-            ) from None
-        if swap.warning:
-            report.warnings.append(swap.warning)
-        report.totals = store.stats().to_dict()
-    finally:
-        store.close()
+            check_known(store)
+            report = RemoveReport(removed=wanted)
+            try:
+                with store_then_vectors(store) as swap:
+                    marks = ",".join("?" * len(wanted))
+                    report.passages = store.conn.execute(
+                        f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
+                    ).fetchone()[0]
+                    swap.prepared = SearchIndexer(store).remove(wanted, progress=progress)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                raise StoreError(
+                    f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
+                    f"try again when it has finished"
+                ) from None
+            if swap.warning:
+                report.warnings.append(swap.warning)
+            report.totals = store.stats().to_dict()
+        finally:
+            store.close()
     return report
