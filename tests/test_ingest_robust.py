@@ -164,3 +164,93 @@ def test_the_lock_of_a_killed_writer_holds_nothing(tmp_path):
     holder.wait(timeout=30)
     assert (index / LOCK_FILENAME).exists()
     assert ingest([docs], index, workers=1).added == ["a.txt"]
+
+
+# -- 3. a full disk ---------------------------------------------------------------------------
+
+
+def _store_limited_to_its_size(monkeypatch, extra_pages: int = 2) -> None:
+    """Every store opened from now on may grow by `extra_pages` pages only: SQLite then answers
+    SQLITE_FULL exactly as on a full disk (no root, no mount needed)."""
+    from policykb.store import Store
+
+    real_open = Store.open.__func__
+
+    def small_open(cls, *args, **kwargs):  # noqa: ANN001, ANN202
+        store = real_open(cls, *args, **kwargs)
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages + extra_pages}")
+        return store
+
+    monkeypatch.setattr(Store, "open", classmethod(small_open))
+
+
+def _big_text(n: int) -> str:
+    return "Rapport om hemsjukvård\n\n" + "\n\n".join(
+        f"Stycke {i}: kommunen ansvarar för hemsjukvård och rehabilitering enligt 12 kap. {i % 9 + 1} § HSL; "
+        f"sjuksköterskan dokumenterar insats nummer {i} i journalen och följer upp den varje vecka."
+        for i in range(n)
+    )
+
+
+def test_a_full_disk_stops_the_run_with_one_message_and_leaves_the_store_as_it_was(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from policykb.cli.main import run
+    from policykb.store import DiskFullError, StoreError
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt", "b.txt"])
+    index = tmp_path / "index"
+    assert not ingest([docs], index, workers=1).failed
+    before = _stats(index)
+    more = tmp_path / "more"
+    more.mkdir()
+    for name in ("c1.txt", "c2.txt", "c3.txt"):
+        (more / name).write_text(_big_text(150), encoding="utf-8")
+
+    with monkeypatch.context() as patch:
+        _store_limited_to_its_size(patch)
+        with pytest.raises(DiskFullError) as caught:
+            ingest([more], index, workers=1)
+        assert isinstance(caught.value, StoreError)
+        message = str(caught.value)
+        assert "\n" not in message and "is full" in message and "MB free" in message and "as it was" in message
+
+        patch.setattr(sys, "argv", ["policykb", "ingest", str(more), "--index-dir", str(index), "--workers", "1"])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            run()
+        assert exited.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: the disk holding the index") and "Traceback" not in err[0]
+
+    after = _stats(index)
+    assert {k: v for k, v in after.items() if k != "size_bytes"} == {k: v for k, v in before.items() if k != "size_bytes"}
+    with Searcher(index) as searcher:
+        warnings: list[str] = []
+        assert searcher.search(QUERY, k=3, mode="hybrid", warn=warnings.append) and warnings == []
+    # With room again, the same run stores everything.
+    assert sorted(ingest([more], index, workers=1).added) == ["c1.txt", "c2.txt", "c3.txt"]
+
+
+def test_a_full_disk_while_writing_the_vector_files_rolls_the_store_back(tmp_path, monkeypatch):
+    import errno
+
+    from policykb.index import vectors
+    from policykb.store import DiskFullError
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt"])
+    index = tmp_path / "index"
+    ingest([docs], index, workers=1)
+    before = _stats(index)
+    _write_docs(docs, ["b.txt"])
+
+    def no_space(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(vectors, "_write_temp", no_space)
+    with pytest.raises(DiskFullError):
+        ingest([docs], index, workers=1)
+    monkeypatch.undo()
+    assert _stats(index) == {**before, "size_bytes": _stats(index)["size_bytes"]}
+    assert not list(index.glob(".vectors*.tmp"))

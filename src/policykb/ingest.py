@@ -23,7 +23,7 @@ from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
 from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
-from policykb.store import Store
+from policykb.store import Store, WriteAbortedError
 from policykb.store.writelock import write_lock
 from policykb.models import Progress
 
@@ -294,6 +294,8 @@ def ingest(
                                 indexer.forget(previous["doc_id"])
                             counts = store.write_document(doc, read.passages, read.annotations)
                             rebuild_trace_index(store.conn, doc.meta.doc_id)
+                    except WriteAbortedError:
+                        raise  # a full disk, a transaction SQLite ended: no later file can be stored
                     except PolicyKBError as exc:
                         report.failed.append(FileFailure(str(path), str(exc)))
                         continue
