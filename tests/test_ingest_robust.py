@@ -254,3 +254,43 @@ def test_a_full_disk_while_writing_the_vector_files_rolls_the_store_back(tmp_pat
     monkeypatch.undo()
     assert _stats(index) == {**before, "size_bytes": _stats(index)["size_bytes"]}
     assert not list(index.glob(".vectors*.tmp"))
+
+
+def test_a_really_full_disk_on_a_small_tmpfs(tmp_path):
+    """The same on a real full filesystem, when this process may mount one (root, not in every sandbox)."""
+    import os
+    import shutil
+    import subprocess
+
+    from policykb.store import DiskFullError
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root and mount(8) to make a small tmpfs")
+    docs = _write_docs(tmp_path / "docs", ["a.txt", "b.txt"])
+    probe = tmp_path / "probe-index"
+    ingest([docs], probe, workers=1)
+    used = sum(p.stat().st_size for p in probe.iterdir() if p.is_file())
+    size_kb = (used + 400_000) // 1024
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        index = mount / "index"
+        assert not ingest([docs], index, workers=1).failed
+        before = _stats(index)
+        more = tmp_path / "more"
+        more.mkdir()
+        for i in range(6):
+            (more / f"big{i}.txt").write_text(_big_text(400), encoding="utf-8")
+        with pytest.raises(DiskFullError) as caught:
+            ingest([more], index, workers=1)
+        assert "\n" not in str(caught.value) and "MB free" in str(caught.value)
+        after = _stats(index)
+        assert {k: v for k, v in after.items() if k != "size_bytes"} == {k: v for k, v in before.items() if k != "size_bytes"}
+        with Searcher(index) as searcher:
+            assert searcher.search(QUERY, k=3, mode="hybrid")
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
