@@ -23,7 +23,7 @@ from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
 from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
-from policykb.store import Store, WriteAbortedError
+from policykb.store import Store, WriteAbortedError, db_path
 from policykb.store.writelock import write_lock
 from policykb.models import Progress
 
@@ -428,25 +428,20 @@ def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Pr
     if not wanted:
         raise InputError("name at least one document id to remove (see `policykb docs`)")
     index_dir = Path(index_dir)
-
-    def check_known(store: Store) -> None:
-        unknown = [d for d in wanted if store.get_document(d) is None]
-        if unknown:
-            raise NotFoundError(
-                f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
-                f"(`policykb docs` lists the ids)"
-            )
-
-    # Checked before waiting for the write lock (no index, an unknown id, a read-only directory:
-    # each its own clear error), and the ids again once it is held (another writer may have
-    # removed them meanwhile).
-    with Store.open(index_dir, create=False, readonly=True) as probe:
-        check_known(probe)
+    # Checked before taking the write lock (no index, a read-only directory: each its own clear
+    # error, and no lock file is made); the ids once it is held (another writer may change them).
+    if not db_path(index_dir).exists():
+        Store.open(index_dir, create=False)  # raises: no index there, and what to do
     check_index_dir_writable(index_dir)
     with write_lock(index_dir, writer or "policykb remove " + " ".join(wanted), wait=wait):
         store = Store.open(index_dir, create=False)
         try:
-            check_known(store)
+            unknown = [d for d in wanted if store.get_document(d) is None]
+            if unknown:
+                raise NotFoundError(
+                    f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
+                    f"(`policykb docs` lists the ids)"
+                )
             report = RemoveReport(removed=wanted)
             try:
                 with store_then_vectors(store) as swap:
