@@ -51,8 +51,18 @@ def write_lock(index_dir: str | os.PathLike, command: str, *, wait: float = 0.0)
     """Hold the index's write lock for the block. Another holder: wait up to `wait` seconds for
     it, then raise `WriterBusyError` naming it (nothing has been changed yet)."""
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path(index_dir), os.O_RDWR | os.O_CREAT, 0o666)
+    from policykb.store import DiskFullError, disk_full_message, is_disk_full
+
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path(index_dir), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(disk_full_message(index_dir)) from None
+        raise StoreError(
+            f"cannot create the write lock {lock_path(index_dir)} ({exc.strerror}); make the index "
+            f"directory writable or choose another with --index-dir"
+        ) from None
     try:
         deadline = time.monotonic() + max(0.0, wait)
         while True:
@@ -64,15 +74,25 @@ def write_lock(index_dir: str | os.PathLike, command: str, *, wait: float = 0.0)
                     raise WriterBusyError(_busy_message(index_dir, wait)) from None
                 time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "since": since}).encode("utf-8"), 0)
+        _write_holder(fd, json.dumps({"pid": os.getpid(), "command": command, "since": since}))
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            _write_holder(fd, "")
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _write_holder(fd: int, text: str) -> None:
+    """Who holds the lock, for the message a second writer gets. Only informative: on a full
+    disk it may not be written, and the lock (held by the kernel, not the text) still holds."""
+    try:
+        os.ftruncate(fd, 0)
+        if text:
+            os.pwrite(fd, text.encode("utf-8"), 0)
+    except OSError:
+        pass
 
 
 def _busy_message(index_dir: Path, wait: float) -> str:
