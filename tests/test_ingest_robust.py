@@ -294,3 +294,33 @@ def test_a_really_full_disk_on_a_small_tmpfs(tmp_path):
             assert searcher.search(QUERY, k=3, mode="hybrid")
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_an_upload_job_waits_for_a_cli_writer_instead_of_failing(tmp_path):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from policykb.api.app import create_app
+
+    docs = _write_docs(tmp_path / "docs", ["a.txt"])
+    index = tmp_path / "index"
+    ingest([docs], index, workers=1)
+    key = "test-key-robust"
+    with TestClient(create_app(index, api_key=key)) as client:
+        holder = _hold_lock(index)
+        try:
+            text = _write_docs(tmp_path / "up", ["c.txt"]).joinpath("c.txt").read_bytes()
+            answer = client.post("/documents", headers={"X-API-Key": key}, files={"file": ("sip.txt", text, "text/plain")})
+            assert answer.status_code == 202, answer.text
+            job_id = answer.json()["job_id"]
+            time.sleep(4)
+            assert client.get(f"/jobs/{job_id}").json()["status"] not in {"done", "failed"}
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=30)
+        deadline = time.monotonic() + 180
+        while (job := client.get(f"/jobs/{job_id}").json())["status"] not in {"done", "failed"}:
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert job["status"] == "done" and job["files"][0]["status"] == "ingested", job
