@@ -252,7 +252,7 @@ class Searcher:
 
     def vector_index(self):  # noqa: ANN202
         """The FAISS index, (re)loaded when an ingest has swapped in new vectors."""
-        from policykb.index.vectors import VectorIndex
+        from policykb.index.vectors import VECTORS_CURRENT, VectorIndex, vectors_state
 
         meta_path = self.index_dir / VECTORS_META_FILENAME
         try:
@@ -268,6 +268,11 @@ class Searcher:
             conn = self.connection()
             settings = read_settings(conn)
             count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+            # The cheap check first: stale vectors are not read (and hashed) again on every query.
+            if vectors_state(self.index_dir, settings, count) != VECTORS_CURRENT:
+                raise StoreError(
+                    f"the vectors in {self.index_dir} do not match the store; run `policykb ingest` to rebuild them"
+                )
             index = VectorIndex.load(self.index_dir, expected_model=settings.get("embedding_model"), expected_count=count)
             expected = settings.get("vectors_checksum")
             if expected and index.meta.checksum != expected:
