@@ -6,6 +6,10 @@ others; unchanged files (same path and sha256) are skipped without being read ag
 
 remove(doc_ids, index_dir) -> RemoveReport: the way out, under the same rules (one transaction,
 the vectors swapped in after the commit).
+
+Both are writers: each holds the index's write lock (`store.writelock`) for its whole run, so a
+second writer is refused (or waits) before it reads anything; a full disk ends the run with the
+store as it was (`store.DiskFullError`), since no later file could be stored safely.
 """
 
 from __future__ import annotations
