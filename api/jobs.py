@@ -33,6 +33,8 @@ log = logging.getLogger("policykb.api")
 JOB_FILE = "job.json"
 # Progress messages from the child are sent at most this often per stage.
 PROGRESS_INTERVAL = 0.2
+# An upload job waits this long for another writer of the index (`store.writelock`) before failing.
+JOB_WRITE_WAIT_SECONDS = 3600.0
 
 
 def utc_now() -> str:
@@ -363,7 +365,9 @@ def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -
         from policykb.ingest import ingest
 
         try:
-            report = ingest(paths, index_dir, max_bytes=max_bytes, progress=progress)
+            # A CLI ingest or remove may hold the write lock: wait for it rather than fail the job.
+            report = ingest(paths, index_dir, max_bytes=max_bytes, progress=progress,
+                            wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: upload job")
         except PolicyKBError as exc:
             sender.send(("error", str(exc)))
             return

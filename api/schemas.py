@@ -36,7 +36,12 @@ class Health(BaseModel):
     version: str
     documents: int
     passages: int
-    search: bool = Field(description="Whether passage search is available (the vectors are loaded)")
+    search: bool = Field(description="Whether passage search is available")
+    vectors: Literal["current", "stale", "none"] = Field(
+        "none",
+        description="current: dense search is on; stale: the vectors lag the store (an interrupted ingest) and "
+        "search is lexical until `policykb ingest` repairs them; none: no index is served",
+    )
     writes_enabled: bool = Field(description="Whether uploads are accepted (POLICYKB_API_KEY is set)")
     snapshot: int = Field(description="Generation of the index snapshot served; grows after each ingest")
     ingest: IngestQueue

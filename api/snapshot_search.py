@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from policykb.errors import ModelError, StoreError
 from policykb.query.search import Searcher
 
 
@@ -23,10 +24,15 @@ class SnapshotSearcher(Searcher):
         self._request = threading.local()
         self._request.conn = conn
         self._snapshot_vectors: Any = None
+        self._vectors_error: Exception | None = None
         super().__init__(index_dir, embedder=embedder)
-        # Load and check the vectors against the pinned store now: a mismatch (an ingest
-        # between its store commit and its vectors swap) fails the snapshot, not a request.
-        self._snapshot_vectors = super().vector_index()
+        # Load and check the vectors against the pinned store now. A mismatch (an ingest between
+        # its store commit and its vectors swap, or one killed there) leaves this snapshot
+        # lexical-only: every search answers with a warning until an ingest repairs the vectors.
+        try:
+            self._snapshot_vectors = super().vector_index()
+        except (StoreError, ModelError) as exc:
+            self._vectors_error = exc
         self._request.conn = None
 
     @contextmanager
@@ -44,12 +50,23 @@ class SnapshotSearcher(Searcher):
         return conn if conn is not None else super().connection()
 
     def vector_index(self):  # noqa: ANN202
+        if self._vectors_error is not None:
+            raise self._vectors_error  # stale for this snapshot: `usable_vectors` falls back to lexical
         return self._snapshot_vectors if self._snapshot_vectors is not None else super().vector_index()
+
+    @property
+    def vectors_state(self) -> str:
+        from policykb.index.vectors import VECTORS_CURRENT, VECTORS_STALE
+
+        return VECTORS_STALE if self._vectors_error is not None else VECTORS_CURRENT
 
     @property
     def embedder(self) -> Any:
         return self._embedder
 
     def vectors_info(self) -> dict[str, Any]:
+        if self._snapshot_vectors is None:
+            return {"state": self.vectors_state}
         meta = self._snapshot_vectors.meta
-        return {"model": meta.model_id, "dimension": meta.dimension, "count": meta.count, "index_type": meta.index_type}
+        return {"state": self.vectors_state, "model": meta.model_id, "dimension": meta.dimension,
+                "count": meta.count, "index_type": meta.index_type}

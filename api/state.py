@@ -91,6 +91,13 @@ class IndexSnapshot:
             stores = _pinned_stores(index_dir, connections)
             try:
                 searcher = open_searcher(index_dir, stores[0], embedders if embedders is not None else {})
+                # Stale vectors: an ingest between its store commit and its swap is over in a
+                # moment, so wait for it; one killed there stays stale, and is served lexically.
+                if getattr(searcher, "vectors_state", "current") != "current" and attempt + 1 < SEARCH_OPEN_ATTEMPTS:
+                    for s in stores:
+                        s.close()
+                    time.sleep(SEARCH_OPEN_PAUSE)
+                    continue
                 break
             except PolicyKBError as exc:
                 search_error = str(exc)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, JsonOption, console, emit_json, index_dir
+from policykb.cli.common import IndexDirOption, JsonOption, WaitOption, console, emit_json, index_dir, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -18,12 +18,13 @@ def register(app: typer.Typer) -> None:
 def remove_command(
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids (see `policykb docs`).", show_default=False)],
     index_dir_opt: IndexDirOption = None,
+    wait: WaitOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Remove documents and everything derived from them (all or none)."""
     from policykb.ingest import remove
 
-    report = remove(doc_ids, index_dir(index_dir_opt))
+    report = remove(doc_ids, index_dir(index_dir_opt), wait=wait)
     if as_json:
         emit_json(report.to_dict())
         return
@@ -31,6 +32,8 @@ def remove_command(
     out.print(f"removed {len(report.removed)} document(s) with {report.passages} passages: {', '.join(report.removed)}")
     t = report.totals
     out.print(f"index now holds {t['documents']} documents, {t['passages']} passages, {t['references']} references")
+    for message in report.warnings:
+        warn(message)
 
 
 def backup_command(

@@ -21,6 +21,12 @@ IndexDirOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
+# One writer at a time (store.writelock): how long a writing command waits for another writer.
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", metavar="SECONDS", min=0,
+                 help="If another process is writing to the index, wait this long for it (default: refuse at once)."),
+]
 
 
 def index_dir(value: Path | None) -> Path:

@@ -12,6 +12,7 @@ import typer
 from policykb.cli.common import (
     IndexDirOption,
     JsonOption,
+    WaitOption,
     console,
     emit_json,
     err_console,
@@ -71,6 +72,7 @@ def ingest_command(
         typer.Option("--workers", help="Reader processes that extract and annotate files in parallel "
                      "(default: one per core).", show_default=False),
     ] = None,
+    wait: WaitOption = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Read PDFs and text files into the index; unchanged files are skipped."""
@@ -112,6 +114,7 @@ def ingest_command(
         report = ingest(
             [str(p) for p in paths], index_dir(index_dir_opt), ocr=ocr,
             max_bytes=max_file_bytes(max_file_mb), model=model, workers=workers, progress=on_progress,
+            wait=wait, writer=f"policykb ingest {' '.join(str(p) for p in paths)}"[:200],
         )
     if as_json:
         emit_json(report.to_dict())
@@ -191,12 +194,14 @@ def show_command(
 def stats_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = False) -> None:
     """Counts of what the index holds, and its size on disk."""
     from policykb.index.backup import index_size
+    from policykb.index.vectors import vectors_state
     from policykb.store import Store
 
     directory = index_dir(index_dir_opt)
     with Store.open(directory, create=False, readonly=True) as store:
         stats = store.stats().to_dict()
         stats["schema_version"] = store.schema_version
+        stats["vectors"] = vectors_state(directory, store.settings(), stats["passages"])
     stats["size_bytes"] = index_size(directory)
     if as_json:
         emit_json(stats)

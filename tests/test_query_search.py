@@ -12,6 +12,7 @@ from policykb.errors import InputError, ModelError, StoreError
 from policykb.evaluate.retrieval import evaluate_index, load_gold
 from policykb.legal.canonical import hierarchy
 from policykb.query.search import MAX_K, Filters, Searcher, search
+from policykb.query.search.searcher import VECTORS_STALE_WARNING
 from policykb.store import Store
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "gold" / "queries-dev.json"
@@ -194,8 +195,13 @@ def test_index_built_with_another_model_is_refused(corpus_index, tmp_path):
         Searcher(copy, embedder=OtherModel())
     meta = copy / "vectors.json"
     meta.write_text(meta.read_text().replace('"model_id": "', '"model_id": "x'))
-    with Searcher(copy) as s, pytest.raises((ModelError, StoreError)):
-        s.search("vård", mode="dense")
+    # Vectors of another model are never searched: the answer is lexical, with one warning to re-index.
+    with Searcher(copy) as s:
+        warnings: list[str] = []
+        hits = s.search("vård", mode="dense", warn=warnings.append)
+        assert warnings == [VECTORS_STALE_WARNING]
+        lexical = s.search("vård", mode="lexical")
+        assert [h.passage_id for h in hits] == [h.passage_id for h in lexical]
 
 
 def test_concurrent_searches(searcher):

@@ -42,6 +42,8 @@ def get_document(doc_id: DocId, store: StoreDep) -> dict:
 
 
 EXPORT_MEDIA = {"json": "application/json", "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
+# DELETE waits this long for another writer (an upload job, a CLI ingest), within the request timeout; then 409.
+REMOVE_WAIT_SECONDS = 20.0
 
 
 @router.get(
@@ -188,7 +190,7 @@ async def delete_document(doc_id: DocId, settings: SettingsDep, state: StateDep)
     transaction; the answer comes once the removal is committed and served."""
     from policykb.ingest import remove
 
-    report = await run_in_threadpool(remove, [doc_id], settings.index_dir)
+    report = await run_in_threadpool(remove, [doc_id], settings.index_dir, wait=REMOVE_WAIT_SECONDS)
     try:
         await run_in_threadpool(state.refresh)
     except Exception:  # noqa: BLE001 - the removal is committed; /health reports a snapshot problem

@@ -23,8 +23,12 @@ def health(state: StateDep, snapshot: SnapshotDep, settings: SettingsDep, jobs: 
         status = "ok" if documents else "empty"
     if state.last_error and not snapshot.has_store:
         status = "error"
+    vectors = "none"
+    if snapshot.searcher is not None:
+        vectors = snapshot.searcher.vectors_state
     return Health(
         status=status,
+        vectors=vectors,
         version=__version__,
         documents=documents,
         passages=passages,

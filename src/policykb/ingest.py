@@ -6,6 +6,10 @@ others; unchanged files (same path and sha256) are skipped without being read ag
 
 remove(doc_ids, index_dir) -> RemoveReport: the way out, under the same rules (one transaction,
 the vectors swapped in after the commit).
+
+Both are writers: each holds the index's write lock (`store.writelock`) for its whole run, so a
+second writer is refused (or waits) before it reads anything; a full disk ends the run with the
+store as it was (`store.DiskFullError`), since no later file could be stored safely.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from typing import Any
 
 from policykb.config import SUPPORTED_SUFFIXES
 from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
-from policykb.store import Store
+from policykb.store import Store, WriteAbortedError, db_path
+from policykb.store.writelock import write_lock
 from policykb.models import Progress
 
 
@@ -219,6 +224,8 @@ def ingest(
     model: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    wait: float = 0.0,
+    writer: str | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the store of `index_dir` (see module doc).
 
@@ -226,11 +233,13 @@ def ingest(
     another model than the index's re-embeds every passage with it. `workers` reader processes
     (default: one per core) extract and annotate files while this process writes them; at most
     two files per worker are read ahead, so memory stays bounded by that many documents.
+    Another writer holding the index (`store.writelock`) is waited for up to `wait` seconds,
+    then a `WriterBusyError` names it; `writer` is what this run calls itself in the lock file.
     """
     from policykb.extract import check_file, file_sha256
     from policykb.index.citations import rebuild as rebuild_trace_index
     from policykb.index.citations import rebuild_stale as rebuild_stale_trace_index
-    from policykb.index.indexer import SearchIndexer
+    from policykb.index.indexer import SearchIndexer, store_then_vectors
 
     started = time.perf_counter()
     report = IngestReport()
@@ -252,72 +261,71 @@ def ingest(
         if progress is not None:
             progress(stage, done, total, item)
 
-    store = Store.open(index_dir)
-    prepared_vectors = None
-    try:
-        indexer = SearchIndexer(store, model=model)
-        changed: list[str] = []
-        with store.transaction():
-            # Which files need reading (unchanged ones are skipped without being parsed).
-            todo: list[tuple[Path, Any, str]] = []
-            for path in files:
-                try:
-                    check_file(path, limit=max_bytes)
-                    previous = store.document_by_path(str(path.resolve()))
-                    if previous is not None and previous["sha256"] == file_sha256(path):
-                        report.unchanged.append(previous["doc_id"])
+    # One writer at a time: a second one is refused (or waits) before it reads a file.
+    with write_lock(index_dir, writer or f"policykb ingest of {len(files)} file(s)", wait=wait):
+        store = Store.open(index_dir)
+        try:
+            indexer = SearchIndexer(store, model=model)
+            changed: list[str] = []
+            with store_then_vectors(store) as swap:
+                # Which files need reading (unchanged ones are skipped without being parsed).
+                todo: list[tuple[Path, Any, str]] = []
+                for path in files:
+                    try:
+                        check_file(path, limit=max_bytes)
+                        previous = store.document_by_path(str(path.resolve()))
+                        if previous is not None and previous["sha256"] == file_sha256(path):
+                            report.unchanged.append(previous["doc_id"])
+                            continue
+                        todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
+                    except PolicyKBError as exc:
+                        report.failed.append(FileFailure(str(path), str(exc)))
+                done = 0
+                tick("files", 0, len(todo), "")
+                for read, previous in _read_all(todo, manifests, ocr, max_bytes, workers, tick):
+                    done += 1
+                    path = read.path
+                    tick("files", done, len(todo), path.name)
+                    if read.error is not None:
+                        report.failed.append(FileFailure(str(path), read.error))
                         continue
-                    todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
-                except PolicyKBError as exc:
-                    report.failed.append(FileFailure(str(path), str(exc)))
-            done = 0
-            tick("files", 0, len(todo), "")
-            for read, previous in _read_all(todo, manifests, ocr, max_bytes, workers, tick):
-                done += 1
-                path = read.path
-                tick("files", done, len(todo), path.name)
-                if read.error is not None:
-                    report.failed.append(FileFailure(str(path), read.error))
-                    continue
-                doc = read.doc
-                try:
-                    # One savepoint per file: a file whose writing fails leaves nothing behind
-                    # (its earlier version, if any, stays), and the other files are still stored.
-                    with store.savepoint("ingest_file"):
-                        if previous is not None:
-                            indexer.forget(previous["doc_id"])
-                        counts = store.write_document(doc, read.passages, read.annotations)
-                        rebuild_trace_index(store.conn, doc.meta.doc_id)
-                except PolicyKBError as exc:
-                    report.failed.append(FileFailure(str(path), str(exc)))
-                    continue
-                except Exception as exc:  # a bug on one odd file must not lose the others
-                    report.failed.append(FileFailure(
-                        str(path), f"{path}: could not be stored ({exc.__class__.__name__}: {exc}); "
-                                   f"please report it if the file opens elsewhere"))
-                    continue
-                changed.append(doc.meta.doc_id)
-                (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
-                report.warnings.extend(doc.warnings)
-                report.pages += counts["pages"]
-                report.passages += counts["passages"]
-                report.references += counts["references"]
-                report.mentions += counts["mentions"]
-                tick("pages", report.pages, report.pages, path.name)
-            # Documents stored before the trace index existed, or built with older rules.
-            rebuild_stale_trace_index(store.conn)
-            search_report, prepared_vectors = indexer.update(changed, progress=progress)
-            report.embedded = search_report.embedded
-            report.model = search_report.model
-        # The store is committed: now the matching vectors become visible.
-        if prepared_vectors is not None:
-            prepared_vectors.commit()
-            prepared_vectors = None
-        report.totals = store.stats().to_dict()
-    finally:
-        if prepared_vectors is not None:
-            prepared_vectors.discard()
-        store.close()
+                    doc = read.doc
+                    try:
+                        # One savepoint per file: a file whose writing fails leaves nothing behind
+                        # (its earlier version, if any, stays), and the other files are still stored.
+                        with store.savepoint("ingest_file"):
+                            if previous is not None:
+                                indexer.forget(previous["doc_id"])
+                            counts = store.write_document(doc, read.passages, read.annotations)
+                            rebuild_trace_index(store.conn, doc.meta.doc_id)
+                    except WriteAbortedError:
+                        raise  # a full disk, a transaction SQLite ended: no later file can be stored
+                    except PolicyKBError as exc:
+                        report.failed.append(FileFailure(str(path), str(exc)))
+                        continue
+                    except Exception as exc:  # a bug on one odd file must not lose the others
+                        report.failed.append(FileFailure(
+                            str(path), f"{path}: could not be stored ({exc.__class__.__name__}: {exc}); "
+                                       f"please report it if the file opens elsewhere"))
+                        continue
+                    changed.append(doc.meta.doc_id)
+                    (report.replaced if previous is not None else report.added).append(doc.meta.doc_id)
+                    report.warnings.extend(doc.warnings)
+                    report.pages += counts["pages"]
+                    report.passages += counts["passages"]
+                    report.references += counts["references"]
+                    report.mentions += counts["mentions"]
+                    tick("pages", report.pages, report.pages, path.name)
+                # Documents stored before the trace index existed, or built with older rules.
+                rebuild_stale_trace_index(store.conn)
+                search_report, swap.prepared = indexer.update(changed, progress=progress)
+                report.embedded = search_report.embedded
+                report.model = search_report.model
+            if swap.warning:
+                report.warnings.append(swap.warning)
+            report.totals = store.stats().to_dict()
+        finally:
+            store.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -406,53 +414,56 @@ class RemoveReport:
     removed: list[str] = field(default_factory=list)
     passages: int = 0  # passages taken out with them
     totals: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"removed": self.removed, "passages": self.passages, "totals": self.totals}
+        return {"removed": self.removed, "passages": self.passages, "totals": self.totals, "warnings": self.warnings}
 
 
-def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Progress | None = None) -> RemoveReport:
+def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Progress | None = None,
+           wait: float = 0.0, writer: str | None = None) -> RemoveReport:
     """Take documents and everything derived from them out of the index, all in one transaction:
     either every named document goes or none does. The FAISS index without their passages is
     swapped in after the commit, as after an ingest. An unknown id is a `NotFoundError` naming it,
     raised before anything is changed."""
-    from policykb.index.indexer import SearchIndexer
+    from policykb.index.indexer import SearchIndexer, store_then_vectors
 
     wanted = list(dict.fromkeys(doc_ids))
     if not wanted:
         raise InputError("name at least one document id to remove (see `policykb docs`)")
     index_dir = Path(index_dir)
-    store = Store.open(index_dir, create=False)
-    prepared = None
-    try:
-        unknown = [d for d in wanted if store.get_document(d) is None]
-        if unknown:
-            raise NotFoundError(
-                f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
-                f"(`policykb docs` lists the ids)"
-            )
-        check_index_dir_writable(index_dir)
-        report = RemoveReport(removed=wanted)
+    # Checked before taking the write lock (no index, a read-only directory: each its own clear
+    # error, and no lock file is made); the ids once it is held (another writer may change them).
+    if not db_path(index_dir).exists():
+        Store.open(index_dir, create=False)  # raises: no index there, and what to do
+    check_index_dir_writable(index_dir)
+    with write_lock(index_dir, writer or "policykb remove " + " ".join(wanted), wait=wait):
+        store = Store.open(index_dir, create=False)
         try:
-            with store.transaction():
-                marks = ",".join("?" * len(wanted))
-                report.passages = store.conn.execute(
-                    f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
-                ).fetchone()[0]
-                prepared = SearchIndexer(store).remove(wanted, progress=progress)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            raise StoreError(
-                f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
-                f"try again when it has finished"
-            ) from None
-        if prepared is not None:
-            prepared.commit()
-            prepared = None
-        report.totals = store.stats().to_dict()
-    finally:
-        if prepared is not None:
-            prepared.discard()
-        store.close()
+            unknown = [d for d in wanted if store.get_document(d) is None]
+            if unknown:
+                raise NotFoundError(
+                    f"no document {', '.join(repr(d) for d in unknown)} in {index_dir}; nothing was removed "
+                    f"(`policykb docs` lists the ids)"
+                )
+            report = RemoveReport(removed=wanted)
+            try:
+                with store_then_vectors(store) as swap:
+                    marks = ",".join("?" * len(wanted))
+                    report.passages = store.conn.execute(
+                        f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", wanted
+                    ).fetchone()[0]
+                    swap.prepared = SearchIndexer(store).remove(wanted, progress=progress)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                raise StoreError(
+                    f"the index in {index_dir} is busy (an ingest is writing to it); nothing was removed: "
+                    f"try again when it has finished"
+                ) from None
+            if swap.warning:
+                report.warnings.append(swap.warning)
+            report.totals = store.stats().to_dict()
+        finally:
+            store.close()
     return report

@@ -22,12 +22,12 @@ the passage costs about 12% more tokens (each unit carries the model's prefix an
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from policykb.index import lexical
-from policykb.config import VECTORS_META_FILENAME
 from policykb.index.embed import DEFAULT_MODEL, Embedder, load_embedder, passage_vectors
 from policykb.index.vectors import remove_stale_temp_files
 from policykb.store import Store, text_hash
@@ -64,6 +64,42 @@ class SearchIndexReport:
     vectors: int = 0  # passages in the new FAISS index (0: the old one is still valid)
     model: str = ""
     tokens: int = 0
+
+
+class VectorSwap:
+    """The `PreparedVectors` a write transaction will swap in once the store has committed."""
+
+    prepared: Any = None
+    warning: str | None = None  # set when the swap failed: the store is committed, the vectors stale
+
+
+@contextmanager
+def store_then_vectors(store: Store) -> Iterator[VectorSwap]:
+    """One write of an index, in the one order that can be repaired: the store's transaction
+    commits, then the prepared vector files (put in `swap.prepared` inside the block) are swapped
+    in; on any failure before that they are discarded. Used by `ingest` and `remove`.
+
+    Why this order: the store records the new vectors' checksum in its transaction, so a swap
+    that never happens (a kill, a failed rename) leaves vector files the store can tell are stale
+    (`vectors.vectors_state`): readers fall back to lexical search and the next ingest rebuilds
+    them from the embedding cache. A failed swap is therefore a warning, not an error: the
+    documents are stored."""
+    swap = VectorSwap()
+    try:
+        with store.transaction():
+            yield swap
+        if swap.prepared is not None:
+            try:
+                swap.prepared.commit()
+                swap.prepared = None
+            except OSError as exc:
+                swap.warning = (
+                    f"the new vectors could not be put in place ({exc.strerror or exc}); search answers "
+                    f"lexically until `policykb ingest PATH` (any path, even an unchanged one) rebuilds them"
+                )
+    finally:
+        if swap.prepared is not None:
+            swap.prepared.discard()
 
 
 class SearchIndexer:
@@ -223,21 +259,10 @@ class SearchIndexer:
         ).fetchall()
 
     def _vectors_current(self) -> bool:
-        from policykb.index.vectors import read_meta
+        """The live vector files match the store (`vectors.vectors_state`): when they do not — a
+        writer killed between its store commit and its swap — every update rebuilds them, from
+        the embedding cache (nothing is re-embedded), even one that changed no document."""
+        from policykb.index.vectors import VECTORS_CURRENT, vectors_state
 
-        try:
-            meta = read_meta(self.store.index_dir)
-        except Exception:  # noqa: BLE001 - a damaged vectors.json is simply rebuilt
-            return False
-        if meta is None:
-            return False
         count = self.store.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-        from policykb.index.vectors import FORMAT_VERSION
-
-        return (
-            meta.count == count
-            and meta.format == FORMAT_VERSION
-            and meta.model_id == self.model
-            and meta.checksum == self.store.setting("vectors_checksum")
-            and (self.store.index_dir / VECTORS_META_FILENAME).exists()
-        )
+        return vectors_state(self.store.index_dir, self.store.settings(), count, self.model) == VECTORS_CURRENT

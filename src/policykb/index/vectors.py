@@ -213,6 +213,39 @@ def read_meta(index_dir: str | os.PathLike) -> VectorMeta | None:
         ) from exc
 
 
+# The states `vectors_state` names (shown by `policykb stats` and `/health`).
+VECTORS_CURRENT = "current"  # the files are the ones the store was last indexed with
+VECTORS_STALE = "stale"  # they are not (a writer killed between its commit and its swap): dense search waits
+VECTORS_NONE = "none"  # the index never had vectors
+
+
+def vectors_state(index_dir: str | os.PathLike, settings: dict[str, str], passage_count: int,
+                  model_id: str | None = None) -> str:
+    """Whether the vector files match the store, judged from `vectors.json` against what the
+    store recorded in its own transaction (`settings`: embedding model, vectors checksum) and its
+    passage count. Cheap (the faiss file is not hashed here: `VectorIndex.load` does that), and the
+    one rule both the writer (rebuild or not) and the readers (dense or lexical only) use.
+
+    Why the store is the judge: an ingest commits the store, then swaps the files in; a kill
+    between the two leaves the store right and the files one generation behind, never the reverse."""
+    expected_model = model_id or settings.get("embedding_model")
+    if expected_model is None and not settings.get("vectors_checksum"):
+        return VECTORS_NONE
+    try:
+        meta = read_meta(index_dir)
+    except StoreError:
+        return VECTORS_STALE  # a damaged vectors.json: the next ingest rewrites it
+    if meta is None or not (Path(index_dir) / VECTORS_FILENAME).exists():
+        return VECTORS_STALE
+    current = (
+        meta.count == passage_count
+        and meta.format == FORMAT_VERSION
+        and meta.model_id == expected_model
+        and meta.checksum == settings.get("vectors_checksum")
+    )
+    return VECTORS_CURRENT if current else VECTORS_STALE
+
+
 class VectorIndex:
     """A loaded dense index. Thread-safe for concurrent searches (FAISS search is read-only)."""
 

@@ -371,33 +371,68 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception (and on a killed process)."""
+        """BEGIN IMMEDIATE ... COMMIT; rolls back on any exception (and on a killed process).
+
+        SQLite may end the transaction on its own (a full disk: SQLITE_FULL can roll back the
+        whole transaction, not just the statement), so COMMIT and ROLLBACK are only sent while
+        `in_transaction` holds: a COMMIT then would commit nothing and later writes would each
+        autocommit, a ROLLBACK would fail with "no transaction is active" over the real error.
+        A full disk becomes one `DiskFullError` (what, how much is free); nothing is stored."""
         if self.conn.in_transaction:
             yield self.conn
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.index_dir)) from None
             raise
-        else:
+        if not self.conn.in_transaction:
+            raise WriteAbortedError(
+                f"the write transaction on {self.index_dir} ended before its commit (SQLite rolled it back); "
+                f"nothing was stored: run the command again"
+            )
+        try:
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            if is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.index_dir)) from None
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite ended it meanwhile: there is nothing left to undo
 
     @contextmanager
     def savepoint(self, name: str = "unit") -> Iterator[sqlite3.Connection]:
         """A nested all-or-nothing unit inside the open transaction: on any exception everything
         written since it began is undone (the rest of the transaction stays) and the exception
-        goes on. Ingest writes each file inside one, so a file that fails leaves nothing."""
+        goes on. Ingest writes each file inside one, so a file that fails leaves nothing.
+
+        A full disk, or a transaction SQLite has already rolled back, cannot be confined to one
+        unit: they raise `WriteAbortedError` (`DiskFullError`), which ends the whole run —
+        going on would write the next units outside any transaction."""
         if not self.conn.in_transaction:
             raise StoreError("a savepoint needs an open transaction (Store.transaction())")
         self.conn.execute(f"SAVEPOINT {name}")
         try:
             yield self.conn
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute(f"ROLLBACK TO {name}")
-                self.conn.execute(f"RELEASE {name}")
+        except BaseException as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.index_dir)) from None
+            if not self.conn.in_transaction:
+                raise WriteAbortedError(
+                    f"the write transaction on {self.index_dir} was rolled back by SQLite "
+                    f"({exc.__class__.__name__}: {exc}); nothing was stored: run the command again"
+                ) from None
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
             raise
         else:
             self.conn.execute(f"RELEASE {name}")
@@ -627,6 +662,50 @@ class Store:
             references=count("SELECT count(*) FROM refs"),
             mentions=count("SELECT count(*) FROM mentions"),
         )
+
+
+class WriteAbortedError(StoreError):
+    """The write transaction is gone: the whole run stops (nothing of it was stored)."""
+
+
+class DiskFullError(WriteAbortedError):
+    """The disk (or the store's size limit) is full; the store is as it was before the run."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full"), or ENOSPC/EDQUOT from a file write
+    (the vector files). One test for both, as both mean the same to the user."""
+    import errno
+
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == 13 or "database or disk is full" in str(exc)  # 13: SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_message(index_dir: Path) -> str:
+    """What happened, how much space there is, what is needed, and what to do (one line)."""
+    import shutil
+
+    from policykb.config import VECTORS_FILENAME
+
+    try:
+        free = f"{shutil.disk_usage(index_dir).free / 2**20:,.1f} MB free"
+    except OSError:
+        free = "free space unknown"
+    try:
+        vectors = (index_dir / VECTORS_FILENAME).stat().st_size
+    except OSError:
+        vectors = 0
+    try:
+        store = sum(p.stat().st_size for p in index_dir.glob(DB_FILENAME + "*"))
+    except OSError:
+        store = 0
+    return (
+        f"the disk holding the index in {index_dir} is full ({free}; an ingest needs room for its new rows "
+        f"and a new copy of the vectors, {vectors / 2**20:,.1f} MB, beside the store's {store / 2**20:,.1f} MB): "
+        f"nothing was stored and the index is as it was; free some space and run the command again"
+    )
 
 
 def read_settings(conn: sqlite3.Connection) -> dict[str, str]:

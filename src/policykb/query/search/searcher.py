@@ -152,6 +152,13 @@ def search(
         return searcher.search(query, k=k, mode=mode, filters=filters, warn=warn)
 
 
+VECTORS_STALE_WARNING = (
+    "the vectors do not match the store (an ingest was interrupted or is still running) and are being "
+    "rebuilt, so these are lexical results only; run `policykb ingest PATH` (any path, even an unchanged "
+    "one) to repair them"
+)
+
+
 class Searcher:
     """An open index: the store, the lexicon, the FAISS vectors and the query embedder."""
 
@@ -245,7 +252,7 @@ class Searcher:
 
     def vector_index(self):  # noqa: ANN202
         """The FAISS index, (re)loaded when an ingest has swapped in new vectors."""
-        from policykb.index.vectors import VectorIndex
+        from policykb.index.vectors import VECTORS_CURRENT, VectorIndex, vectors_state
 
         meta_path = self.index_dir / VECTORS_META_FILENAME
         try:
@@ -261,6 +268,11 @@ class Searcher:
             conn = self.connection()
             settings = read_settings(conn)
             count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+            # The cheap check first: stale vectors are not read (and hashed) again on every query.
+            if vectors_state(self.index_dir, settings, count) != VECTORS_CURRENT:
+                raise StoreError(
+                    f"the vectors in {self.index_dir} do not match the store; run `policykb ingest` to rebuild them"
+                )
             index = VectorIndex.load(self.index_dir, expected_model=settings.get("embedding_model"), expected_count=count)
             expected = settings.get("vectors_checksum")
             if expected and index.meta.checksum != expected:
@@ -271,6 +283,18 @@ class Searcher:
             self._vectors, self._vectors_stamp = index, stamp
             self.model_id = index.meta.model_id
             return index
+
+    def usable_vectors(self, warn: Warn | None = None):  # noqa: ANN201
+        """The FAISS index when it matches the store; else None, with one warning. The vectors
+        lag the store only when a writer was stopped between its store commit and its vector
+        swap (or is between them now); the store itself is whole, so search goes on lexically
+        rather than refusing (`vectors.vectors_state`, README "Store")."""
+        try:
+            return self.vector_index()
+        except (StoreError, ModelError):
+            if warn is not None:
+                warn(VECTORS_STALE_WARNING)
+            return None
 
     def _embed_query(self, texts: Sequence[str]):  # noqa: ANN202
         """One query vector (1 x d): the normalised mean of the texts' vectors (an English query
@@ -392,7 +416,12 @@ class Searcher:
         dense_scores: dict[int, float] = {}
         query_vector = None
         if mode in ("hybrid", "dense"):
-            index = self.vector_index()
+            index = self.usable_vectors(warn)
+            if index is None:  # stale vectors: answer from what is consistent, the lexical side
+                if mode == "dense":
+                    lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params)
+                mode = "lexical"
+        if mode in ("hybrid", "dense"):
             query_vector = self._embed_query(plan.dense_texts)
             scores, ids = index.search(query_vector, depth, allowed_ids=allowed_ids)
             dense_scores = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
