@@ -1,15 +1,13 @@
 """ingest(paths, index_dir) -> IngestReport: files in, documents, passages and annotations stored.
 
+The pipeline in order: discover the files (and their manifests) → ① extract, ③ chunk and ② annotate
+each file in reader processes (`--workers`) → ④ one writer stores them → ⑤ the index is updated
+(FTS rows, units, embeddings) and the vectors are swapped in after the commit.
+
 One write transaction covers the whole run, so a crash (even kill -9) leaves the previous store
-as it was. A file that cannot be read is recorded with its reason and the run goes on with the
-others; unchanged files (same path and sha256) are skipped without being read again.
-
-remove(doc_ids, index_dir) -> RemoveReport: the way out, under the same rules (one transaction,
-the vectors swapped in after the commit).
-
-Both are writers: each holds the index's write lock (`store.writelock`) for its whole run, so a
-second writer is refused (or waits) before it reads anything; a full disk ends the run with the
-store as it was (`store.DiskFullError`), since no later file could be stored safely.
+as it was; inside it each file is one savepoint, so a file that cannot be read or stored is
+recorded with its reason and the run goes on with the others. Unchanged files (same path and
+sha256) are skipped without being read again. One writer at a time (`store.writelock`).
 """
 
 from __future__ import annotations
