@@ -142,14 +142,17 @@ def test_store_of_a_newer_schema_is_refused(tmp_path: Path, corpus_dir: Path):
         Store.open(index_dir, create=False, readonly=True)
 
 
-def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_dir: Path):
-    index_dir = tmp_path / "crash"
+def _ingest_paused_mid_run(tmp_path: Path, corpus_dir: Path, names: tuple[str, ...], *, after_files: int,
+                           workers: int | None = None):
+    """An index holding one document, and an ingest of `names` into it running in a subprocess,
+    paused (in its progress callback) once `after_files` files were stored: (index, stats before, process)."""
+    index_dir = tmp_path / "index"
     ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
     with Store.open(index_dir, create=False) as store:
         before = store.stats().to_dict()
     many = tmp_path / "many"
     many.mkdir()
-    for name in ("002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt", "004_2be6a2c697e985af.txt"):
+    for name in names:
         shutil.copy(corpus_dir / name, many / name)
     ready = tmp_path / "ready"
     script = textwrap.dedent(
@@ -158,22 +161,29 @@ def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_
         from pathlib import Path
         from policykb.ingest import ingest
         def progress(stage, done, total, item):
-            if stage == "files" and done == 2:
+            if stage == "files" and done == {after_files}:
                 Path({str(ready)!r}).write_text("x")
                 time.sleep(60)
-        ingest([{str(many)!r}], {str(index_dir)!r}, progress=progress)
+        ingest([{str(many)!r}], {str(index_dir)!r}, workers={workers!r}, progress=progress)
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.time() + 60
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
     while not ready.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    assert ready.exists(), "ingest never reached the third file"
+    assert ready.exists(), f"ingest never stored {after_files} file(s)"
+    return index_dir, before, proc
+
+
+def test_kill_during_ingest_leaves_previous_store_intact(tmp_path: Path, corpus_dir: Path):
     import psutil
 
+    index_dir, before, proc = _ingest_paused_mid_run(
+        tmp_path, corpus_dir, ("002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt", "004_2be6a2c697e985af.txt"),
+        after_files=2)
     readers = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     _, alive = psutil.wait_procs(readers, timeout=30)
     assert alive == [], "reader processes outlived the killed ingest"
     with Store.open(index_dir, create=False) as store:
@@ -253,33 +263,9 @@ def test_parallel_readers_give_the_same_store_and_a_dying_worker_fails_only_its_
 def test_ctrl_c_during_a_parallel_ingest_stops_the_readers_and_keeps_the_previous_store(tmp_path: Path, corpus_dir: Path):
     import psutil
 
-    index_dir = tmp_path / "index"
-    ingest([corpus_dir / "000_df29f894942e6f0d.txt"], index_dir)
-    with Store.open(index_dir, create=False) as store:
-        before = store.stats().to_dict()
-    many = tmp_path / "many"
-    many.mkdir()
-    for name in ("001_e4a7aa5cf866e425.txt", "002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt",
-                 "004_2be6a2c697e985af.txt"):
-        shutil.copy(corpus_dir / name, many / name)
-    ready = tmp_path / "ready"
-    script = textwrap.dedent(
-        f"""
-        import time
-        from pathlib import Path
-        from policykb.ingest import ingest
-        def progress(stage, done, total, item):
-            if stage == "files" and done == 1:
-                Path({str(ready)!r}).write_text("x")
-                time.sleep(60)
-        ingest([{str(many)!r}], {str(index_dir)!r}, workers=2, progress=progress)
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not ready.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert ready.exists(), "ingest never stored its first file"
+    index_dir, before, proc = _ingest_paused_mid_run(
+        tmp_path, corpus_dir, ("001_e4a7aa5cf866e425.txt", "002_77c63d0e7f875d18.txt", "003_98179518a3d1e638.txt",
+                               "004_2be6a2c697e985af.txt"), after_files=1, workers=2)
     readers = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)

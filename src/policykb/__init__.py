@@ -6,8 +6,7 @@ The public API, one call per step of the pipeline (each imported on first use, s
     import policykb
 
     report = policykb.ingest(["corpus/"], "index")          # extract → annotate → chunk → store → index
-    for hit in policykb.search("index", "vem ansvarar för rehabilitering i hemmet", k=5):
-        print(hit.title, hit.pages, hit.text[:80])
+    hits = policykb.search("index", "vem ansvarar för rehabilitering i hemmet", k=5)  # title, pages, text …
     with policykb.Store.open("index", create=False, readonly=True) as store:
         cited = policykb.xref(store, "2 kap. 3 § HSL")    # every passage citing the provision
         rows = policykb.trace(store, actor="region")      # requirements and their legal sources

@@ -268,6 +268,7 @@ def ingest(
             with store_then_vectors(store) as swap:
                 # Which files need reading (unchanged ones are skipped without being parsed).
                 todo: list[tuple[Path, Any, str]] = []
+                taken: set[str] = set()  # doc ids given to files earlier in this run
                 for path in files:
                     try:
                         check_file(path, limit=max_bytes)
@@ -275,7 +276,9 @@ def ingest(
                         if previous is not None and previous["sha256"] == file_sha256(path):
                             report.unchanged.append(previous["doc_id"])
                             continue
-                        todo.append((path, previous, _doc_id_for(store, path, previous, [d for _, _, d in todo])))
+                        doc_id = _doc_id_for(store, path, previous, taken)
+                        taken.add(doc_id)
+                        todo.append((path, previous, doc_id))
                     except PolicyKBError as exc:
                         report.failed.append(FileFailure(str(path), str(exc)))
                 done = 0
@@ -392,7 +395,7 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
             yield alone(item), item[1]
 
 
-def _doc_id_for(store: Store, path: Path, previous: Any, taken: list[str]) -> str:
+def _doc_id_for(store: Store, path: Path, previous: Any, taken: set[str]) -> str:
     """The file name, unless another path already uses it, in the store or earlier in this run
     (then name + a short hash)."""
     if previous is not None:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from policykb.annotate.entities import COMPONENT as ENTITIES, register as register_entities
 from policykb.annotate.reference_component import COMPONENT as REFERENCES, register as register_references
 from policykb.models import Mention
-from policykb.swedish.text import MAX_TEXT_CHARS, check_text, paragraph_spans
+from policykb.swedish.text import check_text, tag_long_text
 
 ABBREVIATION_HYPHEN_INFIX = r"(?<=[A-ZÅÄÖ]{2})-(?=[a-zåäö])"
 # A footnote marker the text dump glued to an abbreviation (`MAS12`) is split off it.
@@ -79,14 +79,5 @@ def find_entities(text: str) -> list[Mention]:
 
 
 def find_entities_by_paragraph(text: str) -> list[Mention]:
-    """`find_entities` over a text of any length: in one call up to `MAX_TEXT_CHARS`, beyond that
-    paragraph by paragraph; offsets into the whole text."""
-    if len(text) <= MAX_TEXT_CHARS:
-        return find_entities(text)
-    out: list[Mention] = []
-    for lo, hi in paragraph_spans(text):
-        for mention in find_entities(text[lo:hi]):
-            mention.start += lo
-            mention.end += lo
-            out.append(mention)
-    return out
+    """`find_entities` over a text of any length (`swedish.text.tag_long_text`)."""
+    return tag_long_text(text, find_entities)

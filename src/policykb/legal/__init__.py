@@ -18,7 +18,7 @@ import re
 
 from policykb.errors import InputError
 from policykb.models import Reference
-from policykb.swedish.text import MAX_TEXT_CHARS, bounded_segments, check_text, paragraph_spans
+from policykb.swedish.text import MAX_TEXT_CHARS, bounded_segments, check_text, tag_long_text
 from policykb.legal.canonical import parse_canonical, reference_url
 from policykb.legal.context import ReferenceContext
 
@@ -72,19 +72,10 @@ def find_references(
 
 
 def find_references_by_paragraph(text: str, *, date: str | None = None) -> list[Reference]:
-    """`find_references` over a text of any length: in one call up to `MAX_TEXT_CHARS`, beyond that
-    paragraph by paragraph with one context (so definitions and the last-named act carry over);
-    offsets into the whole text."""
-    if len(text) <= MAX_TEXT_CHARS:
-        return find_references(text, date=date)
+    """`find_references` over a text of any length (`swedish.text.tag_long_text`), with one context
+    for all its paragraphs, so definitions and the last-named act carry over."""
     context = ReferenceContext(date=date)
-    out: list[Reference] = []
-    for lo, hi in paragraph_spans(text):
-        for ref in find_references(text[lo:hi], context=context):
-            ref.start += lo
-            ref.end += lo
-            out.append(ref)
-    return out
+    return tag_long_text(text, lambda part: find_references(part, context=context))
 
 
 ACCEPTED_FORMS = (

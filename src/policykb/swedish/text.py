@@ -8,11 +8,13 @@ tagged paragraph by paragraph (`paragraph_spans`), which is what `policykb refs 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from policykb.errors import InputError, TooLargeError
 
 MAX_TEXT_CHARS = 5_000_000
+T = TypeVar("T")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A table-of-contents line: dot leaders or a tab, then the page number.
@@ -55,6 +57,20 @@ def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
         yield start, m.start()
         start = m.end()
     yield start, len(text)
+
+
+def tag_long_text(text: str, tag: Callable[[str], list[T]]) -> list[T]:
+    """`tag(text)` for a text of any length: in one call up to `MAX_TEXT_CHARS`, beyond that paragraph
+    by paragraph, each found span (anything with `start`/`end`) moved to its offsets in the whole text."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return tag(text)
+    out: list[T] = []
+    for lo, hi in paragraph_spans(text):
+        for span in tag(text[lo:hi]):
+            span.start += lo
+            span.end += lo
+            out.append(span)
+    return out
 
 
 def bounded_segments(text: str, max_chars: int) -> list[tuple[int, int]]:
