@@ -127,16 +127,21 @@ async def load(base: str, concurrency: int, duration: float, mode: str, k: int, 
 
 
 def start_server(index: Path, port: int) -> subprocess.Popen:
+    """`policykb serve` on `port`; its log goes to `proc.log_path` (a pipe nobody reads would fill
+    up and block the server on its next log line)."""
     env = {**os.environ, "POLICYKB_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--index-dir", str(index), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+    log_path = index.parent / f"serve-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--index-dir", str(index), "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )
+    proc.log_path = log_path  # type: ignore[attr-defined]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"policykb serve exited: {proc.stderr.read()}")
+            raise SystemExit(f"policykb serve exited: {log_path.read_text()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json().get("search"):
                 return proc

@@ -23,17 +23,29 @@ def serve_command(
     max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Largest upload accepted.")] = 100.0,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before a request is abandoned with 503.")] = 30.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    header_timeout: Annotated[
+        float, typer.Option("--header-timeout", help="Seconds a client has to send a request's headers.")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option("--body-timeout", help="Seconds allowed between two reads of a request body.")
+    ] = 30.0,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", help="Open connections beyond which new ones get 503.")
+    ] = 512,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs). Uploads need POLICYKB_API_KEY set."""
-    import uvicorn
-
     from policykb.api import create_app
+    from policykb.api.server import ConnectionLimits, run_server
     from policykb.api.settings import API_KEY_ENV
 
     if not 0 < port < 65536:
         fail(f"--port must be between 1 and 65535, not {port}")
-    if max_upload_mb <= 0 or timeout <= 0:
-        fail("--max-upload-mb and --timeout must be positive")
+    if not 0 < max_upload_mb <= 1_000_000:
+        fail(f"--max-upload-mb must be between 0 and 1000000, not {max_upload_mb}")
+    if not 0 < timeout <= 86_400:
+        fail(f"--timeout must be between 0 and 86400 seconds, not {timeout}")
+    limits = ConnectionLimits(header_timeout=header_timeout, body_timeout=body_timeout, max_connections=max_connections)
+    limits.check()
     directory = index_dir(index_dir_opt)
     app = create_app(
         directory,
@@ -51,6 +63,6 @@ def serve_command(
         out.print(f"uploads: disabled (set {API_KEY_ENV} to enable them)")
     try:
         # One process: the index snapshot and the ingest queue live in it.
-        uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1, timeout_graceful_shutdown=10)
+        run_server(app, host, port, limits, log_level=log_level)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port or --host")
