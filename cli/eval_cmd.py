@@ -87,7 +87,7 @@ def eval_command(
                                                         help="Index directory (for retrieval/trace gold).")] = None,
     errors: Annotated[bool, typer.Option("--errors", help="Also list the items scored wrong.")] = False,
     mode: Annotated[str, typer.Option("--mode", help="Retrieval gold: search mode (hybrid, lexical, dense).")] = "hybrid",
-    k: Annotated[int, typer.Option("-k", "--k", help="Retrieval gold: cut-off.")] = 10,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="Retrieval gold: cut-off.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
     """Score against a gold file: precision, recall and F1 (references, entities, trace), or

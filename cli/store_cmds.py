@@ -168,7 +168,7 @@ def docs_command(index_dir_opt: IndexDirOption = None, as_json: JsonOption = Fal
 def show_command(
     doc_id: Annotated[str, typer.Argument(help="Document id (see `policykb docs`).")],
     index_dir_opt: IndexDirOption = None,
-    lines: Annotated[int, typer.Option("--lines", help="How many opening lines of text to show.")] = 8,
+    lines: Annotated[int, typer.Option("--lines", min=0, max=10_000, help="How many opening lines of text to show.")] = 8,
     as_json: JsonOption = False,
 ) -> None:
     """Metadata, page count and the first lines of one document."""

@@ -98,6 +98,6 @@ def test_numbers_out_of_range_and_undecodable_queries_exit_2_with_one_line(hosti
         assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr, options
     done = run_cli("search", not_utf8, "--index-dir", str(hostile_index))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert "the query is not valid text" in done.stderr and "UTF-8" in done.stderr
+    assert "argument 2 is not valid text" in done.stderr and "UTF-8" in done.stderr
     huge = run_cli("search", "hemsjukvård", "-k", "99999999999999999999", "--json", "--index-dir", str(hostile_index))
     assert huge.returncode == 0 and json.loads(huge.stdout)["hits"]  # a sensible result, with a warning
