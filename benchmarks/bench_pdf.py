@@ -40,6 +40,36 @@ def layout_speed(files: list[Path]) -> tuple[int, float, int]:
     return pages, seconds, ocr_pages
 
 
+def parallel_scan(files: list[Path], workers: int) -> None:
+    """One long PDF read with its page scan in 1 and in `workers` processes, same run (issue 12:
+    a long PDF alone in an ingest keeps every core busy)."""
+    import pypdfium2
+
+    from policykb.extract.pdf.reader import PARALLEL_SCAN_MIN_PAGES, extract_pdf_pages
+
+    def page_count(path: Path) -> int:
+        doc = pypdfium2.PdfDocument(str(path))
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+    longest = max(files, key=page_count)
+    n = page_count(longest)
+    if n < PARALLEL_SCAN_MIN_PAGES:
+        print(f"parallel page scan: the longest PDF has {n} pages (< {PARALLEL_SCAN_MIN_PAGES}); skipped")
+        return
+    timings = {}
+    results = {}
+    for w in (1, workers, 1, workers):  # interleaved, best of two each
+        started = time.perf_counter()
+        results[w] = extract_pdf_pages(longest, ocr="never", workers=w)
+        timings[w] = min(timings.get(w, float("inf")), time.perf_counter() - started)
+    same = results[1] == results[workers]
+    print(f"parallel page scan of {longest.name} ({n} pages): 1 process {timings[1]:.2f} s, {workers} processes "
+          f"{timings[workers]:.2f} s = {timings[1] / timings[workers]:.2f}x; identical output: {same}")
+
+
 def plumber_speed(files: list[Path]) -> tuple[int, float]:
     import pdfplumber
 
@@ -101,7 +131,7 @@ def _rss_child(path: str, queue) -> None:
 def peak_rss(n_pages: int) -> tuple[int, float, float, float, float]:
     """(pages, seconds, peak RSS MB, RSS MB before reading, file MB) of reading a generated report-layout PDF
     in a fresh process."""
-    from pdf_builders import build_pdf
+    from helpers.pdf_builders import build_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.pdf"
@@ -117,8 +147,8 @@ def peak_rss(n_pages: int) -> tuple[int, float, float, float, float]:
 
 
 def quality() -> dict[str, dict[str, float]]:
-    from pdf_builders import build_pdf
-    from pdf_quality import measure
+    from helpers.pdf_builders import build_pdf
+    from helpers.pdf_quality import measure
 
     from policykb.extract.pdf.reader import extract_pdf_pages
 
@@ -141,6 +171,8 @@ def main() -> None:
     parser.add_argument("--skip-plumber", action="store_true")
     parser.add_argument("--skip-ocr", action="store_true")
     parser.add_argument("--rss-pages", default="100,400,1000", help="page counts of the generated PDFs ('' to skip)")
+    parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count(),
+                        help="processes for the parallel page scan of the longest PDF (0 to skip)")
     args = parser.parse_args()
     folder = args.pdfs or default_pdf_dir()
     files = sorted(folder.glob("*.pdf"))
@@ -149,6 +181,8 @@ def main() -> None:
     pages, seconds, needing_ocr = layout_speed(files)
     print(f"layout-aware path (pypdfium2 + layout, OCR off): {pages} text pages in {seconds:.2f} s = {pages / seconds:.1f} pages/s"
           f" ({needing_ocr} pages flagged for OCR)")
+    if args.workers > 1:
+        parallel_scan(files, args.workers)
     if not args.skip_plumber:
         p_pages, p_seconds = plumber_speed(files)
         print(f"pdfplumber extract_text() on the same files: {p_pages} pages in {p_seconds:.2f} s = {p_pages / p_seconds:.1f} pages/s")

@@ -102,6 +102,21 @@ def test_reopening_the_document_mid_way_reads_the_same(built_pdfs, read_built, m
     ]
 
 
+@pytest.mark.parametrize("layout", ["report", "twocol"])
+def test_scanning_page_ranges_in_worker_processes_reads_the_same(built_pdfs, read_built, monkeypatch, layout):
+    # A long PDF alone in an ingest is scanned over page ranges by several processes (issue 12);
+    # forced here on the 6-page fixtures: ranges of 2 pages, 3 ranges over 2 workers.
+    import policykb.extract.pdf.reader as pdf_module
+
+    monkeypatch.setattr(pdf_module, "PARALLEL_SCAN_MIN_PAGES", 1)
+    monkeypatch.setattr(pdf_module, "SCAN_RANGE_PAGES", 2)
+    path, _ = built_pdfs[layout]
+    serial = extract_pdf_pages(path, workers=1)
+    parallel = extract_pdf_pages(path, workers=2)
+    assert parallel == serial  # pages (blocks, footnotes, printed labels), warnings and info alike
+    assert parallel[0] == read_built[layout][0]
+
+
 def test_two_columns_are_read_column_by_column(read_built):
     pages, truth = read_built["twocol"]
     for page, t in zip(pages, truth.pages):

@@ -12,7 +12,7 @@ SRC = ROOT / "src" / "policykb"
 
 # Lowest first. A module may import its own layer's lower parts and any layer below it.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "config", "models", "data"),
+    ("errors", "config", "models", "data", "processes"),
     ("swedish",),
     ("legal",),
     ("extract",),

@@ -28,6 +28,7 @@ from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
 from policykb.store import Store, WriteAbortedError, db_path
 from policykb.store.writelock import write_lock
 from policykb.models import Progress
+from policykb.processes import can_start_processes, core_count, spawn_pool
 
 
 MANIFEST_NAME = "manifest.json"
@@ -179,14 +180,16 @@ class _Read:
 
 
 def _read_file(path: Path, manifest: dict[str, Any] | None, doc_id: str, ocr: str, max_bytes: int | None,
-               progress: Progress | None = None) -> _Read:
-    """① extract → ③ chunk → ② annotate one file. Runs in a worker process: pure, no store access."""
+               progress: Progress | None = None, page_workers: int = 1) -> _Read:
+    """① extract → ③ chunk → ② annotate one file. Runs in a worker process: pure, no store access.
+    `page_workers` > 1 scans a long PDF's pages in that many processes (when this is the only file)."""
     from policykb.annotate import annotate
     from policykb.chunk import chunk
     from policykb.extract import extract
 
     try:
-        doc = extract(path, manifest=manifest, doc_id=doc_id, ocr=ocr, max_bytes=max_bytes, progress=progress)
+        doc = extract(path, manifest=manifest, doc_id=doc_id, ocr=ocr, max_bytes=max_bytes, progress=progress,
+                      workers=page_workers)
         return _Read(path, doc, chunk(doc), annotate(doc))
     except PolicyKBError as exc:
         return _Read(path, error=str(exc))
@@ -195,22 +198,8 @@ def _read_file(path: Path, manifest: dict[str, Any] | None, doc_id: str, ocr: st
                                  f"the file may be damaged — please report it if it opens elsewhere")
 
 
-def _reader_started() -> None:
-    """In each reader process: die with the ingest that started it. A reader is a child of the
-    writer; if the writer is killed (kill -9, the OOM killer) nothing else would end the readers."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
-
-
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    return core_count()
 
 
 def ingest(
@@ -337,27 +326,24 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
     that dies (a crash in a native parser, the OOM killer) breaks the whole pool without saying
     which file killed it: the files it had in flight are then read again one process each, so
     only the file that kills its reader fails, and a new pool reads the rest."""
-    import multiprocessing
-
-    # A daemonic process (the API's ingest job runs in one) may not start processes of its own.
-    if workers == 1 or len(todo) <= 1 or multiprocessing.current_process().daemon:
+    if workers == 1 or len(todo) <= 1 or not can_start_processes():
+        # One file: read here, its PDF pages scanned by `workers` processes (see extract.pdf.reader).
+        page_workers = workers if len(todo) == 1 and can_start_processes() else 1
         for path, previous, doc_id in todo:
             def file_tick(stage: str, done: int, total: int, _item: str, _name: str = path.name) -> None:
                 tick(stage, done, total, _name)
 
-            yield reader(path, manifests.get(path.resolve()), doc_id, ocr, max_bytes, file_tick), previous
+            yield reader(path, manifests.get(path.resolve()), doc_id, ocr, max_bytes, file_tick,
+                         page_workers), previous
         return
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("spawn")  # no fork of a process holding SQLite and BLAS threads
 
     def submit(pool, item):  # noqa: ANN001, ANN202
         path, _, doc_id = item
         return pool.submit(reader, path, manifests.get(path.resolve()), doc_id, ocr, max_bytes)
 
     def alone(item):  # noqa: ANN001, ANN202
-        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_reader_started) as solo:
+        with spawn_pool(1) as solo:
             try:
                 return submit(solo, item).result()
             except BrokenProcessPool:
@@ -366,8 +352,7 @@ def _read_all(todo, manifests, ocr, max_bytes, workers, tick, reader=_read_file)
 
     pending = list(todo)
     while pending:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
-                                   initializer=_reader_started)
+        pool = spawn_pool(min(workers, len(pending)))
         broken_at = None
         try:
             in_flight: list = []

@@ -24,8 +24,10 @@ def extract(
     ocr: str = "auto",
     max_bytes: int | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Document:
-    """Read one file into a Document. `manifest` fields (title, kind, ...) override detection."""
+    """Read one file into a Document. `manifest` fields (title, kind, ...) override detection.
+    `workers` > 1 scans a long PDF's pages in that many processes."""
     path = Path(path)
     size = check_file(path, limit=max_bytes)
     fmt = sniff_format(path)
@@ -33,7 +35,7 @@ def extract(
     if fmt == "pdf":
         from policykb.extract.pdf.reader import extract_pdf_pages
 
-        pages, warnings, pdf_info = extract_pdf_pages(path, ocr=ocr, progress=progress)
+        pages, warnings, pdf_info = extract_pdf_pages(path, ocr=ocr, progress=progress, workers=workers)
     elif fmt == "docx":
         from policykb.extract.docx import read_docx
 

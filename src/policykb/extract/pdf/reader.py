@@ -55,6 +55,10 @@ SCAN_IMAGE_AREA = 0.3  # a page with no text and images over this fraction of it
 TESSERACT_INSTALL = "apt-get install tesseract-ocr tesseract-ocr-swe"
 REOPEN_EVERY = 200  # pages after which the pdfium document is reopened to drop its per-page caches
 HEADER_PAGES = 3  # pages whose running header/footer text is passed on to metadata detection
+# A PDF this long, alone in an ingest, is scanned over page ranges in parallel: below it the
+# start of a spawned process (~1 s, importing pypdfium2 and numpy) costs more than it saves.
+PARALLEL_SCAN_MIN_PAGES = 60
+SCAN_RANGE_PAGES = 16
 
 
 
@@ -148,10 +152,11 @@ class PdfHandle:
 
 
 def extract_pdf_pages(
-    path: str | os.PathLike, *, ocr: str = "auto", progress: Progress | None = None
+    path: str | os.PathLike, *, ocr: str = "auto", progress: Progress | None = None, workers: int = 1
 ) -> tuple[list[Page], list[str], dict[str, str]]:
     """Pages, warnings and what the PDF says about itself outside the body: its info dictionary
-    (title, date) and the text of its running headers/footers (`running_header`, raw lines)."""
+    (title, date) and the text of its running headers/footers (`running_header`, raw lines).
+    `workers` > 1: the scan of a long PDF runs over page ranges in that many processes."""
     if ocr not in OCR_MODES:
         raise InputError(f"--ocr {ocr!r} is not one of {', '.join(OCR_MODES)}")
     path = Path(path)
@@ -164,12 +169,11 @@ def extract_pdf_pages(
         n_pages = len(handle.doc)
         facts = DocumentFacts()
         scans: list[PageScan] = []
-        for index in range(n_pages):
-            scan = scan_page(handle.at(index), index, ocr)
+        for scan in _scans(path, handle, n_pages, ocr, workers):
             _keep(scan, spool, facts)
             scans.append(scan)
             if progress is not None:
-                progress("pdf-scan", index + 1, n_pages, "")
+                progress("pdf-scan", len(scans), n_pages, "")
         to_ocr = [s for s in scans if s.need_ocr]
         if to_ocr:
             _run_ocr(path, handle, to_ocr, ocr, warnings, progress, lambda s: _keep(s, spool, facts))
@@ -194,6 +198,46 @@ def extract_pdf_pages(
         if spool is not None:
             spool.close()
     return pages, warnings, info
+
+
+def _scans(path: Path, handle: PdfHandle, n_pages: int, ocr: str, workers: int) -> Iterator[PageScan]:
+    """Every page's scan, in page order: here, or over page ranges in `workers` processes.
+
+    The scan (characters → rows) is two thirds of the PDF path's time and each page's scan is
+    independent of the others, so a long PDF that is the only file of an ingest keeps every core
+    busy this way. Ranges of `SCAN_RANGE_PAGES` pages, at most two per worker in flight, come
+    back in order, so memory holds a few ranges' rows at most before they go to the spool.
+    """
+    from policykb.processes import can_start_processes
+
+    if workers <= 1 or n_pages < PARALLEL_SCAN_MIN_PAGES or not can_start_processes():
+        for index in range(n_pages):
+            yield scan_page(handle.at(index), index, ocr)
+        return
+    from policykb.processes import spawn_pool
+
+    ranges = [(start, min(start + SCAN_RANGE_PAGES, n_pages)) for start in range(0, n_pages, SCAN_RANGE_PAGES)]
+    with spawn_pool(workers) as pool:
+        in_flight: list = []
+        position = 0
+        try:
+            while position < len(ranges) or in_flight:
+                while position < len(ranges) and len(in_flight) < 2 * workers:
+                    in_flight.append(pool.submit(scan_page_range, path, *ranges[position], ocr))
+                    position += 1
+                yield from in_flight.pop(0).result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def scan_page_range(path: Path, start: int, stop: int, ocr: str) -> list[PageScan]:
+    """Pass 1 over pages [start, stop) with a pdfium document of this process's own."""
+    handle = PdfHandle(path)
+    try:
+        return [scan_page(handle.at(index), index, ocr) for index in range(start, stop)]
+    finally:
+        handle.close()
 
 
 def _keep(scan: PageScan, spool: RowSpool, facts: DocumentFacts) -> None:
