@@ -275,6 +275,11 @@ class VectorIndex:
         import faiss
         import numpy as np
 
+        # One query searches a few thousand to a million vectors in well under a millisecond per
+        # thread; FAISS's OpenMP threads would only spin-wait between queries, taking the cores
+        # that the query embedding and other requests need (a served /search measured 7-10x
+        # slower with them on 2 cores). Searches in parallel come from the server's own threads.
+        faiss.omp_set_num_threads(1)
         index_dir = Path(index_dir)
         for attempt in range(3):
             meta = read_meta(index_dir)
