@@ -314,6 +314,7 @@ def _register_tools(server: MCPServer, index: IndexAccess) -> None:  # noqa: C90
             with snapshot.store(timeout=index.request_timeout) as store, searcher.using(store.conn):
                 hits = searcher.search(query, k=k, mode=mode, filters=filters, warn=warnings.append)
                 references = passage_references(store, [hit.passage_id for hit in hits])
+                publishers = {doc: getattr(store.get_document(doc), "publisher", None) for doc in {h.doc_id for h in hits}}
         out = []
         for hit in hits:
             where = page_range_label(hit.pages, hit.printed_pages, hit.paged)
@@ -322,7 +323,7 @@ def _register_tools(server: MCPServer, index: IndexAccess) -> None:  # noqa: C90
                     **hit.to_dict(),
                     printed_pages=hit.printed_pages,
                     page_label=where,
-                    citation=citation_text(hit.title, hit.identifier, hit.doc_id, where),
+                    citation=citation_text(hit.title, hit.identifier, hit.doc_id, where, publishers[hit.doc_id]),
                     uri=passage_uri(hit.passage_id),
                     references=references.get(hit.passage_id, []),
                 )
