@@ -54,6 +54,7 @@ MAX_SEARCH_K = 50
 DEFAULT_DOCUMENT_CHARS = 20_000
 MAX_DOCUMENT_CHARS = 100_000
 MAX_QUERY_CHARS = 1_000
+MARKDOWN_CACHE_SIZE = 8  # documents whose Markdown get_document keeps (for paging)
 MAX_TEXT_CHARS = 200_000  # parse_references: a report chapter; longer texts go through the CLI or API
 DOCUMENT_URI = "policykb://documents/{doc_id}"
 PASSAGE_URI = "policykb://passages/{passage_id}"
@@ -135,6 +136,8 @@ class IndexAccess:
         self._own: AppState | None = None
         self._users = 0
         self._lock = threading.Lock()
+        self.markdown_cache: OrderedDict[str, tuple[IndexSnapshot, Any, str]] = OrderedDict()
+        self.cache_lock = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(self, _server: MCPServer) -> AsyncIterator[None]:
@@ -255,7 +258,6 @@ def create_mcp_server(
         lifespan=index.lifespan,
         log_level="WARNING",
     )
-    server.policykb_index = index  # type: ignore[attr-defined]  # tests and the bench reach the index through it
     _register_tools(server, index)
     _register_resources(server, index)
     _register_prompts(server, index)
@@ -559,29 +561,29 @@ def _passage(index: IndexAccess, passage_id: int) -> m.PassageResult:
     )
 
 
-# The Markdown of the last few documents read, by snapshot: paging through a long document asks
-# for the same text again and again, and rendering it is most of the cost of a call.
-_MARKDOWN_CACHE: OrderedDict[tuple[int, str, int], tuple[Any, str]] = OrderedDict()
-_MARKDOWN_CACHE_SIZE = 8
-_MARKDOWN_LOCK = threading.Lock()
-
-
 def _document_markdown(index: IndexAccess, snapshot: IndexSnapshot, doc_id: str) -> tuple[Any, str]:
+    """The document's metadata and whole Markdown (`query.export`), as of `snapshot`.
+
+    The last few are kept per snapshot: paging through a long document asks for the same text
+    again and again, and rendering it is most of the cost of a call. An entry is used only for
+    the very snapshot it was read from (identity, not generation: a reopened index counts its
+    generations from 1 again), so a re-ingested document is never served stale."""
     from policykb.query.export import export_document
 
-    key = (id(snapshot), doc_id, snapshot.generation)
-    with _MARKDOWN_LOCK:
-        found = _MARKDOWN_CACHE.get(key)
-        if found is not None:
-            _MARKDOWN_CACHE.move_to_end(key)
-            return found
+    cache = index.markdown_cache
+    with index.cache_lock:
+        found = cache.get(doc_id)
+        if found is not None and found[0] is snapshot:
+            cache.move_to_end(doc_id)
+            return found[1], found[2]
     with snapshot.store(timeout=index.request_timeout) as store:
         meta = store.require_document(doc_id)
         markdown = export_document(store, doc_id, "md")
-    with _MARKDOWN_LOCK:
-        _MARKDOWN_CACHE[key] = (meta, markdown)
-        while len(_MARKDOWN_CACHE) > _MARKDOWN_CACHE_SIZE:
-            _MARKDOWN_CACHE.popitem(last=False)
+    with index.cache_lock:
+        cache[doc_id] = (snapshot, meta, markdown)
+        cache.move_to_end(doc_id)
+        while len(cache) > MARKDOWN_CACHE_SIZE:
+            cache.popitem(last=False)
     return meta, markdown
 
 

@@ -43,6 +43,7 @@ class CitationFields(BaseModel):
 
 
 class McpSearchHit(SearchHit, CitationFields):
+    best_sentence: str | None = Field(None, description="The sentence of the passage that carries the match")
     printed_pages: list[str | None] = Field(default_factory=list, description="Printed page numbers of `pages`")
     references: list[LinkedReference] = Field(
         default_factory=list, description="Legal and document references made in the passage (text and footnotes)"

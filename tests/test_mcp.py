@@ -407,6 +407,25 @@ def test_transport_security_follows_the_bind_address_and_the_allowed_hosts() -> 
     assert {"https://kb.region.se", "https://intern.example:8443"} <= set(proxied.allowed_origins)
 
 
+def test_the_app_takes_allowed_hosts_from_the_environment(corpus_index: Path, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from policykb.api.app import create_app
+
+    monkeypatch.setenv("POLICYKB_MCP_ALLOWED_HOSTS", "kb.region.se, intern.example:8443")
+    app = create_app(corpus_index, api_key="", host="0.0.0.0")
+    assert app.state.settings.mcp_allowed_hosts == ("kb.region.se", "intern.example:8443")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    with TestClient(app) as client:
+        accepted = client.post("/mcp", json=body, headers={**headers, "Host": "kb.region.se"})
+        refused = client.post("/mcp", json=body, headers={**headers, "Host": "evil.example"})
+        wrong_port = client.post("/mcp", json=body, headers={**headers, "Host": "intern.example:9000"})
+    assert accepted.status_code == 200 and '"serverInfo"' in accepted.text and "policykb" in accepted.text
+    assert refused.status_code == 421 and wrong_port.status_code == 421
+
+
 # -- the transports ----------------------------------------------------------------------------
 
 
