@@ -249,7 +249,30 @@ def create_mcp_server(
     opens the index itself while a client is connected.
     """
     index = IndexAccess(index_dir, state, request_timeout=request_timeout)
-    server = MCPServer(
+    with _root_logging_kept():
+        server = _new_server(index)
+    _register_tools(server, index)
+    _register_resources(server, index)
+    _register_prompts(server, index)
+    return server
+
+
+@contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Building an `MCPServer` configures the root logger (`logging.basicConfig` with a Rich
+    handler); the front ends own their logging (uvicorn's for `serve`, stderr lines for the CLI),
+    so the root logger is put back as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+def _new_server(index: IndexAccess) -> MCPServer:
+    return MCPServer(
         SERVER_NAME,
         title="policykb: svenska vård- och omsorgsdokument",
         description="Search, legal references, requirement tracing and remissvar drafts over Swedish care-policy documents",
@@ -258,10 +281,6 @@ def create_mcp_server(
         lifespan=index.lifespan,
         log_level="WARNING",
     )
-    _register_tools(server, index)
-    _register_resources(server, index)
-    _register_prompts(server, index)
-    return server
 
 
 def _tool(server: MCPServer, index: IndexAccess, title: str, description: str) -> Callable[[Callable[..., Any]], Any]:
