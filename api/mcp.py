@@ -40,6 +40,7 @@ from pydantic import Field
 from policykb import __version__
 from policykb.errors import InputError, NotFoundError, PolicyKBError, StoreError
 from policykb.query.pagelabel import page_label, page_range_label, unpaged_documents
+from policykb.query.search import MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR
 from policykb.store import Store
 
 from policykb.api import mcp_models as m
@@ -53,7 +54,6 @@ SERVER_NAME = "policykb"
 MAX_SEARCH_K = 50
 DEFAULT_DOCUMENT_CHARS = 20_000
 MAX_DOCUMENT_CHARS = 100_000
-MAX_QUERY_CHARS = 1_000
 MARKDOWN_CACHE_SIZE = 8  # documents whose Markdown get_document keeps (for paging)
 MAX_TEXT_CHARS = 200_000  # parse_references: a report chapter; longer texts go through the CLI or API
 DOCUMENT_URI = "policykb://documents/{doc_id}"
@@ -313,8 +313,8 @@ def _register_tools(server: MCPServer, index: IndexAccess) -> None:  # noqa: C90
         mode: Annotated[Literal["hybrid", "lexical", "dense"], Field(description="hybrid (default), lexical (words) or dense (meaning)")] = "hybrid",
         kind: Annotated[str | None, Field(description="Only documents of this kind: report, guidance, proposition, sou, regulation …")] = None,
         publisher: Annotated[str | None, Field(description="Only documents from this publisher, e.g. 'Socialstyrelsen'")] = None,
-        year_from: Annotated[int | None, Field(ge=1800, le=2200, description="Only documents dated this year or later")] = None,
-        year_to: Annotated[int | None, Field(ge=1800, le=2200, description="Only documents dated this year or earlier")] = None,
+        year_from: Annotated[int | None, Field(ge=MIN_YEAR, le=MAX_YEAR, description="Only documents dated this year or later")] = None,
+        year_to: Annotated[int | None, Field(ge=MIN_YEAR, le=MAX_YEAR, description="Only documents dated this year or earlier")] = None,
         doc_id: Annotated[str | None, Field(description="Only this document (doc id or identifier such as 'SOU 2020:19')")] = None,
         cites: Annotated[str | None, Field(max_length=200, description="Only passages citing this reference, e.g. 'HSL' or '12 kap. 1 § HSL'")] = None,
     ) -> m.SearchResult:
