@@ -14,6 +14,7 @@ from policykb import __version__
 
 from policykb.api.errors import install_error_handlers
 from policykb.api.jobs import IngestJobs
+from policykb.api.mcp import MCP_PATH, mount_mcp
 from policykb.api.middleware import BodySizeLimit, RequestTimeout
 from policykb.api.settings import ApiSettings
 from policykb.api.state import AppState
@@ -78,7 +79,8 @@ def create_app(
         app.state.jobs = jobs
         jobs.start()
         try:
-            yield
+            async with mcp_endpoint.running():  # the MCP sessions at /mcp
+                yield
         finally:
             jobs.stop()
             state.close()
@@ -93,6 +95,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     _include_routers(app)
+    mcp_endpoint = mount_mcp(app, settings)
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -123,6 +126,9 @@ def _body_limit_for(scope: dict, settings: ApiSettings) -> int:
 def _timeout_for(scope: dict, settings: ApiSettings) -> float | None:
     # An upload's duration depends on the client's connection, not on the server's work.
     if _is_upload(scope):
+        return None
+    # MCP streams its answers (and a GET holds a stream open); its sessions have their own timeout.
+    if scope.get("path", "").rstrip("/") == MCP_PATH:
         return None
     if scope.get("path", "").rstrip("/") == "/consultation":
         return settings.consultation_timeout

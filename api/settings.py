@@ -11,6 +11,8 @@ from policykb.config import DEFAULT_MAX_FILE_BYTES
 API_KEY_ENV = "POLICYKB_API_KEY"
 CORS_ORIGINS_ENV = "POLICYKB_CORS_ORIGINS"
 API_KEY_HEADER = "X-API-Key"
+# Host names (comma-separated) the MCP endpoint answers to behind a proxy; DNS-rebinding protection.
+MCP_ALLOWED_HOSTS_ENV = "POLICYKB_MCP_ALLOWED_HOSTS"
 
 
 
@@ -31,6 +33,10 @@ class ApiSettings:
     max_files_per_upload: int = 20
     # An ingest that runs longer than this is stopped and its job marked failed.
     ingest_timeout: float = 3600.0
+    # The address the server listens on: /mcp turns DNS-rebinding protection on for a loopback one.
+    host: str = "127.0.0.1"
+    # Host names /mcp accepts besides the loopback ones (default: $POLICYKB_MCP_ALLOWED_HOSTS).
+    mcp_allowed_hosts: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -40,16 +46,21 @@ class ApiSettings:
         *,
         api_key: str | None = None,
         cors_origins: list[str] | tuple[str, ...] | None = None,
+        mcp_allowed_hosts: list[str] | tuple[str, ...] | None = None,
         **overrides,
     ) -> ApiSettings:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
         if cors_origins is None:
             raw = os.environ.get(CORS_ORIGINS_ENV, "")
             cors_origins = [o.strip() for o in raw.split(",") if o.strip()]
+        if mcp_allowed_hosts is None:
+            raw = os.environ.get(MCP_ALLOWED_HOSTS_ENV, "")
+            mcp_allowed_hosts = [h.strip() for h in raw.split(",") if h.strip()]
         # Resolved once: the core's messages then name this exact path, which the API takes out
         # of every message a client sees (errors.public_message).
         return cls(
-            index_dir=Path(index_dir).resolve(), api_key=key or None, cors_origins=tuple(cors_origins), **overrides
+            index_dir=Path(index_dir).resolve(), api_key=key or None, cors_origins=tuple(cors_origins),
+            mcp_allowed_hosts=tuple(mcp_allowed_hosts), **overrides
         )
 
     @property

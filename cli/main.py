@@ -14,6 +14,7 @@ from policykb.cli import (
     eval_cmd,
     export_cmd,
     legal_cmds,
+    mcp_cmd,
     search_cmd,
     serve_cmd,
     store_cmds,
@@ -39,6 +40,7 @@ xref_cmds.register(app)
 trace_cmd.register(app)
 serve_cmd.register(app)
 consult_cmd.register(app)
+mcp_cmd.register(app)
 
 
 def run() -> None:

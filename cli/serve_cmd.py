@@ -52,11 +52,13 @@ def serve_command(
         cors_origins=cors_origin or None,
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),
         request_timeout=timeout,
+        host=host,
     )
     settings = app.state.settings
     out = err_console()
     shown = f"[{host}]" if ":" in host else host
     out.print(f"policykb API for index {literal(directory)} at http://{literal(shown)}:{port} (documentation at /docs)")
+    _print_mcp_note(out, settings)
     if settings.writes_enabled:
         out.print("uploads: enabled (clients send the key in the X-API-Key header)")
     else:
@@ -66,3 +68,16 @@ def serve_command(
         run_server(app, host, port, limits, log_level=log_level)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port or --host")
+
+
+def _print_mcp_note(out, settings) -> None:  # noqa: ANN001
+    from policykb.api.mcp import LOOPBACK_HOSTS, MCP_PATH
+    from policykb.api.settings import MCP_ALLOWED_HOSTS_ENV
+
+    if settings.mcp_allowed_hosts:
+        guard = f"answers to {literal(', '.join(settings.mcp_allowed_hosts))} and the loopback names"
+    elif settings.host in LOOPBACK_HOSTS:
+        guard = "answers to loopback names only (DNS-rebinding protection)"
+    else:
+        guard = f"accepts any Host header; set {MCP_ALLOWED_HOSTS_ENV} to the names clients use"
+    out.print(f"MCP server (streamable HTTP) at {MCP_PATH}: {guard}")

@@ -103,6 +103,24 @@ def reference_counts(store: Store, doc_id: str) -> dict[str, Any]:
     return {"total": sum(by_kind.values()), "by_kind": by_kind, "cited": cited}
 
 
+def passage_references(store: Store, passage_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The references each passage makes, in its text or its footnotes: canonical form, kind and
+    link, each once, in order of first mention. A search hit carries them so that a reader (or an
+    assistant) can cite the provision beside the page without fetching the passage."""
+    out: dict[int, list[dict[str, Any]]] = {int(pid): [] for pid in passage_ids}
+    ids = list(out)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in store.conn.execute(
+            "SELECT passage_id, canonical, kind, min(url) AS url, min(ref_id) AS first FROM refs "
+            f"WHERE passage_id IN ({','.join('?' * len(chunk))}) "
+            "GROUP BY passage_id, canonical, kind ORDER BY passage_id, first",
+            chunk,
+        ):
+            out[r["passage_id"]].append({"canonical": r["canonical"], "kind": r["kind"], "url": r["url"]})
+    return out
+
+
 def passage_detail(store: Store, passage_id: int) -> dict[str, Any]:
     """A passage with its page span, heading, footnotes, references and entity mentions.
 
