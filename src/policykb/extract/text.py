@@ -166,7 +166,71 @@ def parse_text_pages(text: str, *, markdown: bool = False) -> list[Page]:
     _attach_markers(pages)
     if not pages:
         pages = [Page(index=0)]
+    for page, printed in zip(pages, printed_from_self_references(pages)):
+        page.printed = printed
     return pages
+
+
+# "Mer information finns i Planera vården i hemmet på sidan 40": the document names the printed
+# page of one of its own headings.
+_SELF_REFERENCE = re.compile(r"\b(?:på\s+)?(?:sidan|sid\.)\s+(\d{1,4})\b", re.IGNORECASE)
+_FOLD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    return " ".join(_FOLD.sub(" ", text.lower()).split())
+
+
+def printed_from_self_references(pages: list[Page]) -> list[str | None]:
+    """The printed page number of each page, where the document's own cross-references pin it
+    down; None elsewhere (issue 17.1).
+
+    A text dump keeps no printed page numbers, and its page breaks are reconstructed from traces
+    that are sometimes missing and sometimes false, so the page's position can be several pages
+    off the number a reader sees in the original. What the document does say is where its own
+    headings are: "… finns i Planera vården i hemmet på sidan 40". Each such reference to a
+    heading that occurs once in the text is an anchor (page position → printed number). A page at
+    an anchor gets its number; a page between two anchors gets one only when both give the same
+    offset (no break was lost or invented between them), otherwise none: an uncertain page is
+    never shown as if it were printed. Anchors that contradict each other count for nothing."""
+    headings: dict[str, list[int]] = {}
+    for page in pages:
+        for block in page.blocks:
+            if block.kind == "heading":
+                key = _fold(block.text)
+                if len(key) >= 8 and " " in key:
+                    headings.setdefault(key, []).append(page.index)
+    unique = {key: found[0] for key, found in headings.items() if len(found) == 1}
+    claims: dict[int, set[int]] = {}
+    for page in pages:
+        for block in page.blocks:
+            text = " ".join(block.text.split())
+            for match in _SELF_REFERENCE.finditer(text):
+                window = _fold(text[max(0, match.start() - 120) : match.start()])
+                # the heading's whole name, introduced as a place ("i …", "om …"), at the end of
+                # the window or just before "finns"
+                named = [
+                    key for key in unique
+                    if re.search(rf"\b(?:i|om|se|under)\s+{re.escape(key)}(?:\s+finns)?$", window)
+                ]
+                if not named:
+                    continue
+                key = max(named, key=len)
+                claims.setdefault(unique[key], set()).add(int(match.group(1)))
+    anchors = sorted((index, next(iter(numbers))) for index, numbers in claims.items() if len(numbers) == 1)
+    # an anchor whose number runs backwards against its neighbours is a misread reference
+    anchors = [
+        (i, n) for k, (i, n) in enumerate(anchors)
+        if all(n2 > n for i2, n2 in anchors[k + 1 :]) and all(n2 < n for i2, n2 in anchors[:k])
+    ]
+    out: list[str | None] = [None] * len(pages)
+    position = {page.index: k for k, page in enumerate(pages)}
+    for (i, n), nxt in zip(anchors, [*anchors[1:], None]):
+        out[position[i]] = str(n)
+        if nxt is not None and nxt[1] - nxt[0] == n - i:
+            for j in range(i + 1, nxt[0]):
+                out[position[j]] = str(j + n - i)
+    return out
 
 
 def _is_double_spaced(lines: list[str]) -> bool:

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from policykb.extract.pdf.footnotes import FOOTNOTE_RATIO, note_start
 from policykb.extract.pdf.lines import Line, RowLines
 
 BAND = 0.14  # fraction of the page height counted as top or bottom band
@@ -40,11 +41,18 @@ class PageEdges:
 
 
 def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
+    """Furniture is what repeats at the same place *outside the body*. A short footnote ("3 Ibid.",
+    "4 Se not 3.") can recur word for word at the same height page after page, so repetition
+    alone would take it for a footer: a bottom-band segment confirmed as a footnote — it opens
+    with a note number, is set smaller than the body, and the body above carries a marker with
+    that number — is never a candidate (issue 17.2)."""
     edges = PageEdges(height)
     if not rows:
         return edges
     order = sorted(range(len(rows)), key=lambda i: rows[i].base)
     chosen = set(order[:EDGE_ROWS]) | set(order[-EDGE_ROWS:])
+    body_size = _body_size(rows)
+    markers = {int(d) for row in rows for seg in row.segs for _, d in seg.raised if d.isdigit()}
     for i in chosen:
         row = rows[i]
         in_top = row.bottom <= BAND * height
@@ -55,9 +63,28 @@ def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
         for j, seg in enumerate(row.segs):
             if seg.raised and seg.raised[0][0] == 0:
                 continue  # begins with a raised note number: a footnote, however often it recurs
+            if band == "bottom" and _confirmed_footnote(seg, body_size, markers):
+                continue
             edges.candidates.append((i, j, band + ":" + furniture_key(seg.text), seg.text))
             edges.bases.append(row.base)
     return edges
+
+
+def _body_size(rows: list[RowLines]) -> float:
+    """The size most characters of the page are set in."""
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        for seg in row.segs:
+            sizes[round(seg.size * 2) / 2] += seg.n_chars
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _confirmed_footnote(seg: Line, body_size: float, markers: set[int]) -> bool:
+    begun = note_start(seg)
+    if begun is None:
+        return False
+    number = begun[0]
+    return seg.size <= FOOTNOTE_RATIO * body_size and number in markers
 
 
 @dataclass
