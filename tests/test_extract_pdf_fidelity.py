@@ -33,3 +33,86 @@ def test_repeated_short_footnotes_are_not_furniture(tmp_path: Path, layout: str,
         assert all("lägesrapport" not in page.text.lower() for page in pages)
     assert notes / notes_total >= 0.97
     assert links / links_total >= 0.97
+
+
+# -- titles and metadata (issue 17.4) ---------------------------------------------------------
+
+
+def _title_page(path: Path, lines: list[tuple[str, float, float]], body: str) -> None:
+    """A cover with (text, size, y) lines and a second page of body text."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    for text, size, y in lines:
+        c.setFont("Helvetica-Bold" if size > 12 else "Helvetica", size)
+        c.drawString(70, y, text)
+    for k, line in enumerate(body.split("\n")):
+        c.setFont("Helvetica", 10)
+        c.drawString(70, 400 - 14 * k, line)
+    c.showPage()
+    c.setFont("Helvetica", 10)
+    for k in range(30):
+        c.drawString(70, 780 - 14 * k, "Föreskrifterna gäller för verksamhet där patienter exponeras för strålning.")
+    c.showPage()
+    c.save()
+
+
+def test_the_title_is_the_title_pages_largest_text_never_a_series_name(tmp_path: Path):
+    from policykb.extract import extract
+
+    path = tmp_path / "ssmfs.pdf"
+    _title_page(path, [
+        ("Strålsäkerhetsmyndighetens", 20, 780), ("författningssamling", 20, 756), ("SSMFS 2018:5", 12, 700),
+        ("Strålsäkerhetsmyndighetens föreskrifter", 20, 320), ("om medicinska exponeringar", 20, 296),
+    ], "Beslutade den 24 maj 2018.")
+    meta = extract(path).meta
+    assert meta.title == "Strålsäkerhetsmyndighetens föreskrifter om medicinska exponeringar"
+    assert meta.identifier == "SSMFS 2018:5" and meta.publisher == "Strålsäkerhetsmyndigheten"
+
+
+def test_real_title_pages_give_their_titles(real_pdfs: Path):
+    from policykb.extract import extract
+
+    expected = {
+        # "Svensk författningssamling" stands largest; the act's name is the title, its number left out
+        "sfs-2025-1461.pdf": "Lag om ändring i lagen (2023:875) om tilläggsskatt",
+        # "Regeringens proposition 2012/13:144" is the series line; the title is under it
+        "prop-2012-13-144-riksdagen.pdf": "Sjöfartsstödets inriktning",
+        # the title page is unreadable (custom encoding) and page 2 is the TOC: never
+        # "Innehållsförteckning", the identifier stands in for the title
+        "prop-1999-2000-17-custom-encoding.pdf": "prop. 1999/2000:17",
+    }
+    for name, title in expected.items():
+        assert extract(real_pdfs / name, ocr="never").meta.title == title, name
+
+
+def test_a_readme_beside_the_documents_inherits_nothing(tmp_path: Path):
+    from policykb.extract import extract
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# Föreskrifter i mappen\n\nEn samling föreskrifter att pröva sökningen på.\n\n"
+        "| fil | utgivare | vad |\n|---|---|---|\n"
+        "| afs-2023-15.pdf | Arbetsmiljöverket | AFS 2023:15 Medicinska kontroller |\n"
+        "| ssmfs-2018-5.pdf | Strålsäkerhetsmyndigheten | SSMFS 2018:5 |\n",
+        encoding="utf-8",
+    )
+    meta = extract(readme).meta
+    assert meta.title == "Föreskrifter i mappen"
+    assert meta.publisher is None and meta.identifier is None
+
+
+def test_a_text_dumps_running_header_names_it_and_leaves_its_body(tmp_path: Path):
+    from policykb.extract import extract
+
+    page = (" Förord \n\nSocialstyrelsen har tagit fram detta kunskapsstöd för att inspirera till en fortsatt\n"
+            "utveckling av vården i hemmet.\n\n{n} HÄLSO- OCH SJUKVÅRD I HEMMET \nSOCIALSTYRELSEN \n\n"
+            "Text på sidan {n} om samverkan.\n")
+    path = tmp_path / "guide.txt"
+    path.write_text("".join(page.format(n=n) for n in (10, 12, 14)), encoding="utf-8")
+    doc = extract(path)
+    assert doc.meta.title == "Hälso- och sjukvård i hemmet"
+    assert doc.meta.publisher == "Socialstyrelsen"
+    body = "\n".join(p.text for p in doc.pages)
+    assert "HÄLSO- OCH SJUKVÅRD I HEMMET" not in body and "SOCIALSTYRELSEN" not in body
+    assert "Text på sidan 12 om samverkan." in body

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
-from policykb.extract.metadata import detect_metadata
+from policykb.extract.metadata import choose_title, detect_metadata
 from policykb.models import Document, DocumentMeta, Progress
 
 
@@ -52,6 +52,12 @@ def extract(
             pages = parse_text_pages(text, markdown=fmt == "md")
     opening = "\n".join(page.text for page in pages[:3])
     detected = detect_metadata(opening)
+    if fmt in {"txt", "md"}:
+        from policykb.extract.text import running_headers
+
+        headers = running_headers(text)
+        if headers:
+            pdf_info = {**pdf_info, "running_header_title": headers.most_common(1)[0][0]}
     # `pdf_info`: what the file says about itself (PDF info dictionary, Word core properties)
     header = pdf_info.get("running_header")
     if header and detected["identifier"] is None:
@@ -64,7 +70,12 @@ def extract(
         path=str(path.resolve()),
         sha256=sha,
         source_format=fmt,
-        title=pdf_info.get("title") or detected["title"],
+        # the title page's largest text, the file's title property, the running header, the
+        # first title-like line: the first of them that is no series name or TOC heading
+        title=choose_title([
+            *pdf_info.get("title_candidates", []), pdf_info.get("title"), pdf_info.get("running_header_title"),
+            detected["title"],
+        ]) or detected["identifier"] or (header.strip() if header and len(header) <= 40 else None),
         kind=detected["kind"],
         publisher=detected["publisher"],
         date=detected["date"] or pdf_info.get("date"),
