@@ -116,3 +116,20 @@ def test_unknown_and_ambiguous_names_are_clear_errors(tmp_path: Path, index_dir:
         with pytest.raises(NotFoundError, match="no document with id 'AFS 2099:1'"):
             store.resolve_document("AFS 2099:1")
         assert store.resolve_document("kopia.md").doc_id == "kopia.md"
+
+
+def test_footnote_text_finds_the_passage_that_carries_its_marker(tmp_path: Path, index_dir: Path):
+    # a corpus-style text dump: the footnote block after a line of spaces, the marker glued to the word
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.txt").write_text(
+        " Ansvar för hälso- och sjukvård i hemmet\n\n"
+        "Kommunen ansvarar för hälso- och sjukvården i ordinärt boende efter överenskommelse.7\n"
+        "Regionen ansvarar för läkarinsatserna.\n\n"
+        "                                                        \n"
+        "7 Prop. 1993/94:149 s. 71, den så kallade Ädelreformens förarbeten.\n",
+        encoding="utf-8",
+    )
+    assert not ingest([folder], index_dir).failed
+    hits = search(index_dir, "Ädelreformens förarbeten", k=3, mode="lexical")
+    assert hits and "efter överenskommelse" in hits[0].text
