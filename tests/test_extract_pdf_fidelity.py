@@ -116,3 +116,48 @@ def test_a_text_dumps_running_header_names_it_and_leaves_its_body(tmp_path: Path
     body = "\n".join(p.text for p in doc.pages)
     assert "HÄLSO- OCH SJUKVÅRD I HEMMET" not in body and "SOCIALSTYRELSEN" not in body
     assert "Text på sidan 12 om samverkan." in body
+
+
+# -- characters (issue 17.5) ------------------------------------------------------------------
+
+
+def test_symbol_font_letters_and_unit_exponents_survive(real_pdfs: Path):
+    """AFS 2011:19 pp. 17-18 (copied from the shared PDF): α-/β- set in SymbolMT reach pdfium as
+    private-use codes; the exponent of mg/m³ in a footnote is a raised 3."""
+    pages = extract_pdf_pages(real_pdfs / "afs-2011-19-p17-18.pdf", ocr="never")[0]
+    body = "\n".join(p.text for p in pages)
+    notes = "\n".join(n.text for p in pages for n in p.footnotes)
+    assert "β-Naftylamin" in body and "α-Naftylamin" in body and "Fenyl-β-naftylamin" in body
+    assert "•-" not in body
+    assert "0,005 mg/m³ för den sammanlagda exponeringen" in notes
+
+
+def test_a_raised_exponent_is_no_footnote_marker_even_where_that_note_exists(tmp_path: Path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "exponent.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("Times-Roman", 10)
+    y = 760
+    for k in range(20):
+        c.drawString(70, y, "Arbetsgivaren ska mäta halten av ämnet i luften under hela arbetsdagen i lokalen.")
+        y -= 12.5
+    c.drawString(70, y, "Gränsvärdet är 0,005 mg/m")
+    c.setFont("Times-Roman", 6.5)
+    c.drawString(70 + c.stringWidth("Gränsvärdet är 0,005 mg/m", "Times-Roman", 10), y + 3.5, "3")
+    c.setFont("Times-Roman", 10)
+    c.drawString(70, y - 12.5, "och mätningen ska dokumenteras enligt föreskrifterna")
+    c.setFont("Times-Roman", 6.5)
+    c.drawString(70 + c.stringWidth("och mätningen ska dokumenteras enligt föreskrifterna", "Times-Roman", 10), y - 9, "3")
+    c.line(70, 95, 214, 95)
+    c.setFont("Times-Roman", 5.5)
+    c.drawString(70, 83, "3")
+    c.setFont("Times-Roman", 8)
+    c.drawString(74, 80, "Se bilaga 2 om mätmetoder.")
+    c.showPage()
+    c.save()
+    page = extract_pdf_pages(path, ocr="never")[0][0]
+    assert "0,005 mg/m³" in page.text
+    assert [n.number for n in page.footnotes] == [3]
+    markers = [(b.text[:offset].split()[-1], number) for b in page.blocks for offset, number in b.markers]
+    assert markers == [("föreskrifterna", 3)]

@@ -7,10 +7,12 @@ break continues when the first column stops mid-sentence and the next one goes o
 
 from __future__ import annotations
 
+import re
+
 from policykb.models import Block
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.columns import Placed
-from policykb.extract.pdf.lines import Line
+from policykb.extract.pdf.lines import Line, unit_exponent
 from policykb.extract.text import LEAD_IN_WORDS
 
 HEADING_RATIO = 1.12  # size over body size from which a line is a heading
@@ -27,6 +29,12 @@ def resolve_markers(line: Line, valid: set[int]) -> tuple[str, list[tuple[int, i
     shift = 0
     for offset, digits in line.raised:
         number = int(digits) if digits.isdigit() else None
+        pos = offset + shift
+        exponent = unit_exponent(text[:pos], digits)
+        if exponent:
+            text = text[:pos] + exponent + text[pos:]
+            shift += len(digits)
+            continue
         if number is not None and number in valid:
             markers.append((offset + shift, number))
             continue
