@@ -161,3 +161,64 @@ def test_a_raised_exponent_is_no_footnote_marker_even_where_that_note_exists(tmp
     assert [n.number for n in page.footnotes] == [3]
     markers = [(b.text[:offset].split()[-1], number) for b in page.blocks for offset, number in b.markers]
     assert markers == [("föreskrifterna", 3)]
+
+
+# -- the comparison of a bill (issue 17.6) ----------------------------------------------------
+
+
+def test_nuvarande_och_foreslagen_lydelse_is_a_two_column_table(tmp_path: Path):
+    """A bill page as Regeringskansliet sets it: two headings, a centred section number, an
+    unchanged paragraph across both columns, then the old and the new wording side by side."""
+    from reportlab.pdfgen import canvas
+
+    from policykb.query.export import to_markdown
+
+    left_x, right_x, width = 51, 204, 140
+    path = tmp_path / "prop.pdf"
+    c = canvas.Canvas(str(path), pagesize=(468, 686))
+    c.setFont("Times-Roman", 10)
+    y = 640
+    for line in ("Härigenom föreskrivs att 2 kap. 13 § skollagen (2010:800) ska ha följande lydelse.",):
+        c.drawString(left_x, y, line)
+        y -= 24
+    c.setFont("Times-Italic", 10)
+    c.drawString(left_x, y, "Nuvarande lydelse")
+    c.drawString(right_x, y, "Föreslagen lydelse")
+    y -= 22
+    c.setFont("Times-Roman", 10)
+    c.drawString(189, y, "13 §")
+    y -= 12
+    c.drawString(60, y, "Endast den som har legitimation som lärare eller förskollärare får bedriva")
+    y -= 11.5
+    c.drawString(left_x, y, "undervisningen.")
+    y -= 11.5
+    old = ["Regeringen får meddela", "föreskrifter om vilken", "utbildning som krävs."]
+    new = ["Regeringen får meddela", "föreskrifter om vad som krävs", "för att vara behörig."]
+    for a, b in zip(old, new):
+        c.drawString(left_x, y, a)
+        c.drawString(right_x, y, b)
+        y -= 11.5
+    y -= 30
+    c.setFont("Times-Bold", 14)
+    c.drawString(left_x, y, "3 Ärendet och dess beredning")
+    c.setFont("Times-Roman", 10)
+    for k in range(12):
+        y -= 12.5
+        c.drawString(left_x, y, "Regeringen beslutade att ge en utredare i uppdrag att se över skolfrågorna.")
+    c.showPage()
+    c.save()
+    page = extract_pdf_pages(path, ocr="never")[0][0]
+    tables = [b for b in page.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    rows = tables[0].rows
+    assert rows[0] == ["Nuvarande lydelse", "Föreslagen lydelse"]
+    assert rows[-1] == ["Regeringen får meddela föreskrifter om vilken utbildning som krävs.",
+                        "Regeringen får meddela föreskrifter om vad som krävs för att vara behörig."]
+    unchanged = next(r for r in rows if "Endast den som" in r[0])
+    assert unchanged[0] == unchanged[1] and unchanged[0].endswith("bedriva undervisningen.")
+    # the text after the comparison is read as before, and the export shows two columns
+    assert any(b.kind == "heading" and b.text == "3 Ärendet och dess beredning" for b in page.blocks)
+    md = to_markdown({"doc": {"doc_id": "prop.pdf"}, "pages": [
+        {"index": 0, "printed": None, "body": [{"kind": b.kind, "text": b.text, "markers": [], "rows": b.rows}
+                                             for b in page.blocks], "footnotes": []}]})
+    assert "| Nuvarande lydelse | Föreslagen lydelse |" in md

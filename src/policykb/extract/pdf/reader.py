@@ -383,8 +383,16 @@ def _join_note(text: str, more: str) -> str:
 
 
 def _page_blocks(rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int]) -> list[Block]:
-    """Blocks in reading order, tables placed between the rows above and below them."""
+    """Blocks in reading order, tables placed between the rows above and below them; a bill's
+    "Nuvarande / Föreslagen lydelse" comparison is a table too (`comparison`)."""
     em = body_size or 10.0
+    from policykb.extract.pdf.comparison import find_comparisons
+
+    comparisons = find_comparisons(rows, em)
+    if comparisons:
+        covered = {id(r) for c in comparisons for r in rows if c.top <= r.base <= c.bottom + 0.5}
+        rows = [r for r in rows if id(r) not in covered]
+        tables = [*tables, *comparisons]
     if not tables:
         return build_blocks(reading_order(rows, em), body_size, heading_levels, valid)
     rows = [r for r in rows if not any(_row_in_table(r, t) for t in tables)]
