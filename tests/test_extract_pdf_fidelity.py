@@ -222,3 +222,62 @@ def test_nuvarande_och_foreslagen_lydelse_is_a_two_column_table(tmp_path: Path):
         {"index": 0, "printed": None, "body": [{"kind": b.kind, "text": b.text, "markers": [], "rows": b.rows}
                                              for b in page.blocks], "footnotes": []}]})
     assert "| Nuvarande lydelse | Föreslagen lydelse |" in md
+
+
+# -- running furniture on a small page printed in a big box (issue 17.3) -------------------------
+
+
+def test_header_and_page_numbers_of_an_a5_page_on_an_a4_box_leave_the_text(tmp_path: Path):
+    """AFS 2023:15 sets an A5 page in the middle of an A4 box: its header "AFS 2023:15" stands
+    144 pt down the page, far outside a band measured from the box's edge."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "afs.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    for p in range(6):
+        c.setFont("Times-Roman", 11)
+        c.drawString(124 if p % 2 == 0 else 412, 842 - 152, "AFS 2023:15")
+        c.drawString(124 if p % 2 == 0 else 428, 842 - 166, "Kapitel 2")
+        y = 842 - 200
+        for k in range(30):
+            c.drawString(124, y, f"Arbetsgivaren ska erbjuda medicinsk kontroll enligt {k + 2} § i avsnitt {p + 1}.")
+            y -= 14.5
+        c.drawString(124 if p % 2 == 0 else 466, 842 - 691, str(p + 5))
+        c.showPage()
+    c.save()
+    pages = extract_pdf_pages(path, ocr="never")[0]
+    assert [p.printed for p in pages] == [str(n) for n in range(5, 11)]
+    for page in pages:
+        assert "AFS 2023:15" not in page.text and "Kapitel 2" not in page.text
+        assert not any(b.text.strip().isdigit() for b in page.blocks)
+        assert page.text.startswith("Arbetsgivaren ska erbjuda")
+
+
+def test_a_table_of_contents_is_marked_and_is_no_passage(real_pdfs: Path):
+    from policykb.chunk import chunk
+    from policykb.extract import extract
+
+    doc = extract(real_pdfs / "prop-2012-13-144-riksdagen.pdf", ocr="never")
+    toc = [b for p in doc.pages for b in p.blocks if b.kind == "toc"]
+    assert toc and all(p.index == 1 for p in doc.pages for b in p.blocks if b.kind == "toc")
+    assert any("Förslag till riksdagsbeslut" in b.text for b in toc)
+    passages = chunk(doc)
+    assert passages and not any("......" in p.text for p in passages)
+    # the body text under the same headings is still there
+    assert any("Sjöfartsstödet" in p.text or "sjöfartsstöd" in p.text for p in passages)
+
+
+def test_a_text_dumps_contents_list_is_marked_too(tmp_path: Path):
+    from policykb.chunk import chunk
+    from policykb.extract import extract
+
+    path = tmp_path / "rapport.md"
+    path.write_text(
+        "# Rapport om vården\n\n## Innehåll\n\nFörord 3\n\nSammanfattning 5\n\nBakgrund och uppdrag 9\n\n"
+        "## Förord\n\nRegeringen gav Socialstyrelsen i uppdrag att följa upp omställningen till en nära vård.\n",
+        encoding="utf-8",
+    )
+    doc = extract(path)
+    toc = " ".join(b.text for p in doc.pages for b in p.blocks if b.kind == "toc")
+    assert all(entry in toc for entry in ("Förord 3", "Sammanfattning 5", "Bakgrund och uppdrag 9"))
+    assert [p.text for p in chunk(doc)] == ["Regeringen gav Socialstyrelsen i uppdrag att följa upp omställningen till en nära vård."]

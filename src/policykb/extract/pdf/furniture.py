@@ -17,6 +17,7 @@ from policykb.extract.pdf.footnotes import FOOTNOTE_RATIO, note_start
 from policykb.extract.pdf.lines import Line, RowLines
 
 BAND = 0.14  # fraction of the page height counted as top or bottom band
+CONTENT_BAND = 0.04  # … and below the page's first text / above its last (a small page on a big box)
 EDGE_ROWS = 3  # rows from each end of the page that may hold furniture
 
 _DIGITS = re.compile(r"\d+")
@@ -53,10 +54,17 @@ def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
     chosen = set(order[:EDGE_ROWS]) | set(order[-EDGE_ROWS:])
     body_size = _body_size(rows)
     markers = {int(d) for row in rows for seg in row.segs for _, d in seg.raised if d.isdigit()}
+    # A page printed inside a larger box (an A5 regulation on an A4 page: AFS 2023:15 sets its
+    # header 144 pt down an 842 pt page) has its margins where the text begins and ends, not at
+    # the box's edges: the bands are also measured from the page's outermost text.
+    content_top = min(r.top for r in rows)
+    content_bottom = max(r.bottom for r in rows)
+    top_limit = max(BAND * height, content_top + CONTENT_BAND * height)
+    bottom_limit = min((1 - BAND) * height, content_bottom - CONTENT_BAND * height)
     for i in chosen:
         row = rows[i]
-        in_top = row.bottom <= BAND * height
-        in_bottom = row.top >= (1 - BAND) * height
+        in_top = row.bottom <= top_limit
+        in_bottom = row.top >= bottom_limit
         if not (in_top or in_bottom):
             continue
         band = "top" if in_top else "bottom"
