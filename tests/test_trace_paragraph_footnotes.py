@@ -52,3 +52,12 @@ def test_a_paragraph_closing_footnote_sources_every_normative_sentence_of_its_pa
     with Store.open(index, create=False, readonly=True) as store:
         cited = xref(store, "16 kap. 4 § HSL")
     assert cited["citations"] == 1
+
+
+def test_a_linked_question_is_no_requirement():
+    from policykb.annotate.requirements import detect_requirement
+
+    assert detect_requirement(
+        "- På webbplatsen Vem får göra vad i hälso- och sjukvården och tandvården? https://www.socialstyrelsen.se/regler"
+    ) is None
+    assert detect_requirement("Regionen ska erbjuda kommunen konsultation. https://www.socialstyrelsen.se/x").actor == "region"
