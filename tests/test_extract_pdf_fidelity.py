@@ -130,6 +130,10 @@ def test_symbol_font_letters_and_unit_exponents_survive(real_pdfs: Path):
     assert "β-Naftylamin" in body and "α-Naftylamin" in body and "Fenyl-β-naftylamin" in body
     assert "•-" not in body
     assert "0,005 mg/m³ för den sammanlagda exponeringen" in notes
+    # each substance keeps its CAS number: a leader-dot list is a table of two cells a row
+    rows = [row for p in pages for b in p.blocks if b.kind == "table" for row in b.rows]
+    assert ["β-Naftylamin", "91-59-8"] in rows and ["Erionit", "66733-21-9, 12510-42-8"] in rows
+    assert ["Hexametylfosfortriamid (HMPA)", "680-31-9"] in rows
 
 
 def test_a_raised_exponent_is_no_footnote_marker_even_where_that_note_exists(tmp_path: Path):
