@@ -677,12 +677,21 @@ class Store:
 
         wanted = set(identifier_canonicals(name, None))
         folded = " ".join(name.lower().split())
+        # The canonical forms each document is known by are stored (`document_identifiers`, written
+        # with the citation graph); only a document without them has its identifier parsed here.
+        known: dict[str, set[str]] = {}
+        for doc_id, canonical in self.conn.execute("SELECT doc_id, canonical FROM document_identifiers"):
+            known.setdefault(doc_id, set()).add(canonical)
         for row in self.conn.execute("SELECT doc_id, identifier, date FROM documents WHERE identifier IS NOT NULL"):
             identifier = row["identifier"]
-            if " ".join(identifier.lower().split()) == folded or (
-                wanted and wanted & set(identifier_canonicals(identifier, row["date"]))
-            ):
+            if " ".join(identifier.lower().split()) == folded:
                 found[row["doc_id"]] = None
+            elif wanted:
+                forms = known.get(row["doc_id"])
+                if forms is None:
+                    forms = set(identifier_canonicals(identifier, row["date"]))
+                if wanted & forms:
+                    found[row["doc_id"]] = None
         return [meta for meta in (self.get_document(doc_id) for doc_id in found) if meta is not None]
 
     def passage_at(self, doc_id: str, page_index: int, offset: int) -> int | None:
