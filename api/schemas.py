@@ -92,6 +92,9 @@ class SearchHit(BaseModel):
     title: str | None
     identifier: str | None
     pages: list[int] = Field(description="0-based page indexes the passage spans")
+    page_index: int | None = Field(default=None, description="0-based index of the first page (issue 17.1)")
+    printed: str | None = Field(default=None, description="The number printed on that page, where known")
+    page_label: str = Field(default="", description="The page as cited: `s. 23` (printed) or `sida 5 i filen`")
     heading: str
     text: str = Field(description="the segment of the passage that matched (a few sentences)")
     highlights: list[tuple[int, int]] = Field(
@@ -276,6 +279,9 @@ class TraceRow(BaseModel):
     doc_id: str
     passage_id: int | None
     page: int | None
+    page_index: int | None = Field(default=None, description="0-based page index (= page)")
+    printed: str | None = Field(default=None, description="The number printed on that page, where known")
+    page_label: str = Field(default="", description="The page as cited: `s. 23` (printed) or `sida 5 i filen`")
     sentence: str
     modality: str
     actor: str | None

@@ -9,6 +9,11 @@ until the ingest is done. Finally the server's memory (RSS) and the ingest proce
 
     python benchmarks/bench_api.py                    # 30 s per level, concurrency 1, 8, 32
     python benchmarks/bench_api.py --duration 10 --mode lexical --json
+    python benchmarks/bench_api.py --concurrency 1,32 --duration 20 --skip-upload   # issue 17.14
+
+Each level is also given as a ratio to the first level measured in the same run (its baseline):
+throughput ×, p50 ×, p95 × — on a shared machine the absolute figures move with the load, the
+ratios much less.
 
 Targets (issue 6): p50 <= 60 ms at concurrency 1 in hybrid mode; no errors at 32.
 """
@@ -206,6 +211,7 @@ def main() -> None:
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "lexical", "dense"])
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--json", action="store_true", help="Print one JSON document")
+    parser.add_argument("--skip-upload", action="store_true", help="Only the search levels, no upload+ingest run")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-api-"))
@@ -237,7 +243,7 @@ def main() -> None:
             for level in levels:
                 results.append(asyncio.run(load(base, level, args.duration, args.mode, args.k)))
                 peak = max(peak, memory_mb(server))
-            during = run_upload_load(base, server, args, upload)
+            during = None if args.skip_upload else run_upload_load(base, server, args, upload)
             peak = max(peak, memory_mb(server))
             after_rss = memory_mb(server)
         finally:
@@ -253,6 +259,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "levels": results,
+            "ratios_to_first_level": [_ratios(results[0], r) for r in results],
             "during_ingest": during,
             "server_rss_mb": {"after_start_and_warmup": idle_rss, "peak_sampled": peak, "after_ingest": after_rss},
         }
@@ -268,7 +275,14 @@ def main() -> None:
     for r in results:
         print(f"{r['concurrency']:>8} {r['rps']:>8} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8} "
               f"{r['requests']:>9} {r['errors']:>7}")
+    for ratio in report["ratios_to_first_level"][1:]:
+        print(f"{ratio['concurrency']:>8} clients vs {results[0]['concurrency']}: throughput ×{ratio['rps']}, "
+              f"p50 ×{ratio['p50']}, p95 ×{ratio['p95']}")
     d = during
+    if d is None:
+        m = report["server_rss_mb"]
+        print(f"server RSS: {m['after_start_and_warmup']} MB after warm-up, {m['peak_sampled']} MB peak")
+        return
     print(f"during upload+ingest ({d['concurrency']} clients, {d['ingest_seconds']} s, job {d['job_status']} "
           f"{d['file_status']}, snapshots seen {d['snapshots']}):")
     print(f"{d['concurrency']:>8} {d['rps']:>8} {d['p50_ms']:>8} {d['p95_ms']:>8} {d['p99_ms']:>8} "
@@ -279,6 +293,19 @@ def main() -> None:
     m = report["server_rss_mb"]
     print(f"server RSS: {m['after_start_and_warmup']} MB after warm-up, {m['peak_sampled']} MB peak, "
           f"{m['after_ingest']} MB after the ingest; ingest process peak {d['ingest_process_peak_rss_mb']} MB")
+
+
+def _ratios(base: dict, level: dict) -> dict:
+    """A level's figures as multiples of the baseline level's (the first measured in the run)."""
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 2) if b else None
+
+    return {
+        "concurrency": level["concurrency"],
+        "rps": ratio(level["rps"], base["rps"]),
+        "p50": ratio(level["p50_ms"], base["p50_ms"]),
+        "p95": ratio(level["p95_ms"], base["p95_ms"]),
+    }
 
 
 if __name__ == "__main__":

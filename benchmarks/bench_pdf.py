@@ -165,6 +165,35 @@ def quality() -> dict[str, dict[str, float]]:
     return out
 
 
+def repeated_notes_quality(seeds=(3, 5, 11, 21, 34, 55)) -> dict[str, dict[str, float]]:
+    """Footnote recall and marker links on report-layout PDFs full of short notes that recur word
+    for word ("Ibid.", "Se not 3."; issue 17.2), with raised and with inline note numbers.
+    Totals over the seeds (not a mean of ratios), so each note counts once."""
+    from helpers.pdf_builders import build_pdf
+    from helpers.pdf_quality import measure
+
+    from policykb.extract.pdf.reader import extract_pdf_pages
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for layout in ("report", "twocol"):
+            for numbers in ("raised", "inline"):
+                notes = links = notes_total = links_total = 0
+                for seed in seeds:
+                    path = Path(tmp) / f"{layout}-{numbers}-{seed}.pdf"
+                    truth = build_pdf(path, layout=layout, pages=8, seed=seed, notes="repeated", note_numbers=numbers)
+                    q = measure(extract_pdf_pages(path)[0], truth)
+                    notes += round(q.footnote_recall * q.counts["footnotes"])
+                    links += round(q.marker_links * q.counts["markers"])
+                    notes_total += q.counts["footnotes"]
+                    links_total += q.counts["markers"]
+                out[f"{layout}/{numbers}"] = {
+                    "footnotes": notes_total, "footnote_recall": round(notes / notes_total, 4),
+                    "markers": links_total, "marker_links": round(links / links_total, 4),
+                }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pdfs", type=Path, default=None)
@@ -173,7 +202,12 @@ def main() -> None:
     parser.add_argument("--rss-pages", default="100,400,1000", help="page counts of the generated PDFs ('' to skip)")
     parser.add_argument("--workers", type=int, default=multiprocessing.cpu_count(),
                         help="processes for the parallel page scan of the longest PDF (0 to skip)")
+    parser.add_argument("--repeated-notes", action="store_true", help="only the repeated-notes quality (issue 17.2)")
     args = parser.parse_args()
+    if args.repeated_notes:
+        for name, figures in repeated_notes_quality().items():
+            print(f"repeated short notes, {name}: {figures}")
+        return
     folder = args.pdfs or default_pdf_dir()
     files = sorted(folder.glob("*.pdf"))
     print(f"PDFs: {folder} ({len(files)} files)")

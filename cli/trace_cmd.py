@@ -56,12 +56,12 @@ def _print_table(rows: list[dict]) -> None:
     from rich.table import Table
 
     table = Table(show_lines=True)
-    for col in ("doc", "page index", "modality", "actor", "sentence", "sources", "via"):
+    for col in ("doc", "page", "modality", "actor", "sentence", "sources", "via"):
         table.add_column(col, overflow="fold")
     for row in rows:
         sources = "\n".join(f"{literal(link['canonical'])}\n[dim]{literal(link['url'])}[/]" for link in row["links"])
         table.add_row(
-            *(literal(row[key]) for key in ("doc_id", "page", "modality", "actor", "sentence")),
+            *(literal(row[key]) for key in ("doc_id", "page_label", "modality", "actor", "sentence")),
             sources, literal(row["via"] or ""),
         )
     out.print(table)

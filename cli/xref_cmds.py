@@ -57,7 +57,7 @@ def xref_command(
         label = doc["title"] or doc["doc_id"]
         out.print(f"[bold]{literal(label)}[/] ({literal(doc['doc_id'])}) — {doc['citations']} citations")
         for hit in doc["hits"]:
-            page = literal(_page_label(hit["page"], hit["printed_page"]))
+            page = literal(hit["page_label"] or "page ?")
             heading = f" · {literal(hit['heading'])}" if hit["heading"] else ""
             out.print(f"  {page}, passage {hit['passage_id']}{heading}")
             out.print(f"    {literal(hit['sentence'])}")
@@ -66,13 +66,6 @@ def xref_command(
                 out.print(f"    [dim]footnote {note['number']}: {literal(note['text'])}[/]")
             for provision in hit["provisions"]:
                 out.print(f"    → {literal(provision['canonical'])}  {literal(provision['url'])}")
-
-
-def _page_label(index: int | None, printed: str | None) -> str:
-    # The 0-based page index of the JSON output, so both name the same page.
-    if index is None:
-        return "page ?"
-    return f"page index {index}" + (f" (printed {printed})" if printed else "")
 
 
 def cites_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from helpers.cli import run_cli
@@ -25,7 +26,8 @@ def test_search_terminal_view(corpus_index):
     done = run_cli("search", "hemsjukvård", "-k", "2", "--mode", "lexical", "--index-dir", str(corpus_index))
     assert done.returncode == 0, done.stderr
     assert " 1. " in done.stdout and " 2. " in done.stdout
-    assert "s. " in done.stdout
+    # the one page convention: a printed page ("s. 23") or the page of the file, never a bare position as "s."
+    assert re.search(r"  (?:s\. \d+(?:–\d+)?|sida \d+(?:–\d+)? i filen)  score", done.stdout)
 
 
 def test_search_filters_on_the_command_line(corpus_index):

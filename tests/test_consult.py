@@ -13,6 +13,7 @@ from policykb.consult.evidence import best_quote
 from policykb.consult.render import citation
 from policykb.ingest import ingest
 from policykb.models import Block, Document, DocumentMeta, Page
+from policykb.query.pagelabel import page_label
 from policykb.store import Store
 
 from helpers.cli import run_cli
@@ -153,7 +154,9 @@ def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: P
             assert e.doc_id != PROPOSAL_DOC and e.quote and e.title
     markdown = render_markdown(result)
     first = result.proposals[0].evidence[0]
-    assert f"*{first.title}*" in markdown and "s. " in markdown
+    # the one page convention (query.pagelabel): the printed page, else the page of the file
+    assert f"*{first.title}*" in markdown
+    assert page_label(first.page, first.printed_page, first.doc_id not in result.unpaged) in markdown
     # the proposal document is a text dump without page breaks: its proposals are not given an invented "s. 1"
     assert PROPOSAL_DOC in result.unpaged
     heading_lines = [line for line in markdown.splitlines() if line.startswith("*") and not line.startswith("**")]

@@ -48,7 +48,7 @@ def test_markdown_and_text_exports(report_index):
     first_note = min(truth.pages[0].footnotes)
     assert f"[^p1-{first_note}]: {truth.pages[0].footnotes[first_note]}" in md
     assert f"[^p1-{first_note}]" in md.split(f"[^p1-{first_note}]:")[0]  # the marker in the body too
-    assert "<!-- PDF page 1, s. 5 -->" in md
+    assert "<!-- s. 5 (sida 1 i filen) -->" in md
     assert "## 1 Inledning" in md
     assert "\f" in txt and truth.pages[0].headings[0] in txt
     assert f"{first_note} {truth.pages[0].footnotes[first_note]}" in txt
@@ -97,7 +97,7 @@ def test_text_document_pages_are_not_called_pdf_pages(tmp_path):
         data = export_document(store, report.added[0], "json")
         md = export_document(store, report.added[0], "md")
     assert data["doc"]["source_format"] == "txt" and len(data["pages"]) == 2
-    assert "<!-- page 1 -->" in md and "<!-- page 2 -->" in md and "PDF page" not in md
+    assert "<!-- sida 1 i filen -->" in md and "<!-- sida 2 i filen -->" in md
 
 
 def test_unknown_id_is_not_found(report_index):

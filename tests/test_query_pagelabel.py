@@ -9,7 +9,7 @@ from policykb.query.pagelabel import is_paged, page_label, page_range_label, unp
 
 def test_page_label_prefers_the_printed_number():
     assert page_label(3, "117") == "s. 117"
-    assert page_label(3, None) == "s. 4"
+    assert page_label(3, None) == "sida 4 i filen"  # never shown as if it were printed
     assert page_label(0, None, paged=False) == ""
     assert page_label(0, "5", paged=False) == "s. 5"  # a printed number is always real
     assert page_label(None, None) == ""
@@ -17,7 +17,8 @@ def test_page_label_prefers_the_printed_number():
 
 def test_page_ranges():
     assert page_range_label([116, 117], ["117", "118"]) == "s. 117–118"
-    assert page_range_label([4, 4], [None]) == "s. 5"
+    assert page_range_label([4, 4], [None]) == "sida 5 i filen"
+    assert page_range_label([4, 5], ["7", None]) == "sida 5–6 i filen"  # half known is not known
     assert page_range_label([0], [None], paged=False) == ""
 
 

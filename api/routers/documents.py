@@ -22,23 +22,17 @@ from policykb.api.uploads import METADATA_FIELDS, display_name, store_upload
 router = APIRouter(tags=["documents"])
 
 DocId = Annotated[str, Path(description="Document id (see GET /documents)", examples=["004_2be6a2c697e985af.txt"])]
+# GET and export also take the file name or the identifier in any spelling (`AFS 2023:15`,
+# `prop. 2019/20:164`: a path parameter, so the identifier's slash may stay as it is).
+DocName = Annotated[
+    str,
+    Path(description="Document id, file name or identifier (e.g. AFS 2023:15)", examples=["004_2be6a2c697e985af.txt"]),
+]
 
 
 @router.get("/documents", response_model=DocumentList, responses=ERROR_RESPONSES, summary="All documents in the index")
 def list_documents(store: StoreDep) -> dict:
     return {"documents": store.list_documents()}
-
-
-@router.get(
-    "/documents/{doc_id}",
-    response_model=DocumentDetail,
-    responses=ERROR_RESPONSES,
-    summary="One document: metadata, heading outline with pages, reference counts",
-)
-def get_document(doc_id: DocId, store: StoreDep) -> dict:
-    from policykb.query.documents import document_detail
-
-    return document_detail(store, doc_id)
 
 
 EXPORT_MEDIA = {"json": "application/json", "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
@@ -47,7 +41,7 @@ REMOVE_WAIT_SECONDS = 20.0
 
 
 @router.get(
-    "/documents/{doc_id}/export",
+    "/documents/{doc_id:path}/export",
     responses={
         **ERROR_RESPONSES,
         200: {
@@ -58,7 +52,7 @@ REMOVE_WAIT_SECONDS = 20.0
     summary="The document's clean text as JSON, Markdown or plain text",
 )
 def export_document(
-    doc_id: DocId,
+    doc_id: DocName,
     store: StoreDep,
     format: Annotated[Literal["json", "md", "txt"], Query(description="json, md or txt")] = "json",
 ) -> Response:
@@ -70,6 +64,18 @@ def export_document(
         body.get("doc", {}).pop("path", None)  # where the server keeps the file stays private
         return JSONResponse(body)
     return PlainTextResponse(result, media_type=EXPORT_MEDIA[format])
+
+
+@router.get(
+    "/documents/{doc_id:path}",
+    response_model=DocumentDetail,
+    responses=ERROR_RESPONSES,
+    summary="One document: metadata, heading outline with pages, reference counts",
+)
+def get_document(doc_id: DocName, store: StoreDep) -> dict:
+    from policykb.query.documents import document_detail
+
+    return document_detail(store, doc_id)
 
 
 UPLOAD_BODY = {

@@ -64,6 +64,8 @@ def chunk(doc: Document, *, target_words: int = TARGET_WORDS, max_words: int = M
                 flush()
                 _push_heading(heading_stack, block)
                 continue
+            if block.kind == "toc":
+                continue  # a table of contents is no passage (extract.mark_tables_of_contents)
             for piece in _pieces(page, block, block_start, max_words):
                 if current and sum(p.words for p in current) + piece.words > max_words:
                     flush()

@@ -18,7 +18,8 @@ from typing import Any, Literal
 # name, a document id, or ""). Front ends turn it into a progress bar; the core never prints.
 Progress = Callable[[str, int, int, str], None]
 
-BlockKind = Literal["heading", "paragraph", "table"]
+# "toc": a table of contents, kept in the export but out of passages, sentences and evidence
+BlockKind = Literal["heading", "paragraph", "table", "toc"]
 PageStatus = Literal["text", "ocr", "unread"]
 
 

@@ -76,10 +76,16 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+# Short notes that recur word for word from page to page (issue 17.2): a reader that takes
+# whatever repeats for running furniture loses them.
+REPEATED_NOTES = ("Ibid.", "Se not {prev}.", "Källa: se referens 4.", "Ibid., s. 12.", "Se not {prev}.")
+
+
 class _TextSource:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, notes: str = "mixed"):
         self.rng = random.Random(seed)
         self.note = 0
+        self.notes = notes
 
     def sentence(self) -> list[str]:
         n = self.rng.randint(9, 22)
@@ -98,7 +104,9 @@ class _TextSource:
     def paragraph(self) -> list[list[str]]:
         return [self.sentence() for _ in range(self.rng.randint(2, 5))]
 
-    def footnote_text(self) -> str:
+    def footnote_text(self, number: int = 1) -> str:
+        if self.notes == "repeated" and self.rng.random() < 0.85:
+            return self.rng.choice(REPEATED_NOTES).format(prev=max(1, number - 1))
         kinds = [
             lambda: f"Se prop. 20{self.rng.randint(10, 24)}/{self.rng.randint(11, 25)}:{self.rng.randint(1, 250)} s. {self.rng.randint(5, 400)}.",
             lambda: f"Socialstyrelsen, {' '.join(self.rng.choice(WORDS) for _ in range(self.rng.randint(4, 9)))}, {self.rng.randint(2010, 2024)}.",
@@ -115,13 +123,24 @@ class _Word:
     broken_from: str | None = None  # the whole word, when this is the first part of a break
 
 
-def build_pdf(path: Path, *, layout: str = "report", pages: int = 4, seed: int = 7) -> Truth:
-    """Write the fixture PDF to `path` and return its ground truth."""
+def build_pdf(
+    path: Path, *, layout: str = "report", pages: int = 4, seed: int = 7, notes: str = "mixed",
+    note_numbers: str = "raised",
+) -> Truth:
+    """Write the fixture PDF to `path` and return its ground truth.
+
+    `notes="repeated"`: most footnotes are short notes that recur word for word ("Ibid.",
+    "Se not 3."). `note_numbers="inline"`: the number that opens a footnote is set at the note's
+    own size on its baseline ("3 Ibid."), as many word processors export it, not raised."""
     from reportlab.pdfgen import canvas
 
-    if layout not in {"report", "twocol", "plain"}:
-        raise ValueError(layout)
-    return _Builder(path, layout, pages, seed, canvas).build()
+    if layout not in {"report", "twocol", "plain"} or notes not in {"mixed", "repeated"} \
+            or note_numbers not in {"raised", "inline"}:
+        raise ValueError((layout, notes, note_numbers))
+    builder = _Builder(path, layout, pages, seed, canvas)
+    builder.src.notes = notes
+    builder.note_numbers = note_numbers
+    return builder.build()
 
 
 class _Builder:
@@ -143,6 +162,7 @@ class _Builder:
         self.size = 11.0 if plain else 10.0
         self.leading = 14.0 if plain else 12.5
         self.notes_on = not plain
+        self.note_numbers = "raised"
         text_w = PAGE_W - 2 * MARGIN_X
         if layout == "twocol":
             gutter = 20.0
@@ -230,7 +250,7 @@ class _Builder:
                     if w.marker == -1:
                         note_no += 1
                         w.marker = note_no
-                        text = self.src.footnote_text()
+                        text = self.src.footnote_text(note_no)
                         lines = self._wrap(text, self.col_w if self.layout != "twocol" else PAGE_W - 2 * MARGIN_X, "Times-Roman", 8.0)
                         new_notes.append((note_no, text, lines))
                         extra_lines += len(lines)
@@ -424,7 +444,11 @@ class _Builder:
             y = top
             for number, text in note_rows:
                 x = MARGIN_X
-                if number is not None:
+                if number is not None and self.note_numbers == "inline":
+                    c.setFont("Times-Roman", 8.0)
+                    c.drawString(x, y, str(number))
+                    x += self.width(f"{number} ", "Times-Roman", 8.0)
+                elif number is not None:
                     c.setFont("Times-Roman", 5.5)
                     c.drawString(x, y + 3, str(number))
                     x += self.width(str(number), "Times-Roman", 5.5) + 1.5

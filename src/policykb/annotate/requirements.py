@@ -117,7 +117,9 @@ def detect_requirement(sentence: str, *, cites_law: bool = False) -> Detection |
     a norm ("bestämmelser om vilka rutiner som ska finnas[129]"); in a purpose or goal clause it
     does not.
     """
-    text = sentence.strip()
+    # a link's title followed by its address ("Vem får göra vad i vården? https://…") is a
+    # question too, not a norm (issue 17.9)
+    text = re.sub(r"(?:\s*https?://\S+)+\s*$", "", sentence.strip())
     if not text or text.endswith("?"):
         return None
     low = _lower(sentence)

@@ -8,12 +8,14 @@ naming the file and what to do.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
-from policykb.extract.metadata import detect_metadata
-from policykb.models import Document, DocumentMeta, Progress
+from policykb.extract.metadata import choose_title, detect_metadata
+from policykb.models import Document, DocumentMeta, Page, Progress
+from policykb.swedish.text import is_toc_line
 
 
 def extract(
@@ -52,8 +54,15 @@ def extract(
             from policykb.extract.text import parse_text_pages
 
             pages = parse_text_pages(text, markdown=fmt == "md")
+    mark_tables_of_contents(pages)
     opening = "\n".join(page.text for page in pages[:3])
     detected = detect_metadata(opening)
+    if fmt in {"txt", "md"}:
+        from policykb.extract.text import running_headers
+
+        headers = running_headers(text)
+        if headers:
+            pdf_info = {**pdf_info, "running_header_title": headers.most_common(1)[0][0]}
     # `pdf_info`: what the file says about itself (PDF info dictionary, Word core properties)
     header = pdf_info.get("running_header")
     if header and detected["identifier"] is None:
@@ -66,7 +75,12 @@ def extract(
         path=str(path.resolve()),
         sha256=sha,
         source_format=fmt,
-        title=pdf_info.get("title") or detected["title"],
+        # the title page's largest text, the file's title property, the running header, the
+        # first title-like line: the first of them that is no series name or TOC heading
+        title=choose_title([
+            *pdf_info.get("title_candidates", []), pdf_info.get("title"), pdf_info.get("running_header_title"),
+            detected["title"],
+        ]) or detected["identifier"] or (header.strip() if header and len(header) <= 40 else None),
         kind=detected["kind"],
         publisher=detected["publisher"],
         date=detected["date"] or pdf_info.get("date"),
@@ -80,3 +94,30 @@ def extract(
     if not any(page.blocks for page in pages):
         warnings.append(f"{path}: no readable text was found")
     return Document(meta=meta, pages=pages, warnings=warnings)
+
+
+_TOC_ENTRY = re.compile(r"(?:\.{4,}|…{2,}|\t)\s*\d{1,4}(?![\d‐-])")  # not a CAS number (53-96-3)
+
+
+def mark_tables_of_contents(pages: list[Page]) -> None:
+    """Blocks that are a table of contents become kind "toc" (issue 17.3): a contents list ranks
+    high for any query (it holds every heading's words) but says nothing itself. They stay in the
+    export; chunking, the sentences of the trace and the consultation evidence leave them out.
+
+    A paragraph is a contents list when it is made of leader-dot entries ("Lagtext ....5"), at
+    least one per 160 characters; under a heading "Innehåll"/"Innehållsförteckning", short lines
+    ending in a page number are entries too."""
+    for page in pages:
+        under_toc_heading = False
+        for block in page.blocks:
+            if block.kind == "heading":
+                under_toc_heading = bool(re.fullmatch(r"(?i)\s*innehåll(?:sförteckning)?\s*", block.text))
+                continue
+            if block.kind != "paragraph":
+                continue
+            entries = len(_TOC_ENTRY.findall(block.text))
+            lines = [ln for ln in block.text.split("\n") if ln.strip()]
+            if (entries and len(block.text) / entries <= 160) or (
+                under_toc_heading and lines and all(is_toc_line(ln, without_leaders=True) for ln in lines)
+            ):
+                block.kind = "toc"

@@ -41,10 +41,35 @@ PUBLISHERS: list[tuple[str, re.Pattern[str]]] = [
     ("Riksdagen", re.compile(r"riksdagen\.se|\bRiksdagen\b")),
     ("Inspektionen för vård och omsorg", re.compile(r"\bIVO\b|ivo\.se")),
     ("Sveriges Kommuner och Regioner", re.compile(r"\bSKR\b|skr\.se")),
-    ("Arbetsmiljöverket", re.compile(r"Arbetsmiljöverket|\bAFS\s+\d{4}:")),
-    ("Strålsäkerhetsmyndigheten", re.compile(r"Strålsäkerhetsmyndigheten|\bSSMFS\b")),
+    ("Arbetsmiljöverket", re.compile(r"Arbetsmiljöverket")),
+    ("Strålsäkerhetsmyndigheten", re.compile(r"Strålsäkerhetsmyndigheten")),
     ("Myndigheten för vård- och omsorgsanalys", re.compile(r"Vårdanalys|vardanalys\.se")),
 ]
+# The publisher a document's own identifier names (an agency's regulation series, a bill).
+PUBLISHER_BY_SERIES = {
+    "AFS": "Arbetsmiljöverket", "SSMFS": "Strålsäkerhetsmyndigheten", "SOSFS": "Socialstyrelsen",
+    "HSLF-FS": "Socialstyrelsen", "prop.": "Regeringen", "dir.": "Regeringen", "SOU": "Regeringen", "Ds": "Regeringen",
+}
+# How much of the opening a publisher's name may come from: the title page and its verso. A
+# name further on is something the document talks about (a README about a folder of AFS
+# regulations is not published by Arbetsmiljöverket).
+PUBLISHER_SPAN = 1500
+# Names of series, cover boilerplate and headings that stand large on a title page but are no
+# document's title (issue 17.4).
+_NOT_A_TITLE = re.compile(
+    r"^(?:svensk författningssamling|[\wåäö-]+s författningssamling|[\wåäö-]*författningssamling|"
+    r"regeringens proposition|proposition|kommittédirektiv|direktiv|statens offentliga utredningar|"
+    r"departementsserien|innehållsförteckning|innehåll|förord|sammanfattning|"
+    r"propositionens huvudsakliga innehåll|propositionens innehåll|issn.*|isbn.*|"
+    r"förslag till riksdagsbeslut|lagtext|ärendet och dess beredning|regeringen (?:föreslår|överlämnar) .*|"
+    r"[\wåäö ]*(?:generaldirektör|direktör|avdelningschef|enhetschef))$",
+    re.IGNORECASE,
+)
+_IDENTIFIER_TEXT = re.compile(
+    r"\b(?:Regeringens proposition|Prop\.?|prop\.|Dir\.?|dir\.|Kommittédirektiv|SOU|Ds|SFS|AFS|SSMFS|SOSFS|HSLF-FS)"
+    r"(?![\wÅÄÖåäö])(?:\s+\d{4}(?:/(?:\d{2}|2000))?\s*:\s*\d{1,4})?"
+    r"|\b\d{4}(?:/(?:\d{2}|2000))?\s*:\s*\d{1,4}\b(?!\))"
+)
 KIND_BY_SERIES = {
     "sou": "sou", "ds": "ds", "proposition": "proposition", "directive": "directive",
     "regulation": "regulation", "statute": "statute",
@@ -70,9 +95,17 @@ def detect_metadata(opening_text: str) -> dict[str, str | None]:
                 found["kind"] = KIND_BY_SERIES[kind]
                 break
 
+    if found["publisher"] is None and found["identifier"]:
+        series = found["identifier"].split(" ", 1)[0]
+        found["publisher"] = PUBLISHER_BY_SERIES.get(series)
     if found["publisher"] is None:
+        # not from a table row or a list item: those name other documents and their publishers
+        own = "\n".join(
+            line for line in text[:PUBLISHER_SPAN].split("\n")
+            if CELL_SEPARATOR not in line and not line.lstrip().startswith(("|", "•", "-", "–", "*"))
+        )
         for name, pattern in PUBLISHERS:
-            if pattern.search(text[:6000]):
+            if pattern.search(own):
                 found["publisher"] = name
                 break
 
@@ -116,16 +149,57 @@ def _detect_date(text: str) -> str | None:
 
 
 def _detect_title(text: str) -> str | None:
-    """The first line that reads like a title: letters, not boilerplate, not a number."""
-    for raw in text.split("\n")[:40]:
+    """The first line that reads like a title: letters, not boilerplate, not a number, not a
+    series name or a heading of the front matter, not running prose."""
+    lines = text.split("\n")[:40]
+    for k, raw in enumerate(lines):
         line = raw.strip().strip("#*_ ").strip()
         if len(line) < 4 or len(line) > 200:
             continue
+        following = next((ln.strip() for ln in lines[k + 1 :] if ln.strip()), "")
+        if len(line) > 65 and following[:1].islower() and line[-1:] not in ".:!?":
+            continue  # a line of prose wrapped onto the next one
         if sum(ch.isalpha() for ch in line) < 0.6 * len(line.replace(" ", "")):
             continue
         if re.match(r"(?i)(denna publikation|publikationen finns|artikelnummer|publicerad|innehåll|förord)\b", line):
             continue
-        return line
+        if re.match(r"^(?:\d{1,2}[.)]|[•●▪–*-])\s", line):
+            continue  # an item of a list (the bill's "1. godkänner …"), not a title
+        if line[:1].islower() or (len(line) > 90 and line.endswith(".")):
+            continue  # a sentence of the body, not a title
+        cleaned = clean_title(line)
+        if cleaned is None:
+            continue
+        return cleaned
+    return None
+
+
+def clean_title(text: str) -> str | None:
+    """`text` as a title: identifiers taken out ("Vissa skolfrågor Prop. 2012/13:187" → "Vissa
+    skolfrågor", "Lag SFS 2025:1461 om ändring …" → "Lag om ändring …"); None when nothing is left
+    but a series name, a front-matter heading or a number (issue 17.4)."""
+    text = " ".join(text.split())
+    if not text or _NOT_A_TITLE.match(text):
+        return None
+    if re.search(r"\.{4,}|…{2,}", text):
+        return None  # a line of a table of contents
+    stripped = " ".join(_IDENTIFIER_TEXT.sub(" ", text).split())
+    stripped = " ".join(re.sub(r"\(\s*\)", " ", stripped).split()).strip(" ,:;–-")
+    if sum(ch.isalpha() for ch in stripped) < 4 or _NOT_A_TITLE.match(stripped):
+        return None
+    if stripped.isupper() and len(stripped) > 12:
+        stripped = stripped[0] + stripped[1:].lower()  # a running header set in capitals
+    return stripped
+
+
+def choose_title(candidates: list[str | None]) -> str | None:
+    """The first candidate that is a title (`clean_title`), in the order given: the title page's
+    largest text, the file's own title property, the running header, the first title-like line."""
+    for candidate in candidates:
+        if candidate and not is_junk_title(candidate):
+            cleaned = clean_title(candidate)
+            if cleaned:
+                return cleaned
     return None
 
 

@@ -16,6 +16,7 @@ Everything here is a heuristic over those traces; each one is a small function w
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from policykb.models import Block, Footnote, Page
@@ -153,9 +154,69 @@ def _has_body(page: _RawPage) -> bool:
     return any(ln.strip() for ln in page.body)
 
 
+# A running header the dump kept as a body line: the title in capitals, with the printed page
+# number before or after it on even and odd pages ("30 HÄLSO- OCH SJUKVÅRD I HEMMET").
+_HEADER_LINE = re.compile(r"^\s*(?:(\d{1,4})\s+)?([A-ZÅÄÖÉÜ][A-ZÅÄÖÉÜ0-9 ,:&–\-]{10,}?)(?:\s+(\d{1,4}))?\s*$")
+_CAPS_WORD_LINE = re.compile(r"^\s*[A-ZÅÄÖÉÜ][A-ZÅÄÖÉÜ\-]{3,}\s*$")
+
+
+def _header_key(line: str) -> tuple[str, int | None] | None:
+    match = _HEADER_LINE.match(line)
+    if not match or len(match.group(2).split()) < 2 or sum(c.isalpha() for c in match.group(2)) < 10:
+        return None
+    number = match.group(1) or match.group(3)
+    return " ".join(match.group(2).split()), (int(number) if number else None)
+
+
+def running_headers(text: str) -> Counter[str]:
+    """The running headers a text dump kept as body lines: capitals-only lines (a page number
+    before or after them aside) that recur, most frequent first."""
+    counts: Counter[str] = Counter()
+    for line in text.split("\n"):
+        found = _header_key(line)
+        if found:
+            counts[found[0]] += 1
+    return Counter({key: n for key, n in counts.items() if n >= 2})
+
+
+def _strip_running_headers(raw_pages: list[_RawPage], headers: Counter[str]) -> tuple[list[_RawPage], dict[int, int]]:
+    """The pages without their running-header lines (and the publisher line under them), split
+    where a header stands below body text: a header opens a printed page, so a page break was
+    lost there. Returns the pages and the printed numbers the headers carry {page position: n}."""
+    out: list[_RawPage] = []
+    printed: dict[int, int] = {}
+    for raw in raw_pages:
+        current = _RawPage()
+        out.append(current)
+        skip_publisher = False
+        for line in raw.body:
+            found = _header_key(line)
+            if found and found[0] in headers:
+                if _has_body(current):
+                    current = _RawPage()
+                    out.append(current)
+                if found[1] is not None:
+                    printed[len(out) - 1] = found[1]
+                skip_publisher = True
+                continue
+            if skip_publisher and not line.strip():
+                continue
+            if skip_publisher and _CAPS_WORD_LINE.match(line):
+                skip_publisher = False
+                continue
+            skip_publisher = False
+            current.body.append(line)
+        current.footnotes = raw.footnotes
+    return [p for p in out if _has_body(p) or p.footnotes], printed
+
+
 def parse_text_pages(text: str, *, markdown: bool = False) -> list[Page]:
     """Pages of blocks and footnotes from flat text (see module doc)."""
     raw_pages = split_pages(text)
+    headers = running_headers(text)
+    header_printed: dict[int, int] = {}
+    if headers:
+        raw_pages, header_printed = _strip_running_headers(raw_pages, headers)
     double_spaced = _is_double_spaced([line for raw in raw_pages for line in raw.body + [""]])
     width = _typical_line_width(text)
     pages: list[Page] = []
@@ -166,7 +227,74 @@ def parse_text_pages(text: str, *, markdown: bool = False) -> list[Page]:
     _attach_markers(pages)
     if not pages:
         pages = [Page(index=0)]
+    for page, printed in zip(pages, printed_from_self_references(pages, header_printed)):
+        page.printed = printed
     return pages
+
+
+# "Mer information finns i Planera vården i hemmet på sidan 40": the document names the printed
+# page of one of its own headings.
+_SELF_REFERENCE = re.compile(r"\b(?:på\s+)?(?:sidan|sid\.)\s+(\d{1,4})\b", re.IGNORECASE)
+_FOLD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    return " ".join(_FOLD.sub(" ", text.lower()).split())
+
+
+def printed_from_self_references(pages: list[Page], printed: dict[int, int] | None = None) -> list[str | None]:
+    """The printed page number of each page, where the document's own cross-references pin it
+    down; None elsewhere (issue 17.1).
+
+    A text dump keeps no printed page numbers, and its page breaks are reconstructed from traces
+    that are sometimes missing and sometimes false, so the page's position can be several pages
+    off the number a reader sees in the original. What the document does say is where its own
+    headings are: "… finns i Planera vården i hemmet på sidan 40". Each such reference to a
+    heading that occurs once in the text is an anchor (page position → printed number). A page at
+    an anchor gets its number; a page between two anchors gets one only when both give the same
+    offset (no break was lost or invented between them), otherwise none: an uncertain page is
+    never shown as if it were printed. Anchors that contradict each other count for nothing.
+    `printed` adds anchors the pages print themselves (a running header's number: {position: n})."""
+    headings: dict[str, list[int]] = {}
+    for page in pages:
+        for block in page.blocks:
+            if block.kind == "heading":
+                key = _fold(block.text)
+                if len(key) >= 8 and " " in key:
+                    headings.setdefault(key, []).append(page.index)
+    unique = {key: found[0] for key, found in headings.items() if len(found) == 1}
+    claims: dict[int, set[int]] = {}
+    for page in pages:
+        for block in page.blocks:
+            text = " ".join(block.text.split())
+            for match in _SELF_REFERENCE.finditer(text):
+                window = _fold(text[max(0, match.start() - 120) : match.start()])
+                # the heading's whole name, introduced as a place ("i …", "om …"), at the end of
+                # the window or just before "finns"
+                named = [
+                    key for key in unique
+                    if re.search(rf"\b(?:i|om|se|under)\s+{re.escape(key)}(?:\s+finns)?$", window)
+                ]
+                if not named:
+                    continue
+                key = max(named, key=len)
+                claims.setdefault(unique[key], set()).add(int(match.group(1)))
+    for position, number in (printed or {}).items():
+        claims.setdefault(pages[position].index, set()).add(number)
+    anchors = sorted((index, next(iter(numbers))) for index, numbers in claims.items() if len(numbers) == 1)
+    # an anchor whose number runs backwards against its neighbours is a misread reference
+    anchors = [
+        (i, n) for k, (i, n) in enumerate(anchors)
+        if all(n2 > n for i2, n2 in anchors[k + 1 :]) and all(n2 < n for i2, n2 in anchors[:k])
+    ]
+    out: list[str | None] = [None] * len(pages)
+    position = {page.index: k for k, page in enumerate(pages)}
+    for (i, n), nxt in zip(anchors, [*anchors[1:], None]):
+        out[position[i]] = str(n)
+        if nxt is not None and nxt[1] - nxt[0] == n - i:
+            for j in range(i + 1, nxt[0]):
+                out[position[j]] = str(j + n - i)
+    return out
 
 
 def _is_double_spaced(lines: list[str]) -> bool:

@@ -27,7 +27,7 @@ from policykb.store.document_sentences import DocumentText, Sentence, StoredRef,
 from policykb.annotate.requirements import LEGAL_KINDS, SourceRef, choose_sources, detect_requirement
 from policykb.models import Progress
 
-TRACE_INDEX_VERSION = 2  # 2: the hierarchy is derived from the one canonical grammar (old acts cited with "s. N")
+TRACE_INDEX_VERSION = 3  # 2: the hierarchy is derived from the one canonical grammar (old acts cited with "s. N"); 3: a paragraph-closing footnote sources every sentence of the paragraph
 
 
 def rebuild(conn: sqlite3.Connection, doc_id: str) -> dict[str, int]:
@@ -164,7 +164,9 @@ def _write_requirements(conn: sqlite3.Connection, text: DocumentText, writer: _S
     for sentence in [*text.sentences, *text.footnote_sentences]:
         inline = [_source(r) for r in sentence.inline]
         footnote = [
-            _source(r, number) for page, number in sentence.footnotes for r in text.footnote_refs.get((page, number), [])
+            _source(r, number)
+            for page, number in (sentence.footnotes or sentence.paragraph_footnotes)
+            for r in text.footnote_refs.get((page, number), [])
         ]
         cites_law = any(r.kind in LEGAL_KINDS for r in (*inline, *footnote))
         detection = detect_requirement(sentence.text, cites_law=cites_law)

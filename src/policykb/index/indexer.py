@@ -37,8 +37,9 @@ from policykb.models import Progress
 
 # What indexing needs of a passage: its text, and the title and headings the lexical index adds as context.
 PASSAGE_ROWS_SQL = (
-    "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title FROM passages p "
-    "JOIN documents d ON d.doc_id = p.doc_id"
+    "SELECT p.passage_id, p.text, p.heading, p.heading_path, d.title, "
+    "(SELECT group_concat(f.text, '\n') FROM passage_footnotes f WHERE f.passage_id = p.passage_id) AS notes "
+    "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
 )
 
 
@@ -192,7 +193,7 @@ class SearchIndexer:
                         lexical.PassageText(
                             r["passage_id"],
                             r["text"],
-                            lexical.passage_context(r["title"], json.loads(r["heading_path"] or "[]")),
+                            lexical.passage_context(r["title"], json.loads(r["heading_path"] or "[]"), r["notes"]),
                         )
                         for r in batch
                     ],

@@ -108,8 +108,11 @@ def index_passages(conn: sqlite3.Connection, analyzer: Analyzer, passages: Seque
     )
 
 
-def passage_context(title: str | None, heading_path: Sequence[str]) -> str:
-    return "\n".join([title or "", *heading_path]).strip()
+def passage_context(title: str | None, heading_path: Sequence[str], footnotes: str | None = None) -> str:
+    """What the lexical index adds to a passage beside its text: the document title, the heading
+    path, and the text of the footnotes its markers point to, so a word found only in a footnote
+    (a source, a proposition cited there) finds the passage that carries the marker (issue 17.7)."""
+    return "\n".join([title or "", *heading_path, footnotes or ""]).strip()
 
 
 # -- querying --------------------------------------------------------------------------------

@@ -117,6 +117,16 @@ ARTICLE_RE = re.compile(r"(?<![\w-])[Aa]rtikel(?:n)?\s{1,3}(?P<article>\d{1,3}(?
 _SPACES_RE = re.compile(r"\s*")
 _STRAY_PERIOD_RE = re.compile(r"\.\s+")
 _AFTER_CHAIN_RE = re.compile(r"(,|i|enligt)\s+")
+# The act a bill proposes (`3 kap. 6–13 §§ i lagförslaget`, `4 § i den föreslagna lagen`,
+# `5 § i förslaget till lag om …`): it has no SFS number yet and is not the act named last, so its
+# provisions are no citation of any act in force (issue 17.7). A proposal to amend an act
+# (`förslaget till lag om ändring i socialtjänstlagen`) numbers its provisions as that act does:
+# it is left to the act's name that follows.
+PROPOSED_ACT_RE = re.compile(
+    r"(?:lagförslag(?:et|en)?|(?:det\s+)?nya\s+lagförslaget|den\s+föreslagna\s+(?:nya\s+)?(?:lagen|förordningen)"
+    r"|(?:det\s+)?förslaget\s+till\s+(?:ny\s+)?(?:lag|förordning)(?!\s+om\s+ändring))(?![\wåäö-])",
+    re.IGNORECASE,
+)
 UNKNOWN_ACT_NAME_RE = re.compile(
     r"[^\W\d_][\w-]{0,40}?(?:lagen|förordningen|balken|kungörelsen|stadgan|ordningen)(?![\w-])"
 )
@@ -485,6 +495,9 @@ class BlockFinder:
             if atom is not None and atom.data.get("abbr") and not text[atom.end:].split("\n", 1)[0].strip(" .\t"):
                 return atom, atom.end
         for at, after_comma in candidates:
+            proposed = None if after_comma else PROPOSED_ACT_RE.match(text, at)
+            if proposed:
+                return Atom(proposed.start(), proposed.end(), "unknown_regulation", {}), proposed.end()
             atom = by_start.get(at)
             if atom is not None and atom.kind in ("act", "anaphora", "regulation", "unknown_regulation"):
                 if atom.kind == "anaphora" and atom.data["group"] in ("anforda", "bare"):

@@ -17,7 +17,8 @@ def document_summary(index_dir: str | os.PathLike, doc_id: str, *, opening_lines
 
 def summarize(store: Store, doc_id: str, *, opening_lines: int = 8) -> dict[str, Any]:
     """Metadata, page and passage counts, warnings and the first lines of the body text."""
-    meta = store.require_document(doc_id)
+    meta = store.resolve_document(doc_id)
+    doc_id = meta.doc_id
     row = store.conn.execute("SELECT page_count, warnings, ingested_at FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
     unread = store.conn.execute(
         "SELECT count(*) FROM pages WHERE doc_id = ? AND status = 'unread'", (doc_id,)
@@ -44,7 +45,9 @@ def summarize(store: Store, doc_id: str, *, opening_lines: int = 8) -> dict[str,
 
 
 def document_detail(store: Store, doc_id: str) -> dict[str, Any]:
-    """Metadata, counts, the heading outline with pages, and what the document cites."""
+    """Metadata, counts, the heading outline with pages, and what the document cites.
+    `doc_id` may be any name `Store.resolve_document` reads (id, file name, identifier)."""
+    doc_id = store.resolve_document(doc_id).doc_id
     row = store.conn.execute(
         "SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS passages, "
         "(SELECT count(*) FROM pages g WHERE g.doc_id = d.doc_id AND g.status = 'unread') AS unread_pages "
@@ -131,7 +134,7 @@ def passage_detail(store: Store, passage_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFoundError(
             f"no passage with id {passage_id} in the index; passage ids come from search "
-            f"results and change when their document is ingested again"
+            f"results and stay the same while the passage's text is unchanged"
         )
     text = row["text"]
     footnotes = {note["number"]: {**note, "references": [], "entities": []} for note in store.passage_footnotes(passage_id)}

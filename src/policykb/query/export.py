@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policykb.errors import InputError, NotFoundError
+from policykb.errors import InputError
 from policykb.store import Store
 from policykb.query.markdown import escape_cell, escape_inline
+from policykb.query.pagelabel import page_fields, unpaged_documents
 
 FORMATS = ("json", "md", "txt")
 _MARKER_SLOT = 0xE000  # first of the private-use characters that hold marker places (_with_markers)
@@ -31,16 +32,19 @@ def export_document(store: Store, doc_id: str, fmt: str = "json") -> str | dict[
 
 
 def document_export(store: Store, doc_id: str) -> dict[str, Any]:
-    meta = store.get_document(doc_id)
-    if meta is None:
-        raise NotFoundError(f"no document with id {doc_id!r} in {store.index_dir}/; list them with `policykb docs`")
+    meta = store.resolve_document(doc_id)
+    doc_id = meta.doc_id
     conn = store.conn
+    paged = doc_id not in unpaged_documents(conn)
     pages: list[dict[str, Any]] = []
     by_index: dict[int, dict[str, Any]] = {}
     for row in conn.execute(
         "SELECT page_index, printed, status, note FROM pages WHERE doc_id = ? ORDER BY page_index", (doc_id,)
     ):
-        page = {"index": row["page_index"], "printed": row["printed"], "status": row["status"], "body": [], "footnotes": []}
+        page = {
+            "index": row["page_index"], "printed": row["printed"],
+            **page_fields(row["page_index"], row["printed"], paged), "status": row["status"], "body": [], "footnotes": [],
+        }
         if row["note"]:
             page["note"] = row["note"]
         pages.append(page)
@@ -96,11 +100,10 @@ def to_markdown(data: dict[str, Any]) -> str:
     for page in data["pages"]:
         lines.append("")
         if multi_page or page.get("printed"):
-            # a text file's pages come from the page-start marks of the dump it is: not PDF pages
-            kind = "PDF page" if doc.get("source_format") == "pdf" else "page"
-            label = f"{kind} {page['index'] + 1}"
+            # the one page convention (query.pagelabel), with the file position beside a printed number
+            label = page.get("page_label") or f"sida {page['index'] + 1} i filen"
             if page.get("printed"):
-                label += f", s. {page['printed']}"
+                label += f" (sida {page['index'] + 1} i filen)"
             lines.append(f"<!-- {label.replace('--', '- -')} -->")  # `--` would end the comment
             lines.append("")
         if page.get("status") == "unread":

@@ -1,9 +1,20 @@
-"""How a cited page is named: the printed number (`s. 117`) where the document prints one, else
-the page's position; nothing for a text document that carries no page breaks at all."""
+"""How a cited page is named: one convention in every output (issue 17.1).
+
+- `s. 117` — the number printed on the page, where the document prints it (a PDF's page
+  numbers) or pins it down itself (a text dump's "… på sidan 40", `extract.text`);
+- `sida 5 i filen` — otherwise the page's position in the file, 1-based, worded so that it is
+  never taken for a printed number;
+- nothing for a text document that carries no page breaks at all.
+
+JSON outputs carry the parts side by side (`page_fields`): `page_index` (0-based position),
+`printed` (the printed number or null) and `page_label` (the label above), beside their older
+fields (`page`, `pages`, `printed_page`, `printed_pages`), which keep their meaning.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 
 def is_paged(source_format: str | None, page_count: int) -> bool:
@@ -18,22 +29,26 @@ def unpaged_documents(conn: sqlite3.Connection) -> set[str]:
 
 
 def page_label(page_index: int | None, printed: str | None, paged: bool = True) -> str:
-    """`s. 117` (printed), `s. 5` (position + 1), or '' when the document has no pages to name."""
+    """`s. 117` (printed), `sida 5 i filen` (position + 1), or '' when there is no page to name."""
     if printed:
         return f"s. {printed}"
     if page_index is None or not paged:
         return ""
-    return f"s. {page_index + 1}"
+    return f"sida {page_index + 1} i filen"
 
 
 def page_range_label(page_indices: list[int], printed: list[str | None], paged: bool = True) -> str:
-    """The pages a passage spans: `s. 117–118` by printed numbers where the document prints them, else
-    by position; '' when the document has no pages to name."""
-    numbers = [p for p in printed if p]
-    if numbers:
-        first, last = numbers[0], numbers[-1]
-    elif page_indices and paged:
-        first, last = str(page_indices[0] + 1), str(page_indices[-1] + 1)
-    else:
+    """The pages a passage spans: `s. 117–118` when its first and last pages have printed numbers,
+    else `sida 5–6 i filen` by position; '' when the document has no pages to name."""
+    if printed and printed[0] and printed[-1]:
+        first, last = printed[0], printed[-1]
+        return f"s. {first}" if first == last else f"s. {first}–{last}"
+    if not page_indices or not paged:
         return ""
-    return f"s. {first}" if first == last else f"s. {first}–{last}"
+    first, last = page_indices[0] + 1, page_indices[-1] + 1
+    return f"sida {first} i filen" if first == last else f"sida {first}–{last} i filen"
+
+
+def page_fields(page_index: int | None, printed: str | None, paged: bool = True) -> dict[str, Any]:
+    """The page of a JSON answer: position, printed number and label side by side."""
+    return {"page_index": page_index, "printed": printed or None, "page_label": page_label(page_index, printed, paged)}

@@ -19,6 +19,7 @@ from policykb.annotate.requirements import MODALITIES, UNKNOWN_ACTOR, actor_labe
 from policykb.store import Store
 from policykb.query.xref import parse_targets, require_documents
 from policykb.query.markdown import escape_cell, link
+from policykb.query.pagelabel import page_fields, page_label, unpaged_documents
 
 
 def trace(
@@ -33,7 +34,7 @@ def trace(
     require_documents(store)
     where, params = [], []
     if doc_id is not None:
-        store.require_document(doc_id)
+        doc_id = store.resolve_document(doc_id).doc_id
         where.append("r.doc_id = ?")
         params.append(doc_id)
     if actor is not None:
@@ -71,6 +72,7 @@ def trace(
     cursor = store.conn.cursor()
     cursor.row_factory = None  # plain tuples: name lookups on sqlite3.Row dominate large answers
     rows = cursor.execute(sql, params).fetchall()
+    unpaged = unpaged_documents(store.conn) if rows else set()
     sources: dict[int, list[tuple[str, str]]] = {}
     if rows:
         ids = [r[0] for r in rows]
@@ -97,6 +99,7 @@ def trace(
                 "via": via,
                 "links": [{"canonical": c, "url": u} for c, u in linked],
                 "printed_page": printed,
+                **page_fields(page, printed, doc not in unpaged),
                 "heading": heading or "",
                 "in_footnote": note,
                 "trigger": trigger,
@@ -106,7 +109,9 @@ def trace(
     return out
 
 
-CSV_COLUMNS = ["doc_id", "page", "printed_page", "passage_id", "heading", "sentence", "modality", "actor",
+# `page_label` is what a reader cites (`s. 23`, or `sida 5 i filen`); `page` stays the 0-based
+# position that the JSON's `page`/`page_index` also give.
+CSV_COLUMNS = ["doc_id", "page_label", "page", "printed_page", "passage_id", "heading", "sentence", "modality", "actor",
                "sources", "via", "urls"]
 
 
@@ -123,6 +128,11 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+def _label(row: dict[str, Any]) -> str:
+    """The row's page as cited (rows built elsewhere may lack the label)."""
+    return row.get("page_label") or page_label(row.get("page"), row.get("printed_page"))
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """UTF-8 CSV with a byte-order mark (so Excel reads the å, ä, ö), every field quoted as needed,
     several sources in one cell joined by "; " and their links beside them; no cell is a formula
@@ -135,7 +145,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
         writer.writerow(
             csv_cell(value)
             for value in (
-                row["doc_id"], row["page"], row["printed_page"] or "", row["passage_id"] or "", row["heading"],
+                row["doc_id"], _label(row), row["page"], row["printed_page"] or "", row["passage_id"] or "", row["heading"],
                 row["sentence"], row["modality"], row["actor"], "; ".join(row["sources"]), row["via"] or "",
                 "; ".join(item["url"] for item in row["links"]),
             )
@@ -146,14 +156,14 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 def to_markdown(rows: list[dict[str, Any]]) -> str:
     """A pipe table (pipes in text escaped), each source a link, for pandoc or a Markdown-aware
     word processor; the links also stand as plain URLs so they survive a paste into Word."""
-    header = ["doc_id", "page", "sentence", "modality", "actor", "sources", "via"]
+    header = ["doc_id", "page_label", "sentence", "modality", "actor", "sources", "via"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for row in rows:
         links = "; ".join(
             f"{link(item['canonical'], item['url'])} {escape_cell(item['url'])}" for item in row["links"]
         )
         cells = [
-            escape_cell(row["doc_id"]), escape_cell(row["page"]), escape_cell(row["sentence"]), escape_cell(row["modality"]),
+            escape_cell(row["doc_id"]), escape_cell(_label(row)), escape_cell(row["sentence"]), escape_cell(row["modality"]),
             escape_cell(row["actor"]), links, escape_cell(row["via"] or ""),
         ]
         lines.append("| " + " | ".join(cells) + " |")

@@ -19,6 +19,7 @@ from typing import Any
 from policykb.legal.canonical import act_of, hierarchy, in_lawbook, lawbook_title, level_of
 from policykb.errors import InputError, NotFoundError, StoreError
 from policykb.store import Store
+from policykb.query.pagelabel import page_fields, unpaged_documents
 
 
 def require_documents(store: Store) -> None:
@@ -85,6 +86,7 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
     documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
     hits: dict[tuple, dict[str, Any]] = {}
     total = 0
+    unpaged = unpaged_documents(store.conn)
     cursor = store.conn.cursor()
     cursor.row_factory = None  # plain tuples: name lookups on sqlite3.Row dominate large answers
     for target in targets:
@@ -122,6 +124,7 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
                     "passage_id": passage_id,
                     "page": page,
                     "printed_page": printed,
+                    **page_fields(page, printed, doc_id not in unpaged),
                     "heading": heading or "",
                     "sentence": sentence or note_text or "",
                     "footnote": {"number": note, "text": note_text} if note is not None else None,
@@ -155,7 +158,8 @@ def unknown_act_message(result: dict[str, Any]) -> str | None:
 def cites(store: Store, doc_id: str) -> dict[str, Any]:
     """What `doc_id` cites: acts with their provisions, other documents, links inside the corpus."""
     require_documents(store)
-    meta = store.require_document(doc_id)
+    meta = store.resolve_document(doc_id)
+    doc_id = meta.doc_id
     counts = {
         (row[0], row[1]): row[2]
         for row in store.conn.execute(

@@ -518,23 +518,22 @@ class Store:
                         (meta.doc_id, page.index, note.number, note.text),
                     )
                     n_footnotes += 1
-            passage_ids: list[int] = []
-            for passage in passages:
-                cur = conn.execute(
-                    "INSERT INTO passages (doc_id, ordinal, text, heading, heading_path, page_start, page_end, "
-                    "char_start, char_end, printed_pages, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            passage_ids = self._stable_passage_ids(meta.doc_id, passages)
+            for passage, passage_id in zip(passages, passage_ids):
+                conn.execute(
+                    "INSERT INTO passages (passage_id, doc_id, ordinal, text, heading, heading_path, page_start, "
+                    "page_end, char_start, char_end, printed_pages, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        meta.doc_id, passage.ordinal, passage.text, passage.heading,
+                        passage_id, meta.doc_id, passage.ordinal, passage.text, passage.heading,
                         json.dumps(passage.heading_path, ensure_ascii=False), passage.page_start,
                         passage.page_end, passage.char_start, passage.char_end,
                         json.dumps(passage.printed_pages), text_hash(passage.text),
                     ),
                 )
-                passage_ids.append(cur.lastrowid)
                 for note in passage.footnotes:
                     conn.execute(
                         "INSERT OR REPLACE INTO passage_footnotes (passage_id, number, text) VALUES (?,?,?)",
-                        (cur.lastrowid, note.number, note.text),
+                        (passage_id, note.number, note.text),
                     )
             n_refs = n_mentions = 0
             if annotations is not None:
@@ -549,6 +548,33 @@ class Store:
             "references": n_refs,
             "mentions": n_mentions,
         }
+
+    def _stable_passage_ids(self, doc_id: str, passages: list[Passage]) -> list[int]:
+        """The ids of a document's passages, derived from what they are, not from when they were
+        written: a saved link or a citation to a passage keeps working after the document is
+        ingested again, as long as the passage's text is unchanged (`stable_passage_id`).
+
+        Runs after the document's old rows are deleted, so an unchanged passage gets its old id
+        back. An id another document's passage holds (a hash collision, about one in 10^9 for a
+        corpus of 10^5 passages) moves on to the next salt, so ids stay unique."""
+        taken: set[int] = set()
+        seen: dict[tuple[str, str], int] = {}
+        out: list[int] = []
+        for passage in passages:
+            key = (passage.heading, passage.text)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            salt = 0
+            while True:
+                pid = stable_passage_id(doc_id, passage.heading, passage.text, occurrence, salt)
+                if pid not in taken and self.conn.execute(
+                    "SELECT 1 FROM passages WHERE passage_id = ?", (pid,)
+                ).fetchone() is None:
+                    break
+                salt += 1
+            taken.add(pid)
+            out.append(pid)
+        return out
 
     def _write_annotations(
         self,
@@ -615,8 +641,58 @@ class Store:
     def unknown_document_message(self, doc_id: str) -> str:
         ids = sorted(self.document_ids())
         close = [i for i in ids if doc_id.lower() in i.lower()]
+        named = self.documents_named(doc_id)
+        if named:
+            close = [m.doc_id for m in named] + [i for i in close if i not in {m.doc_id for m in named}]
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
         return f"no document with id {doc_id!r} in the index{hint} (list them with `policykb docs`)"
+
+    def resolve_document(self, name: str) -> DocumentMeta:
+        """The one document `name` names: its id, its file name, or its identifier in any spelling
+        the reference parser reads (`AFS 2023:15`, `afs 2023:15`, `Prop. 2019/20:164`). Every
+        front end that takes a document (`show`, `export`, `GET /documents/{id}` …) resolves it
+        here. A name that fits several documents, or none, is a NotFoundError that lists them."""
+        meta = self.get_document(name)
+        if meta is not None:
+            return meta
+        named = self.documents_named(name)
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(m.doc_id for m in named[:5])
+            raise NotFoundError(f"{name!r} names {len(named)} documents ({ids}); give the document id instead")
+        raise NotFoundError(self.unknown_document_message(name))
+
+    def documents_named(self, name: str) -> list[DocumentMeta]:
+        """The documents whose file name or identifier is `name` (not their id: see resolve_document)."""
+        name = name.strip()
+        if not name:
+            return []
+        found: dict[str, None] = {}
+        lowered = name.lower()
+        for row in self.conn.execute("SELECT doc_id, path FROM documents"):
+            if row["doc_id"].lower() == lowered or row["path"] == name or Path(row["path"]).name == name:
+                found[row["doc_id"]] = None
+        from policykb.legal import identifier_canonicals
+
+        wanted = set(identifier_canonicals(name, None))
+        folded = " ".join(name.lower().split())
+        # The canonical forms each document is known by are stored (`document_identifiers`, written
+        # with the citation graph); only a document without them has its identifier parsed here.
+        known: dict[str, set[str]] = {}
+        for doc_id, canonical in self.conn.execute("SELECT doc_id, canonical FROM document_identifiers"):
+            known.setdefault(doc_id, set()).add(canonical)
+        for row in self.conn.execute("SELECT doc_id, identifier, date FROM documents WHERE identifier IS NOT NULL"):
+            identifier = row["identifier"]
+            if " ".join(identifier.lower().split()) == folded:
+                found[row["doc_id"]] = None
+            elif wanted:
+                forms = known.get(row["doc_id"])
+                if forms is None:
+                    forms = set(identifier_canonicals(identifier, row["date"]))
+                if wanted & forms:
+                    found[row["doc_id"]] = None
+        return [meta for meta in (self.get_document(doc_id) for doc_id in found) if meta is not None]
 
     def passage_at(self, doc_id: str, page_index: int, offset: int) -> int | None:
         """The passage of `doc_id` holding the character at `offset` of page `page_index`."""
@@ -745,6 +821,23 @@ class _PassageLocator:
         if number is None:
             return None
         return self.footnote_owner.get((page_index, number))
+
+
+# Passage ids stay below 2**53 so that JSON clients reading them as doubles (JavaScript) keep
+# them exact; 0 is never used (some clients treat it as "no id").
+PASSAGE_ID_BITS = 53
+
+
+def stable_passage_id(doc_id: str, heading: str, text: str, occurrence: int = 0, salt: int = 0) -> int:
+    """A passage's id from its document, heading and text (and, for a passage that repeats
+    under the same heading, which repeat it is): the same passage of the same document gets
+    the same id in every ingest, in every index. 1 <= id < 2**53."""
+    import hashlib
+
+    digest = hashlib.blake2b(
+        "\x1f".join((doc_id, heading, text, str(occurrence), str(salt))).encode("utf-8"), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big") % (2**PASSAGE_ID_BITS - 1) + 1
 
 
 def text_hash(text: str) -> str:

@@ -60,6 +60,9 @@ class Sentence:
     inline: list[StoredRef] = field(default_factory=list)
     # (footnote page, footnote number) of each marker in the sentence, in order
     footnotes: list[tuple[int, int]] = field(default_factory=list)
+    # the footnotes whose marker closes the paragraph this sentence is in, when the sentence has
+    # none of its own: the sources the paragraph as a whole rests on (issue 17.9)
+    paragraph_footnotes: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +215,7 @@ def _split_chain(
     for piece in chain:
         for ref in refs_by_block.get(piece.block_id, []):
             refs.append((piece.offset + ref.start, ref))
+    first = len(sentences)
     for start, end in sentence_spans_in(text):
         anchor = next(p for p in reversed(chain) if p.offset <= start)
         sentence = Sentence(
@@ -229,5 +233,27 @@ def _split_chain(
                 sentence.inline.append(ref)
                 ref_sentence[ref.ref_id] = len(sentences)
         sentences.append(sentence)
+    _share_closing_footnotes(sentences[first:], text, markers)
+
+
+# What may stand after the last word of a paragraph and still leave its marker "closing" it.
+_TRAILING = re.compile(r"[\s.!?”\"’»)\]]*$")
+
+
+def _share_closing_footnotes(paragraph: list[Sentence], text: str, markers: list[tuple[int, int, int]]) -> None:
+    """A footnote whose marker ends a paragraph of several sentences ("… ska upprätta en SIP.[12]"
+    after four sentences about the SIP) gives the source of the paragraph, not only of its last
+    sentence: every other sentence of the paragraph that has no footnote of its own gets it as a
+    paragraph footnote. The citation graph keeps counting the marker once (`footnotes`); the
+    requirement trace reads both (`index.citations`)."""
+    if len(paragraph) < 2 or not markers:
+        return
+    tail = _TRAILING.search(text).start()
+    closing = [(page, number) for offset, page, number in markers if offset >= tail]
+    if not closing or paragraph[-1].footnotes[-len(closing):] != closing:
+        return
+    for sentence in paragraph[:-1]:
+        if not sentence.footnotes:
+            sentence.paragraph_footnotes = list(closing)
 
 

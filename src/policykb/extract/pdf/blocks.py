@@ -7,14 +7,19 @@ break continues when the first column stops mid-sentence and the next one goes o
 
 from __future__ import annotations
 
+import re
+
 from policykb.models import Block
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.columns import Placed
-from policykb.extract.pdf.lines import Line
+from policykb.extract.pdf.lines import Line, unit_exponent
 from policykb.extract.text import LEAD_IN_WORDS
 
 HEADING_RATIO = 1.12  # size over body size from which a line is a heading
 SENTENCE_END = ".!?:;"
+_LEADER_ROW = re.compile(r"^(\S.*?[^.\s])\s*\.{5,}\s*(\S.{0,40})$")
+_PAGE_NUMBER_VALUE = re.compile(r"[ivxlc]+|\d{1,4}(?:\s*[-–]\s*\d{1,4})?", re.IGNORECASE)
+_VALUE_ONLY = re.compile(r"\s*\d{2,7}-\d{2}-\d\s*")  # a CAS number
 BULLETS = ("•", "–", "—", "-", "*", "·", "▪", "■", "◦", "o ")
 
 
@@ -27,6 +32,12 @@ def resolve_markers(line: Line, valid: set[int]) -> tuple[str, list[tuple[int, i
     shift = 0
     for offset, digits in line.raised:
         number = int(digits) if digits.isdigit() else None
+        pos = offset + shift
+        exponent = unit_exponent(text[:pos], digits)
+        if exponent:
+            text = text[:pos] + exponent + text[pos:]
+            shift += len(digits)
+            continue
         if number is not None and number in valid:
             markers.append((offset + shift, number))
             continue
@@ -68,6 +79,12 @@ def build_blocks(
     cur: _Open | None = None
 
     italic_level = heading_levels.get(-1, len(heading_levels) + 1) + 1
+    leader_rows: list[list[str]] = []  # an open list of "name ........ value" lines (issue 17.5)
+
+    def close_leaders() -> None:
+        if leader_rows:
+            blocks.append(Block.table([list(r) for r in leader_rows]))
+            leader_rows.clear()
 
     def close() -> None:
         if cur is not None and cur.text.strip():
@@ -80,6 +97,19 @@ def build_blocks(
     for p in placed:
         line = p.line
         text, markers = resolve_markers(line, valid_markers)
+        leader = _LEADER_ROW.match(text)
+        if leader and not _PAGE_NUMBER_VALUE.fullmatch(leader.group(2)):
+            # a list of substances with their CAS numbers, of items with values: each line a row
+            # of two cells, so a value stays with its name (a contents list, whose values are
+            # page numbers, is left to `extract.mark_tables_of_contents`)
+            close()
+            cur = None
+            leader_rows.append([leader.group(1).strip(), leader.group(2).strip()])
+            continue
+        if leader_rows and _VALUE_ONLY.fullmatch(text):
+            leader_rows[-1][1] += ", " + text.strip()  # a second value on a line of its own
+            continue
+        close_leaders()
         kind, level = classify(line, text, body_size, heading_levels)
         if cur is not None and _continues(cur, p, line, text, kind, level, leading, col_right, body_size):
             joined, start = join_lines(cur.text, text)
@@ -95,6 +125,7 @@ def build_blocks(
         close()
         cur = _Open(kind, level, text, list(markers), line, p.zone, p.column)
     close()
+    close_leaders()
     return blocks
 
 

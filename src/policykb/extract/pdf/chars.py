@@ -183,6 +183,8 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         if c == " " or c == "\xa0" or c == "\t":
             space_pending = True
             continue
+        if "\uf020" <= c <= "\uf0ff" and "symbol" in raw.fonts.get(facts.font, "").lower():
+            c = SYMBOL_FONT.get(ord(c) - 0xF000, c)
         ch = Char(
             c, l.value - left, r.value - left, top - t.value, top - b.value, top - oy.value,
             facts.size, facts.font, facts.bold, space_pending, bool(map_error(textpage, i)),
@@ -191,6 +193,22 @@ def _read_chars(R, textpage, raw: RawPage, left: float, top: float) -> None:
         )
         space_pending = False
         (hidden if facts.hidden else chars).append(ch)
+
+
+# The Adobe Symbol encoding: a Symbol font's characters reach pdfium as U+F020–U+F0FF (the font's
+# own codes moved to the private-use area). Greek letters, math and arrows are decoded (`α-/β-`
+# in a list of substances, issue 17.5); the codes used for bullets stay private-use, and the line
+# builder draws those as a bullet.
+_SYMBOL_LETTERS = "ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ"
+_SYMBOL_SMALL = "αβχδεφγηιϕκλμνοπθρστυϖωξψζ"
+SYMBOL_FONT: dict[int, str] = {
+    **{0x41 + k: ch for k, ch in enumerate(_SYMBOL_LETTERS)},
+    **{0x61 + k: ch for k, ch in enumerate(_SYMBOL_SMALL)},
+    0x22: "∀", 0x24: "∃", 0x27: "∍", 0x2A: "∗", 0x2D: "−", 0x3C: "<", 0x3D: "=", 0x3E: ">",
+    0x40: "≅", 0x5E: "⊥", 0xA3: "≤", 0xA5: "∞", 0xAB: "↔", 0xAC: "←", 0xAD: "↑", 0xAE: "→", 0xAF: "↓",
+    0xB0: "°", 0xB1: "±", 0xB3: "≥", 0xB4: "×", 0xB5: "∝", 0xB6: "∂", 0xB9: "≠", 0xBA: "≡", 0xBB: "≈",
+    0xD6: "√", 0xD7: "⋅", 0xB8: "÷", 0xA2: "′", 0xB2: "″",
+}
 
 
 def _advance(found: bool, loose, angle: int) -> float:

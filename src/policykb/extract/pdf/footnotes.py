@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from policykb.models import Footnote
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.chars import Rule
-from policykb.extract.pdf.lines import Line, RowLines, join_segments
+from policykb.extract.pdf.lines import Line, RowLines, join_segments, text_with_raised
 
 FOOTNOTE_RATIO = 0.92  # rows at most this x body size may be footnote text
 _LEADING_NUMBER = re.compile(r"^(\d{1,3})[.)]?\s+(?!§|kap\b|kap\.|st\b|st\.|p\b|p\.|mom)(\S.*)$")
@@ -31,8 +31,8 @@ class FootnoteSplit:
 def note_start(line: Line) -> tuple[int, str, bool] | None:
     """(number, text, raised) when the line begins a footnote."""
     if line.raised and line.raised[0][0] == 0 and line.raised[0][1].isdigit():
-        return int(line.raised[0][1]), line.text.lstrip(), True
-    match = _LEADING_NUMBER.match(line.text)
+        return int(line.raised[0][1]), text_with_raised(line, skip_leading=True).lstrip(), True
+    match = _LEADING_NUMBER.match(text_with_raised(line, skip_leading=False))
     if match:
         return int(match.group(1)), match.group(2), False
     return None
@@ -64,7 +64,7 @@ def split_footnotes(
             break
     if start is None:
         if has_rule:  # the whole foot continues a note from the previous page
-            return FootnoteSplit(rows[:k], [], _join([ln.text for ln in lines]))
+            return FootnoteSplit(rows[:k], [], _join([text_with_raised(ln, skip_leading=False) for ln in lines]))
         return FootnoteSplit(rows)
     number, _, raised = note_start(lines[start])  # type: ignore[misc]
     body_markers = {int(d) for row in rows[:k] for seg in row.segs for _, d in seg.raised if d.isdigit()}
@@ -73,7 +73,7 @@ def split_footnotes(
     continuation = None
     if start > 0:
         if has_rule:
-            continuation = _join([ln.text for ln in lines[:start]])
+            continuation = _join([text_with_raised(ln, skip_leading=False) for ln in lines[:start]])
         else:
             k += start  # small rows above the first number and no rule: body text (captions, quotes)
             lines = lines[start:]
@@ -88,7 +88,7 @@ def split_footnotes(
                 notes.append(Footnote(n, text))
                 continue
         if notes:
-            notes[-1].text = join_lines(notes[-1].text, line.text)[0]
+            notes[-1].text = join_lines(notes[-1].text, text_with_raised(line, skip_leading=False))[0]
     for note in notes:
         note.text = note.text.replace("\ufffe", "-")
     return FootnoteSplit(rows[:k], notes, continuation)

@@ -13,9 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from policykb.extract.pdf.footnotes import FOOTNOTE_RATIO, note_start
 from policykb.extract.pdf.lines import Line, RowLines
 
 BAND = 0.14  # fraction of the page height counted as top or bottom band
+CONTENT_BAND = 0.04  # … and below the page's first text / above its last (a small page on a big box)
 EDGE_ROWS = 3  # rows from each end of the page that may hold furniture
 
 _DIGITS = re.compile(r"\d+")
@@ -40,24 +42,57 @@ class PageEdges:
 
 
 def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
+    """Furniture is what repeats at the same place *outside the body*. A short footnote ("3 Ibid.",
+    "4 Se not 3.") can recur word for word at the same height page after page, so repetition
+    alone would take it for a footer: a bottom-band segment confirmed as a footnote — it opens
+    with a note number, is set smaller than the body, and the body above carries a marker with
+    that number — is never a candidate (issue 17.2)."""
     edges = PageEdges(height)
     if not rows:
         return edges
     order = sorted(range(len(rows)), key=lambda i: rows[i].base)
     chosen = set(order[:EDGE_ROWS]) | set(order[-EDGE_ROWS:])
+    body_size = _body_size(rows)
+    markers = {int(d) for row in rows for seg in row.segs for _, d in seg.raised if d.isdigit()}
+    # A page printed inside a larger box (an A5 regulation on an A4 page: AFS 2023:15 sets its
+    # header 144 pt down an 842 pt page) has its margins where the text begins and ends, not at
+    # the box's edges: the bands are also measured from the page's outermost text.
+    content_top = min(r.top for r in rows)
+    content_bottom = max(r.bottom for r in rows)
+    top_limit = max(BAND * height, content_top + CONTENT_BAND * height)
+    bottom_limit = min((1 - BAND) * height, content_bottom - CONTENT_BAND * height)
     for i in chosen:
         row = rows[i]
-        in_top = row.bottom <= BAND * height
-        in_bottom = row.top >= (1 - BAND) * height
+        in_top = row.bottom <= top_limit
+        in_bottom = row.top >= bottom_limit
         if not (in_top or in_bottom):
             continue
         band = "top" if in_top else "bottom"
         for j, seg in enumerate(row.segs):
             if seg.raised and seg.raised[0][0] == 0:
                 continue  # begins with a raised note number: a footnote, however often it recurs
+            if band == "bottom" and _confirmed_footnote(seg, body_size, markers):
+                continue
             edges.candidates.append((i, j, band + ":" + furniture_key(seg.text), seg.text))
             edges.bases.append(row.base)
     return edges
+
+
+def _body_size(rows: list[RowLines]) -> float:
+    """The size most characters of the page are set in."""
+    sizes: Counter[float] = Counter()
+    for row in rows:
+        for seg in row.segs:
+            sizes[round(seg.size * 2) / 2] += seg.n_chars
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _confirmed_footnote(seg: Line, body_size: float, markers: set[int]) -> bool:
+    begun = note_start(seg)
+    if begun is None:
+        return False
+    number = begun[0]
+    return seg.size <= FOOTNOTE_RATIO * body_size and number in markers
 
 
 @dataclass

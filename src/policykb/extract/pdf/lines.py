@@ -23,6 +23,34 @@ _PRIVATE_USE_BULLET = "•"
 UNDERSCORE_RULE = re.compile(r"^[_\u2014\u2013-]{5,}$")
 
 
+# A unit of length before a raised 2 or 3 makes it an exponent (`mg/m³`, `cm²`), never a footnote
+# marker, even where a footnote with that number stands on the page (issue 17.5).
+_UNIT_BEFORE = re.compile(r"(?:^|[\s/(·×*])(?:[kcdmµμn]?m|ft|in)$")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def unit_exponent(before: str, digits: str) -> str | None:
+    """`digits` as a superscript when they are the exponent of the unit `before` ends with."""
+    if digits in ("2", "3") and _UNIT_BEFORE.search(before):
+        return digits.translate(_SUPERSCRIPT)
+    return None
+
+
+def text_with_raised(line: "Line", *, skip_leading: bool) -> str:
+    """The line's text with its raised digits put back (exponents as superscripts): the text of a
+    footnote, where a raised digit is no marker — but the note's own leading number, when
+    `skip_leading`, stays out."""
+    text, shift = line.text, 0
+    for offset, digits in line.raised:
+        if skip_leading and offset == 0:
+            continue
+        pos = offset + shift
+        put = unit_exponent(text[:pos], digits) or digits
+        text = text[:pos] + put + text[pos:]
+        shift += len(put)
+    return text
+
+
 class Line:
     __slots__ = (
         "text", "x0", "x1", "top", "bottom", "base", "size", "bold", "font", "raised", "n_chars",

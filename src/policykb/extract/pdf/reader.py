@@ -192,7 +192,7 @@ def extract_pdf_pages(
         header = running_header_text(scans, furniture)
         if header:
             info["running_header"] = header
-        pages = _read_pages(path, scans, spool, facts, furniture, progress)
+        pages = _read_pages(path, scans, spool, facts, furniture, progress, info)
     finally:
         handle.close()
         if spool is not None:
@@ -357,8 +357,33 @@ def scan_page(pdf, index: int, ocr: str) -> PageScan:
     return scan
 
 
+def title_page_candidates(rows: list[RowLines], body_size: float) -> list[str]:
+    """The title page's text by size, largest first: each run of rows set in one size close under
+    one another (a title over two lines is one run; rows of other sizes between them, such as a
+    margin ruler, do not cut it). `metadata.choose_title` takes the first that is no series name
+    ("Svensk författningssamling") or front-matter heading (issue 17.4)."""
+    by_size: dict[float, list[RowLines]] = {}
+    for row in sorted(rows, key=lambda r: r.base):
+        by_size.setdefault(round(row.size * 2) / 2, []).append(row)
+    body = round(body_size * 2) / 2  # the document's body size: a cover has little body text
+    runs: list[tuple[float, float, str]] = []  # (size, first baseline, text)
+    for size, sized in by_size.items():
+        if size <= body:
+            continue
+        start, texts, last = sized[0].base, [], None
+        for row in sized:
+            if last is not None and row.base - last > 2.2 * size:
+                runs.append((size, start, " ".join(texts)))
+                start, texts = row.base, []
+            texts.append(row.text)
+            last = row.base
+        runs.append((size, start, " ".join(texts)))
+    return [" ".join(text.split()) for _, _, text in sorted(runs, key=lambda r: (-r[0], r[1]))]
+
+
 def _read_pages(
-    path: Path, scans: list[PageScan], spool: RowSpool, facts: DocumentFacts, furniture: Furniture, progress
+    path: Path, scans: list[PageScan], spool: RowSpool, facts: DocumentFacts, furniture: Furniture, progress,
+    info: dict | None = None,
 ) -> list[Page]:
     body_size = facts.body_size()
     heading_levels = facts.heading_levels(body_size)
@@ -378,6 +403,8 @@ def _read_pages(
                 page.note = f"OCR: {scan.need_ocr}"
             rows, rules = spool.get(scan.index)
             rows = strip_furniture(rows, scan.edges or PageEdges(scan.height), furniture)
+            if info is not None and "title_candidates" not in info and rows and scan.index < 2:
+                info["title_candidates"] = title_page_candidates(rows, body_size)
             split = split_footnotes(rows, rules, body_size, scan.height, scan.width)
             if split.continuation:
                 if last_note is not None:
@@ -400,8 +427,16 @@ def _join_note(text: str, more: str) -> str:
 
 
 def _page_blocks(rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int]) -> list[Block]:
-    """Blocks in reading order, tables placed between the rows above and below them."""
+    """Blocks in reading order, tables placed between the rows above and below them; a bill's
+    "Nuvarande / Föreslagen lydelse" comparison is a table too (`comparison`)."""
     em = body_size or 10.0
+    from policykb.extract.pdf.comparison import find_comparisons
+
+    comparisons = find_comparisons(rows, em)
+    if comparisons:
+        covered = {id(r) for c in comparisons for r in rows if c.top <= r.base <= c.bottom + 0.5}
+        rows = [r for r in rows if id(r) not in covered]
+        tables = [*tables, *comparisons]
     if not tables:
         return build_blocks(reading_order(rows, em), body_size, heading_levels, valid)
     rows = [r for r in rows if not any(_row_in_table(r, t) for t in tables)]

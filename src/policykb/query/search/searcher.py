@@ -40,7 +40,7 @@ from typing import Any
 from policykb.index import lexical
 from policykb.config import VECTORS_META_FILENAME
 from policykb.errors import InputError, ModelError, StoreError
-from policykb.query.pagelabel import is_paged
+from policykb.query.pagelabel import is_paged, page_fields, page_range_label
 from policykb.chunk import SEGMENT_WORDS
 from policykb.query.search.segments import (
     SEGMENT_DEPTH,
@@ -129,6 +129,11 @@ class Hit:
             "title": self.title,
             "identifier": self.identifier,
             "pages": self.pages,
+            **page_fields(
+                self.pages[0] if self.pages else None, self.printed_pages[0] if self.printed_pages else None, self.paged
+            ),
+            "printed_pages": self.printed_pages,
+            "page_range_label": page_range_label(self.pages, self.printed_pages, self.paged),
             "heading": self.heading,
             "text": self.text,
             "highlights": [list(h) for h in self.highlights],

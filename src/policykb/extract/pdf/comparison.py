@@ -1,0 +1,117 @@
+"""The "Nuvarande lydelse / Föreslagen lydelse" comparison of a bill, read as a two-column table.
+
+A bill that amends an act sets the provisions it changes side by side: the wording in force on
+the left, the proposed wording on the right, under a row of two headings. Read line by line, the
+two versions interleave into one column and a reader can no longer see what changes (issue 17.6).
+Here the rows from that heading row down to the first line that crosses the gutter (full-width
+text again) are split at the right heading's left edge; rows separated by a blank line start a
+new table row, so each row holds one paragraph of each version, side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policykb.models import Block
+from policykb.swedish.hyphenation import join_lines
+from policykb.extract.pdf.lines import RowLines, join_segments
+
+LEFT_HEADING = re.compile(r"^\s*Nuvarande\s+lydelse\s*$", re.IGNORECASE)
+RIGHT_HEADING = re.compile(r"^\s*Föreslagen\s+lydelse\s*$", re.IGNORECASE)
+BOTH_HEADINGS = re.compile(r"^\s*Nuvarande\s+lydelse\s+Föreslagen\s+lydelse\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Comparison:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    block: Block
+
+
+def _split_x(row: RowLines) -> float | None:
+    """Where the right column begins, when `row` is the comparison's heading row."""
+    segs = sorted(row.segs, key=lambda s: s.x0)
+    if len(segs) == 2 and LEFT_HEADING.match(segs[0].text) and RIGHT_HEADING.match(segs[1].text):
+        return segs[1].x0
+    if len(segs) == 1 and BOTH_HEADINGS.match(segs[0].text):
+        text = segs[0].text
+        at = re.search(r"Föreslagen", text, re.IGNORECASE).start()
+        return segs[0].x0 + (segs[0].x1 - segs[0].x0) * at / max(1, len(text))
+    return None
+
+
+def find_comparisons(rows: list[RowLines], em: float) -> list[Comparison]:
+    """The comparisons on a page, each as a table block with the rows it covers. A comparison runs
+    from its heading row to the next heading-sized row, the next heading row, a gap of several
+    lines, or the page's end."""
+    ordered = sorted(rows, key=lambda r: r.base)
+    out: list[Comparison] = []
+    k = 0
+    while k < len(ordered):
+        split = _split_x(ordered[k])
+        if split is None:
+            k += 1
+            continue
+        heading = ordered[k]
+        body: list[RowLines] = []
+        j = k + 1
+        while j < len(ordered):
+            row = ordered[j]
+            if _split_x(row) is not None or row.size >= 1.12 * em:
+                break
+            if body and row.base - body[-1].base > 4 * em:
+                break  # far below: the notes at the page foot, not the comparison
+            body.append(row)
+            j += 1
+        if body:
+            out.append(_comparison(heading, body, split, em))
+        k = j
+    return out
+
+
+def _comparison(heading: RowLines, body: list[RowLines], split: float, em: float) -> Comparison:
+    """Rows of the table: a blank line, or a change between text set in both columns and text
+    that crosses the gutter (a section number, a paragraph the proposal leaves unchanged, shown
+    once across both columns), starts a new row; text across the gutter is in both versions."""
+    gaps = [b.base - a.base for a, b in zip(body, body[1:])]
+    leading = sorted(gaps)[len(gaps) // 2] if gaps else em * 1.2
+    table: list[list[str]] = [["Nuvarande lydelse", "Föreslagen lydelse"]]
+    current = ["", ""]
+    previous_base, previous_common, previous_text = heading.base, None, ""
+
+    def add(side: int, text: str) -> None:
+        current[side] = join_lines(current[side], text)[0] if current[side] else text
+
+    for row in body:
+        common = any(s.x0 < split - em / 2 and s.x1 > split + em / 2 for s in row.segs) or (
+            # a centred section number ("13 §") heads both versions
+            len(row.segs) == 1 and abs((row.segs[0].x0 + row.segs[0].x1) / 2 - split) < 2 * em
+            and len(row.segs[0].text) <= 20
+        ) or (
+            # the short last line of a paragraph set across the gutter
+            previous_common and row.base - previous_base <= 1.5 * leading
+            and all(s.x1 < split for s in row.segs) and not previous_text.rstrip().endswith((".", ":"))
+        )
+        if any(current) and (row.base - previous_base > 1.5 * leading or common != previous_common):
+            table.append(current)
+            current = ["", ""]
+        if common:
+            text = join_segments(row.segs).text.replace("\ufffe", "-")
+            add(0, text)
+            add(1, text)
+        else:
+            for side, segs in enumerate((
+                [s for s in row.segs if s.x0 < split - em / 2],
+                [s for s in row.segs if s.x0 >= split - em / 2],
+            )):
+                if segs:
+                    add(side, join_segments(segs).text.replace("\ufffe", "-"))
+        previous_base, previous_common, previous_text = row.base, common, row.text
+    if any(current):
+        table.append(current)
+    x0 = min(min(s.x0 for s in r.segs) for r in [heading, *body])
+    x1 = max(max(s.x1 for s in r.segs) for r in [heading, *body])
+    return Comparison(x0, heading.base - heading.size, x1, body[-1].base, Block.table(table))
