@@ -341,12 +341,13 @@ def _register_tools(server: MCPServer, index: IndexAccess) -> None:  # noqa: C90
             where = page_range_label(hit.pages, hit.printed_pages, hit.paged)
             out.append(
                 m.McpSearchHit(
-                    **hit.to_dict(),
-                    printed_pages=hit.printed_pages,
-                    page_label=where,
-                    citation=citation_text(hit.title, hit.identifier, hit.doc_id, where, publishers[hit.doc_id]),
-                    uri=passage_uri(hit.passage_id),
-                    references=references.get(hit.passage_id, []),
+                    **{
+                        **hit.to_dict(),
+                        "page_label": where,  # the hit's whole page range, e.g. "s. 18–19"
+                        "citation": citation_text(hit.title, hit.identifier, hit.doc_id, where, publishers[hit.doc_id]),
+                        "uri": passage_uri(hit.passage_id),
+                        "references": references.get(hit.passage_id, []),
+                    }
                 )
             )
         return m.SearchResult(query=query, mode=mode, k=k, hits=out, warnings=[index.public(w) for w in warnings])

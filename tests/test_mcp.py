@@ -139,7 +139,7 @@ def test_search_gives_the_core_hits_with_what_a_citation_needs(server, corpus_in
             assert hit["uri"] == f"policykb://passages/{hit['passage_id']}"
             assert (hit["title"] or hit["doc_id"]) in hit["citation"]
             if hit["page_label"]:
-                assert hit["page_label"].startswith("s. ") and hit["citation"].endswith(hit["page_label"])
+                assert hit["page_label"].startswith(("s. ", "sida ")) and hit["citation"].endswith(hit["page_label"])
             stored = {r[0] for r in conn.execute("SELECT canonical FROM refs WHERE passage_id = ?", (hit["passage_id"],))}
             assert {r["canonical"] for r in hit["references"]} == stored
             assert all(r["url"].startswith("http") for r in hit["references"])
