@@ -16,6 +16,7 @@ from policykb.cli import (
     legal_cmds,
     search_cmd,
     serve_cmd,
+    sources_cmds,
     store_cmds,
     trace_cmd,
     xref_cmds,
@@ -39,6 +40,7 @@ xref_cmds.register(app)
 trace_cmd.register(app)
 serve_cmd.register(app)
 consult_cmd.register(app)
+sources_cmds.register(app)
 
 
 def run() -> None:

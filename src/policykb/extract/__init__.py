@@ -13,6 +13,7 @@ from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
 from policykb.extract.metadata import detect_metadata
+from policykb.extract.statute import looks_like_statute_html as looks_like_statute
 from policykb.models import Document, DocumentMeta, Progress
 
 
@@ -42,7 +43,13 @@ def extract(
     else:
         text = decode_text(path.read_bytes(), str(path))
         warnings, pdf_info = [], {}
-        if fmt == "html":
+        statute = (manifest or {}).get("kind") == "statute"
+        if fmt in ("html", "txt") and (statute or fmt == "html" and looks_like_statute(text)):
+            # an act (Riksdagen's rendering of an SFS): chapters and sections, each section a passage
+            from policykb.extract.statute import read_statute
+
+            pages, pdf_info = read_statute(text, html=fmt == "html")
+        elif fmt == "html":
             from policykb.extract.html import parse_html_pages
 
             pages = parse_html_pages(text)
@@ -53,6 +60,9 @@ def extract(
     opening = "\n".join(page.text for page in pages[:3])
     detected = detect_metadata(opening)
     # `pdf_info`: what the file says about itself (PDF info dictionary, Word core properties)
+    for key in ("identifier", "kind", "publisher"):
+        if pdf_info.get(key):  # what a statute's own header says beats a guess from its text
+            detected[key] = pdf_info[key]
     header = pdf_info.get("running_header")
     if header and detected["identifier"] is None:
         # a statute or a consolidated regulation often names itself only in its running header
@@ -67,7 +77,7 @@ def extract(
         title=pdf_info.get("title") or detected["title"],
         kind=detected["kind"],
         publisher=detected["publisher"],
-        date=detected["date"] or pdf_info.get("date"),
+        date=pdf_info.get("date") if pdf_info.get("kind") == "statute" else detected["date"] or pdf_info.get("date"),
         identifier=detected["identifier"],
         language="sv",
         size_bytes=size,
