@@ -136,13 +136,14 @@ def watch_command(
         sys.stderr.write(f"watch: {event['message']}\n")
         sys.stderr.flush()
 
-    # SIGTERM (a service manager stopping it) ends the loop as Ctrl-C does: between polls, never mid-write.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        summary = watch(folder, index_dir(index_dir_opt), interval=interval, keep_deleted=keep_deleted,
-                        on_event=on_event)
-    except KeyboardInterrupt:
-        summary = None
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # SIGTERM (a service manager stopping it) ends the loop as Ctrl-C does; an ingest it interrupts
+    # rolls back, so nothing is left half-written.
+    signal.signal(signal.SIGTERM, interrupt)
+    summary = watch(folder, index_dir(index_dir_opt), interval=interval, keep_deleted=keep_deleted,
+                    on_event=on_event)
     if not as_json:
-        message = "stopped" if summary is None else f"stopped after {summary['polls']} polls"
-        sys.stderr.write(f"watch: {message}\n")
+        sys.stderr.write(f"watch: {len(summary['ingested'])} ingested, {len(summary['removed'])} removed, "
+                         f"{len(summary['failed'])} failed in {summary['polls']} poll(s)\n")

@@ -185,7 +185,7 @@ def test_a_timeout_is_retried_then_reported(riksdagen):
     riksdagen.add("/dokumentstatus/H8B319.json", Answer.file("dokumentstatus-H8B319.json"))
     riksdagen.routes[0].answers[0].delay = 1.0
     client = client_for(riksdagen, timeout=0.2, retries=1)
-    with pytest.raises(SourceUnavailableError, match=r"did not answer within 0\.2 s \(2 tries"):
+    with pytest.raises(SourceUnavailableError, match=r"did not answer within 0\.2 s \(the status of H8B319, 2 tries\)"):
         client.status("H8B319")
 
 

@@ -556,3 +556,61 @@ def fetch(
                 row = store.document_by_path(resolved)
                 item.doc_id = row["doc_id"] if row is not None else None
     return report
+
+
+def watch(
+    folder: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    *,
+    interval: float = 60.0,
+    keep_deleted: bool = False,
+    stable_polls: int = 2,
+    on_event: Any = None,
+    sleep: Any = time.sleep,
+    max_polls: int | None = None,
+) -> dict[str, Any]:
+    """Keep `index_dir` in step with `folder` (`sources.watch`): ingest new and changed files once
+    their size holds, remove the documents of deleted files, until Ctrl-C (or `max_polls`).
+    Returns a summary: polls, documents ingested and removed, files that failed."""
+    from policykb.sources.watch import FolderWatcher, WatchActions
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; give the folder to watch")
+    if interval <= 0:
+        raise InputError(f"--interval {interval}: give a positive number of seconds, e.g. 60")
+    index_dir = Path(index_dir)
+    check_index_dir_writable(index_dir)
+    prefix = str(folder.resolve()) + os.sep
+
+    def ingest_files(paths: list[Path]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        report = ingest(paths, index_dir, writer=f"policykb watch {folder}"[:200])
+        failures = {str(Path(f.path).resolve()): f.message for f in report.failed}
+        results: dict[str, tuple[str, str]] = {}
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            for path in paths:
+                key = str(path.resolve())
+                if key in failures:
+                    results[key] = ("failed", failures[key])
+                    continue
+                row = store.document_by_path(key)
+                if row is None:
+                    results[key] = ("failed", f"{path}: not stored (see the warnings)")
+                else:
+                    status = "unchanged" if row["doc_id"] in report.unchanged else "ingested"
+                    results[key] = (status, row["doc_id"])
+        return results, report.warnings
+
+    def stored() -> dict[str, str]:
+        if not db_path(index_dir).exists():
+            return {}
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            return {row["path"]: row["doc_id"] for row in store.conn.execute("SELECT path, doc_id FROM documents")
+                    if row["path"].startswith(prefix)}
+
+    def remove_documents(doc_ids: list[str]) -> None:
+        remove(doc_ids, index_dir, writer=f"policykb watch {folder}"[:200])
+
+    watcher = FolderWatcher(folder, WatchActions(ingest_files, remove_documents, stored), keep_deleted=keep_deleted,
+                            stable_polls=stable_polls, on_event=on_event)
+    return watcher.run(interval, sleep=sleep, max_polls=max_polls).to_dict()

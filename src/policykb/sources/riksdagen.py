@@ -246,7 +246,7 @@ class RiksdagenClient:
                 problem = f"broke off the connection ({_reason(exc)})"
         tries = self.retries + 1
         raise SourceUnavailableError(
-            f"{self.host} {problem} ({tries} {'try' if tries == 1 else 'tries'}, for {what}); nothing was stored: "
+            f"{self.host} {problem} ({what}, {tries} {'try' if tries == 1 else 'tries'}); nothing was stored: "
             f"check the network connection (or its proxy) and try again later, or point --source-url / "
             f"{BASE_URL_ENV} at a reachable mirror"
         )
