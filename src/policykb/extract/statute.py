@@ -124,6 +124,11 @@ def _text_lines(text: str) -> list[tuple[bool, str]]:
         if not line:
             flush()
             continue
+        # The heading of the transitional provisions and each act number in them stand alone.
+        if TRANSITIONAL_LINE.match(line) or re.fullmatch(r"\d{4}:\d{1,4}", line):
+            flush()
+            lines.append((False, line))
+            continue
         # A new section, chapter or header field starts a line of its own even without a blank line.
         if pending and (SECTION_LINE.match(line) or CHAPTER_LINE.match(line) or _HEADER.match(line)):
             flush()
