@@ -55,9 +55,14 @@ KIND_TO_DOKTYP = {"prop": "prop", "bet": "bet", "rskr": "rskr", "sou": "sou", "d
 
 
 def user_agent() -> str:
-    from policykb import __version__
+    # The installed distribution's version (the package's own `__version__` sits above this layer).
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"policykb/{__version__} (document fetcher of a Swedish policy knowledge base; one request at a time)"
+    try:
+        installed = version("policykb")
+    except PackageNotFoundError:
+        installed = "dev"
+    return f"policykb/{installed} (document fetcher of a Swedish policy knowledge base; one request at a time)"
 
 
 def base_url(value: str | None = None) -> str:
