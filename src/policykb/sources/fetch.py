@@ -189,6 +189,9 @@ def download(requests: list[FetchRequest], folder: Path, *, client: RiksdagenCli
     """Look up and download every request into `folder` (see module doc). Raises
     SourceUnavailableError, with nothing changed on disk, when the source cannot be reached."""
     report = DownloadReport(hits=hits)
+    # Folders this run makes are taken away again if it stores nothing (an index directory is not
+    # left behind by a fetch that found nothing, or could not reach the source).
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(folder)
     staging = folder / f".staging-{os.getpid()}"
@@ -211,6 +214,11 @@ def download(requests: list[FetchRequest], folder: Path, *, client: RiksdagenCli
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         report.requests = client.requests
+        for path in made:  # deepest first
+            try:
+                path.rmdir()
+            except OSError:
+                break  # not empty: something was stored
     return report
 
 

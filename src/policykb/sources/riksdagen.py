@@ -191,6 +191,7 @@ class RiksdagenClient:
         self.sleep = sleep
         self.clock = clock
         self.requests = 0
+        self._retry_after: float | None = None  # what the last 429/503 asked for (Retry-After)
         self._lock = threading.Lock()
         self._last: float | None = None
 
@@ -225,7 +226,7 @@ class RiksdagenClient:
         problem = ""
         for attempt in range(self.retries + 1):
             if attempt:
-                self.sleep(self._retry_delay(attempt, problem))
+                self.sleep(self._retry_delay(attempt))
             try:
                 return self._get_once(url)
             except urllib.error.HTTPError as exc:
@@ -256,9 +257,7 @@ class RiksdagenClient:
             f"{BASE_URL_ENV} at a reachable mirror"
         )
 
-    _retry_after: float | None = None
-
-    def _retry_delay(self, attempt: int, problem: str) -> float:
+    def _retry_delay(self, attempt: int) -> float:
         wait = self.backoff * 2 ** (attempt - 1)
         if self._retry_after is not None:
             wait = max(wait, min(self._retry_after, MAX_RETRY_AFTER))
