@@ -258,7 +258,7 @@ class IngestJobs:
             records.append(JobFileRecord(
                 name=item.get("identifier") or item["asked"], stored_as=stored, size_bytes=_size(self.index_dir / stored)
                 if stored else 0, content_type="text" if stored.endswith(".html") else "pdf", sha256="",
-                status={"downloaded": "ingested"}.get(item["status"], item["status"]), doc_id=item.get("doc_id"),
+                status={"downloaded": "ingested", "restored": "ingested"}.get(item["status"], item["status"]), doc_id=item.get("doc_id"),
                 error=item.get("error"),
             ))
         ingest_report = report.get("ingest") or {}

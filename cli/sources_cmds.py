@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -71,11 +72,17 @@ def fetch_command(
         wanted += _read_identifier_file(file)
     if not wanted and search is None:
         fail('name documents to fetch (e.g. policykb fetch "SOU 2020:19"), --file FILE, or --search WORDS')
+    from policykb.cli.store_cmds import _progress_line
+
     out = console()
     said_count: list[bool] = []
+    said_ingest: set = set()
+    started = time.monotonic()
 
     def on_progress(stage: str, done: int, total: int, item: str) -> None:
-        if stage == "listing" and not said_count:
+        if stage in ("files", "embed") and not as_json:  # the ingest after the downloads: the same lines as ingest's log
+            _progress_line(stage, done, total, item, time.monotonic() - started, said_ingest)
+        elif stage == "listing" and not said_count:
             said_count.append(True)
             if not as_json:
                 sys.stderr.write(f"fetch: {total:,} hit(s) in Riksdagen's open data for {item!r}"

@@ -151,6 +151,18 @@ def test_search_finds_law_text(fetched):
     assert hits[0].identifier == "SFS 2017:30"
 
 
+def test_a_document_removed_from_the_index_is_restored_from_the_kept_file(fetched):
+    from policykb.ingest import remove
+
+    index, server, _ = fetched
+    remove(["dir-2020-5.pdf"], index)
+    before = len(server.log)
+    report = fetch(["dir. 2020:5"], index, client=client(server))
+    assert [(d.status, d.doc_id) for d in report.documents] == [("restored", "dir-2020-5.pdf")]
+    assert report.ingest.added == ["dir-2020-5.pdf"]
+    assert not any(r.path.startswith("/fil/") for r in server.log[before:])
+
+
 # -- a listing search ------------------------------------------------------------------------------
 
 

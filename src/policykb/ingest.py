@@ -555,6 +555,8 @@ def fetch(
                     continue
                 row = store.document_by_path(resolved)
                 item.doc_id = row["doc_id"] if row is not None else None
+                if item.status == "unchanged" and item.doc_id in report.ingest.added:
+                    item.status = "restored"  # Riksdagen's copy unchanged, but it had been removed from the index
     return report
 
 

@@ -58,7 +58,7 @@ class FetchRequest:
 class FetchedDocument:
     asked: str
     identifier: str | None
-    status: str  # downloaded | unchanged | failed
+    status: str  # downloaded | unchanged | restored (re-ingested from the kept file) | failed
     dok_id: str | None = None
     title: str | None = None
     file: str | None = None  # the file name in the fetch folder
