@@ -196,6 +196,16 @@ def test_a_timeout_then_an_answer_succeeds(riksdagen):
     assert client_for(riksdagen, timeout=0.2).status("H8B319").dok_id == "H8B319"
 
 
+def test_a_connection_dropped_mid_answer_is_retried_then_reported(riksdagen):
+    cut = Answer.file("dokumentstatus-H8B319.json")
+    cut.cut_off = True
+    riksdagen.add("/dokumentstatus/H8B319.json", cut, Answer.file("dokumentstatus-H8B319.json"))
+    assert client_for(riksdagen).status("H8B319").dok_id == "H8B319"
+    riksdagen.add("/dokumentstatus/H8B319.json", cut)
+    with pytest.raises(SourceUnavailableError, match="broke off the connection"):
+        client_for(riksdagen, retries=1).status("H8B319")
+
+
 def test_404_is_no_such_document_and_other_4xx_an_error(riksdagen):
     client = client_for(riksdagen)
     assert client.status("H0NOTHERE") is None

@@ -28,6 +28,7 @@ class Answer:
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    cut_off: bool = False  # announce the whole body, send half of it, close: a connection dropped mid-answer
 
     @classmethod
     def file(cls, name: str, *, content_type: str | None = None, replace: dict[str, str] | None = None) -> Answer:
@@ -110,6 +111,12 @@ class ReplayServer:
                     for key, value in answer.headers.items():
                         self.send_header(key, value)
                     self.end_headers()
+                    if answer.cut_off:
+                        self.wfile.write(answer.body[: len(answer.body) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
                     self.wfile.write(answer.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (its timeout): nothing to answer

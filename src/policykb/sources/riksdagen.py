@@ -23,6 +23,7 @@ User-Agent naming policykb, a timeout on every request.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from policykb.config import DEFAULT_MAX_FILE_BYTES
 from policykb.errors import SourceError, SourceUnavailableError
 
 DEFAULT_BASE_URL = "https://data.riksdagen.se"
@@ -177,7 +179,7 @@ class RiksdagenClient:
         retries: int = 3,
         backoff: float = 1.0,
         pause: float = 0.2,
-        max_bytes: int = 100 * 1024 * 1024,
+        max_bytes: int = DEFAULT_MAX_FILE_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -248,7 +250,7 @@ class RiksdagenClient:
                     problem = f"did not answer within {self.timeout:g} s"
                 else:
                     problem = f"could not be reached ({_reason(reason)})"
-            except (ConnectionError, OSError) as exc:  # a connection dropped mid-answer
+            except (OSError, http.client.HTTPException) as exc:  # a connection dropped mid-answer
                 problem = f"broke off the connection ({_reason(exc)})"
         tries = self.retries + 1
         raise SourceUnavailableError(
@@ -275,6 +277,10 @@ class RiksdagenClient:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     body = response.read(self.max_bytes + 1)
+                    announced = response.headers.get("Content-Length")
+                    if announced and announced.isdigit() and len(body) < int(announced) <= self.max_bytes:
+                        # the connection closed before the whole answer came (read(n) returns what there was)
+                        raise http.client.IncompleteRead(body, int(announced) - len(body))
             finally:
                 self._last = self.clock()
         if len(body) > self.max_bytes:
