@@ -80,6 +80,17 @@ def test_plain_text_statute_without_chapters(tmp_path):
     assert [p.heading_path[-1] for p in transitional] == ["1993:387", "2022:1131"]
 
 
+def test_riksdagens_text_of_an_act_is_recognised_without_a_manifest(tmp_path):
+    path = tmp_path / "lss.txt"
+    path.write_text(LSS_TEXT, encoding="utf-8")
+    doc = extract(path)
+    assert (doc.meta.identifier, doc.meta.kind) == ("SFS 1993:387", "statute")
+    assert "6 a §" in [b.text for b in doc.pages[0].blocks if b.kind == "heading"]
+    prose = tmp_path / "rapport.txt"
+    prose.write_text("Rapport\n\nEnligt SFS nr: 2017:30 ska … 1 § gäller.\n", encoding="utf-8")
+    assert extract(prose).meta.kind != "statute"
+
+
 def test_riksdagens_html_of_an_act_is_recognised_without_a_manifest(tmp_path):
     path = tmp_path / "hsl.html"
     path.write_bytes((FIXTURES / "riksdagen" / "sfs-2017-30.html").read_bytes())

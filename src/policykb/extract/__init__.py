@@ -13,7 +13,7 @@ from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
 from policykb.extract.metadata import detect_metadata
-from policykb.extract.statute import looks_like_statute_html as looks_like_statute
+from policykb.extract.statute import looks_like_statute
 from policykb.models import Document, DocumentMeta, Progress
 
 
@@ -44,7 +44,7 @@ def extract(
         text = decode_text(path.read_bytes(), str(path))
         warnings, pdf_info = [], {}
         statute = (manifest or {}).get("kind") == "statute"
-        if fmt in ("html", "txt") and (statute or fmt == "html" and looks_like_statute(text)):
+        if fmt in ("html", "txt") and (statute or looks_like_statute(text, fmt)):
             # an act (Riksdagen's rendering of an SFS): chapters and sections, each section a passage
             from policykb.extract.statute import read_statute
 

@@ -43,10 +43,23 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "hr", "table", "pre", "dd", "dt", "
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
+def looks_like_statute(text: str, fmt: str) -> bool:
+    """Whether a text or HTML file is Riksdagen's rendering of an act (read then as a statute
+    without a manifest saying so)."""
+    if fmt == "html":
+        return looks_like_statute_html(text)
+    return fmt == "txt" and looks_like_statute_text(text)
+
+
 def looks_like_statute_html(text: str) -> bool:
     """Riksdagen's rendering of an SFS act: section anchors (`class="paragraf"`) and an `SFS nr` line."""
     head = text[:200_000]
     return 'class="paragraf"' in head and re.search(r"SFS\s*nr", head) is not None
+
+
+def looks_like_statute_text(text: str) -> bool:
+    """Riksdagen's plain-text rendering of an SFS act: an `SFS nr: 2017:30` line near the top."""
+    return re.search(r"(?m)^\s*SFS nr:\s*\d{4}:\d+\s*$", text[:3000]) is not None
 
 
 class _Lines(HTMLParser):
