@@ -108,6 +108,14 @@ def test_urls_are_made_https_and_kept_on_the_real_service_by_default():
     assert mirror.rebase("http://data.riksdagen.se/fil/X") == "http://mirror.example:8080/riksdagen/fil/X"
 
 
+def test_a_server_on_this_machine_is_reached_past_the_environments_proxy(riksdagen, monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, closed_port_url())  # a proxy that is down
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert client_for(riksdagen).status("H8B319").dok_id == "H8B319"
+
+
 def test_base_url_from_the_environment(monkeypatch):
     monkeypatch.setenv("POLICYKB_RIKSDAGEN_URL", "http://127.0.0.1:9/")
     assert RiksdagenClient().base == "http://127.0.0.1:9"

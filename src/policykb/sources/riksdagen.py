@@ -196,6 +196,9 @@ class RiksdagenClient:
         self._retry_after: float | None = None  # what the last 429/503 asked for (Retry-After)
         self._lock = threading.Lock()
         self._last: float | None = None
+        # A mirror or replay server on this machine is reached directly, whatever proxy the environment sets.
+        loopback = urllib.parse.urlsplit(self.base).hostname in ("127.0.0.1", "localhost", "::1")
+        self._opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if loopback else []))
 
     # -- URLs ------------------------------------------------------------------------------------
 
@@ -275,7 +278,7 @@ class RiksdagenClient:
             request = urllib.request.Request(url, headers={"User-Agent": user_agent(), "Accept": "*/*"})
             self.requests += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                with self._opener.open(request, timeout=self.timeout) as response:
                     body = response.read(self.max_bytes + 1)
                     announced = response.headers.get("Content-Length")
                     if announced and announced.isdigit() and len(body) < int(announced) <= self.max_bytes:
