@@ -50,8 +50,9 @@ def xref_command(
         out.print(f"[bold]{literal(target['canonical'])}[/]{title}  {literal(target['url'])}")
         out.print(f"  cited {target['citations']} times in {target['documents']} documents")
         if target.get("provision_text"):  # the act is in the index (policykb fetch "SFS …")
-            for stycke in target["provision_text"].split("\n\n"):
-                out.print(f"  [italic]{literal(stycke)}[/]")
+            for line in target["provision_text"].splitlines():
+                if line.strip():
+                    out.print(f"  [italic]{literal(line)}[/]")
     if not result["documents"]:
         out.print("no passage in the index cites it")
         return
