@@ -125,6 +125,16 @@ def test_xref_shows_the_cited_provisions_own_text(fetched):
     assert all("provision_text" not in t for t in other["targets"])
 
 
+def test_cli_xref_prints_the_provision_text(fetched):
+    index, _, _ = fetched
+    result = run_cli("xref", "16 kap. 4 § HSL", "--index-dir", str(index))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("SFS 2017:30 16 kap. 4 § — Hälso- och sjukvårdslag (2017:30)")
+    assert lines[2].strip().startswith("När den enskilde har behov av insatser")
+    assert "  4. vem av huvudmännen som ska ha det övergripande ansvaret för planen." in lines
+
+
 def test_trace_and_the_remissvar_helper_show_provision_text(fetched):
     from policykb.consult.provisions import _provision
     from policykb.query.trace import trace
