@@ -140,6 +140,7 @@ def _include_routers(app: FastAPI) -> None:
         consultation,
         documents,
         entities,
+        fetch,
         health,
         jobs,
         passages,
@@ -149,5 +150,5 @@ def _include_routers(app: FastAPI) -> None:
         xref,
     )
 
-    for module in (health, search, documents, passages, refs, entities, xref, trace, jobs, consultation):
+    for module in (health, search, documents, passages, refs, entities, xref, trace, jobs, consultation, fetch):
         app.include_router(module.router)

@@ -64,6 +64,11 @@ class JobRecord:
     progress: dict[str, Any] = field(default_factory=lambda: {"stage": None, "done": 0, "total": 0, "item": None})
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    kind: str = "upload"  # upload | fetch
+    # A fetch job: what to fetch (identifiers, or a search with its filters); `files` is filled in as
+    # the documents arrive, one record per identifier or hit.
+    request: dict[str, Any] | None = None
+    hits: int | None = None
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
@@ -209,6 +214,9 @@ class IngestJobs:
 
     def _run(self, job: JobRecord) -> None:
         self._update(job, status="running", started_at=utc_now())
+        if job.kind == "fetch":
+            self._run_fetch(job)
+            return
         pending = self._skip_duplicates(job)
         if pending:
             paths = [str(self.index_dir / f.stored_as) for f in pending]
@@ -233,6 +241,38 @@ class IngestJobs:
             status="done" if ok else "failed",
             finished_at=utc_now(),
             error=None if ok else "no file could be ingested; see the error of each file",
+        )
+
+    def _run_fetch(self, job: JobRecord) -> None:
+        """Download from Riksdagen and ingest, in a child process like an upload's ingest."""
+        report = self._ingest_in_child(job, [], target=run_fetch_child, args=(job.request or {},))
+        if report is None:
+            if not self._stopping.is_set():
+                self._update(job, status="failed", finished_at=utc_now())
+            return
+        from policykb.ingest import FETCH_FOLDER
+
+        records = []
+        for item in report.get("documents", []):
+            stored = str(FETCH_FOLDER / item["file"]) if item.get("file") else ""
+            records.append(JobFileRecord(
+                name=item.get("identifier") or item["asked"], stored_as=stored, size_bytes=_size(self.index_dir / stored)
+                if stored else 0, content_type="text" if stored.endswith(".html") else "pdf", sha256="",
+                status={"downloaded": "ingested", "restored": "ingested"}.get(item["status"], item["status"]), doc_id=item.get("doc_id"),
+                error=item.get("error"),
+            ))
+        ingest_report = report.get("ingest") or {}
+        warnings = job.warnings + list(ingest_report.get("warnings", []))
+        if ingest_report.get("documents"):
+            try:  # served before the job says it is done
+                self.on_ingested()
+            except Exception as exc:
+                warnings.append(f"the new documents could not be loaded yet: {exc}")
+        ok = any(f.status != "failed" for f in records)
+        self._update(
+            job, files=records, hits=report.get("hits"), warnings=warnings,
+            status="done" if ok else "failed", finished_at=utc_now(),
+            error=None if ok else "no document could be fetched; see the error of each",
         )
 
     def _skip_duplicates(self, job: JobRecord) -> list[JobFileRecord]:
@@ -265,12 +305,13 @@ class IngestJobs:
         self._update(job)
         return pending
 
-    def _ingest_in_child(self, job: JobRecord, paths: list[str]) -> dict[str, Any] | None:
+    def _ingest_in_child(self, job: JobRecord, paths: list[str], *, target: Callable[..., None] | None = None,
+                         args: tuple = ()) -> dict[str, Any] | None:
         ctx = multiprocessing.get_context("spawn")
         receiver, sender = ctx.Pipe(duplex=False)
         child = ctx.Process(
-            target=run_ingest_child,
-            args=(sender, paths, str(self.index_dir), self.max_file_bytes),
+            target=target or run_ingest_child,
+            args=(sender, *(args or (paths,)), str(self.index_dir), self.max_file_bytes),
             name=f"policykb-ingest-{job.job_id}",
             daemon=True,
         )
@@ -377,5 +418,42 @@ def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -
 
         traceback.print_exc()
         sender.send(("error", f"the ingest failed unexpectedly ({exc.__class__.__name__}: {exc}); see the server log"))
+    finally:
+        sender.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def run_fetch_child(sender, request: dict[str, Any], index_dir: str, max_bytes: int) -> None:  # noqa: ANN001
+    """Entry point of a fetch job's process: downloads from Riksdagen (the base URL from
+    $POLICYKB_RIKSDAGEN_URL, never from the client) and ingests, sending progress and the report."""
+
+    def progress(stage: str, done: int, total: int, item: str) -> None:
+        sender.send(("progress", {"stage": stage, "done": done, "total": total, "item": item or None}))
+
+    try:
+        from policykb.errors import PolicyKBError
+        from policykb.ingest import fetch
+
+        try:
+            report = fetch(
+                request.get("identifiers") or [], index_dir, search=request.get("search"), kind=request.get("kind"),
+                year_from=request.get("year_from"), year_to=request.get("year_to"), limit=request.get("limit"),
+                progress=progress, wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: fetch job",
+            )
+        except PolicyKBError as exc:
+            sender.send(("error", str(exc)))
+            return
+        sender.send(("report", report.to_dict()))
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc()
+        sender.send(("error", f"the fetch failed unexpectedly ({exc.__class__.__name__}: {exc}); see the server log"))
     finally:
         sender.close()

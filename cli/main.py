@@ -17,6 +17,7 @@ from policykb.cli import (
     mcp_cmd,
     search_cmd,
     serve_cmd,
+    sources_cmds,
     store_cmds,
     trace_cmd,
     xref_cmds,
@@ -41,6 +42,7 @@ trace_cmd.register(app)
 serve_cmd.register(app)
 consult_cmd.register(app)
 mcp_cmd.register(app)
+sources_cmds.register(app)
 
 
 def run() -> None:

@@ -49,6 +49,10 @@ def xref_command(
         title = f" — {literal(target['act_title'])}" if target.get("act_title") else ""
         out.print(f"[bold]{literal(target['canonical'])}[/]{title}  {literal(target['url'])}")
         out.print(f"  cited {target['citations']} times in {target['documents']} documents")
+        if target.get("provision_text"):  # the act is in the index (policykb fetch "SFS …")
+            for line in target["provision_text"].splitlines():
+                if line.strip():
+                    out.print(f"  [italic]{literal(line)}[/]")
     if not result["documents"]:
         out.print("no passage in the index cites it")
         return

@@ -39,3 +39,15 @@ class ModelError(PolicyKBError):
     """An embedding model is missing, unknown or does not match the index."""
 
     status = 503
+
+
+class SourceUnavailableError(PolicyKBError):
+    """An outside source (Riksdagen's open data) cannot be reached or keeps failing: nothing was stored."""
+
+    status = 503
+
+
+class SourceError(PolicyKBError):
+    """An outside source answered, but not with what was asked for (an error page, broken JSON)."""
+
+    status = 502

@@ -453,3 +453,151 @@ def remove(doc_ids: Iterable[str], index_dir: str | os.PathLike, *, progress: Pr
         finally:
             store.close()
     return report
+
+
+# Where fetched documents are kept: inside the index directory, so the index and the files it was
+# built from move together (documents are stored with their file's path).
+FETCH_FOLDER = Path("fetched") / "riksdagen"
+
+
+@dataclass
+class FetchReport:
+    documents: list[Any] = field(default_factory=list)  # sources.fetch.FetchedDocument
+    hits: int | None = None
+    requests: int = 0
+    ingest: IngestReport | None = None
+
+    @property
+    def failed(self) -> list[Any]:
+        return [d for d in self.documents if d.status == "failed"]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "documents": [d.to_dict() for d in self.documents],
+            "downloaded": sum(d.status == "downloaded" for d in self.documents),
+            "unchanged": sum(d.status == "unchanged" for d in self.documents),
+            "failed": len(self.failed),
+            "requests": self.requests,
+            "ingest": self.ingest.to_dict() if self.ingest is not None else None,
+        }
+        if self.hits is not None:
+            out["hits"] = self.hits
+        return out
+
+
+def fetch(
+    identifiers: Iterable[str],
+    index_dir: str | os.PathLike,
+    *,
+    search: str | None = None,
+    kind: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    limit: int | None = None,
+    source_url: str | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+    writer: str | None = None,
+) -> FetchReport:
+    """Fetch documents from Riksdagen's open data by identifier (`SOU 2020:19`, `SFS 2017:30`, any
+    spelling the reference parser accepts) or every hit of a listing search, then ingest them.
+
+    Identifiers are checked before any request; an unreachable source raises
+    `SourceUnavailableError` with nothing stored. A document Riksdagen lacks is a failure of that
+    identifier, listed in the report. Unchanged documents are neither downloaded nor re-ingested.
+    The files and their manifest are kept in `index_dir/fetched/riksdagen/`."""
+    from policykb.sources.fetch import download, parse_identifiers, search_requests
+    from policykb.sources.riksdagen import RiksdagenClient
+
+    identifiers = [i for i in identifiers if i and i.strip()]
+    if search is None and (kind or year_from or year_to or limit):
+        raise InputError("--kind, --year-from, --year-to and --limit go with --search (a listing to fetch)")
+    requests = parse_identifiers(identifiers) if identifiers or search is None else []
+    index_dir = Path(index_dir)
+    check_index_dir_writable(index_dir)
+    client = client or RiksdagenClient(source_url)
+    hits = None
+    if search is not None:
+        hits, found = search_requests(client, search, kind=kind, year_from=year_from, year_to=year_to,
+                                      limit=limit, progress=progress)
+        known = {r.canonical for r in requests}
+        requests += [r for r in found if r.canonical is None or r.canonical not in known]
+    downloaded = download(requests, index_dir / FETCH_FOLDER, client=client, progress=progress, hits=hits)
+    report = FetchReport(documents=downloaded.documents, hits=hits, requests=downloaded.requests)
+    paths = downloaded.paths
+    if paths:
+        report.ingest = ingest(paths, index_dir, progress=progress, wait=wait,
+                               writer=writer or f"policykb fetch of {len(paths)} document(s)")
+        failures = {str(Path(f.path).resolve()): f.message for f in report.ingest.failed}
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            for item in report.documents:
+                if item.path is None or item.status == "failed":
+                    continue
+                resolved = str(item.path.resolve())
+                if resolved in failures:
+                    item.status, item.error = "failed", failures[resolved]
+                    continue
+                row = store.document_by_path(resolved)
+                item.doc_id = row["doc_id"] if row is not None else None
+                if item.status == "unchanged" and item.doc_id in report.ingest.added:
+                    item.status = "restored"  # Riksdagen's copy unchanged, but it had been removed from the index
+    return report
+
+
+def watch(
+    folder: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    *,
+    interval: float = 60.0,
+    keep_deleted: bool = False,
+    stable_polls: int = 2,
+    on_event: Any = None,
+    sleep: Any = time.sleep,
+    max_polls: int | None = None,
+) -> dict[str, Any]:
+    """Keep `index_dir` in step with `folder` (`sources.watch`): ingest new and changed files once
+    their size holds, remove the documents of deleted files, until Ctrl-C (or `max_polls`).
+    Returns a summary: polls, documents ingested and removed, files that failed."""
+    from policykb.sources.watch import FolderWatcher, WatchActions
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder; give the folder to watch")
+    if interval <= 0:
+        raise InputError(f"--interval {interval}: give a positive number of seconds, e.g. 60")
+    index_dir = Path(index_dir)
+    check_index_dir_writable(index_dir)
+    prefix = str(folder.resolve()) + os.sep
+
+    def ingest_files(paths: list[Path]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        report = ingest(paths, index_dir, writer=f"policykb watch {folder}"[:200])
+        failures = {str(Path(f.path).resolve()): f.message for f in report.failed}
+        results: dict[str, tuple[str, str]] = {}
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            for path in paths:
+                key = str(path.resolve())
+                if key in failures:
+                    results[key] = ("failed", failures[key])
+                    continue
+                row = store.document_by_path(key)
+                if row is None:
+                    results[key] = ("failed", f"{path}: not stored (see the warnings)")
+                else:
+                    status = "unchanged" if row["doc_id"] in report.unchanged else "ingested"
+                    results[key] = (status, row["doc_id"])
+        return results, report.warnings
+
+    def stored() -> dict[str, str]:
+        if not db_path(index_dir).exists():
+            return {}
+        with Store.open(index_dir, create=False, readonly=True) as store:
+            return {row["path"]: row["doc_id"] for row in store.conn.execute("SELECT path, doc_id FROM documents")
+                    if row["path"].startswith(prefix)}
+
+    def remove_documents(doc_ids: list[str]) -> None:
+        remove(doc_ids, index_dir, writer=f"policykb watch {folder}"[:200])
+
+    watcher = FolderWatcher(folder, WatchActions(ingest_files, remove_documents, stored), keep_deleted=keep_deleted,
+                            stable_polls=stable_polls, on_event=on_event)
+    return watcher.run(interval, sleep=sleep, max_polls=max_polls).to_dict()

@@ -37,6 +37,7 @@ class Provision:
     as_written: str
     cited_elsewhere: int
     citing_documents: list[CitingDocument]
+    provision_text: str | None = None  # the section's own text, where its act was fetched as a statute
 
 
 @dataclass

@@ -51,6 +51,8 @@ def _footnote_refs(store: Store, doc_id: str, page: int, number: int) -> list[An
 
 
 def _provision(store: Store, canonical: str, kind: str, url: str, written: str, doc_id: str) -> Provision:
+    from policykb.query.provisions import provision_texts
+
     citing = citing_documents(store, canonical, exclude_doc=doc_id)
     return Provision(
         canonical=canonical,
@@ -59,6 +61,7 @@ def _provision(store: Store, canonical: str, kind: str, url: str, written: str, 
         as_written=written,
         cited_elsewhere=sum(c.count for c in citing),
         citing_documents=citing,
+        provision_text=provision_texts(store, [canonical]).get(canonical),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from policykb.extract.files import check_file, decode_text, file_sha256, sniff_format
 from policykb.extract.metadata import choose_title, detect_metadata
+from policykb.extract.statute import looks_like_statute
 from policykb.models import Document, DocumentMeta, Page, Progress
 from policykb.swedish.text import is_toc_line
 
@@ -46,7 +47,13 @@ def extract(
     else:
         text = decode_text(path.read_bytes(), str(path))
         warnings, pdf_info = [], {}
-        if fmt == "html":
+        statute = (manifest or {}).get("kind") == "statute"
+        if fmt in ("html", "txt") and (statute or looks_like_statute(text, fmt)):
+            # an act (Riksdagen's rendering of an SFS): chapters and sections, each section a passage
+            from policykb.extract.statute import read_statute
+
+            pages, pdf_info = read_statute(text, html=fmt == "html")
+        elif fmt == "html":
             from policykb.extract.html import parse_html_pages
 
             pages = parse_html_pages(text)
@@ -64,6 +71,9 @@ def extract(
         if headers:
             pdf_info = {**pdf_info, "running_header_title": headers.most_common(1)[0][0]}
     # `pdf_info`: what the file says about itself (PDF info dictionary, Word core properties)
+    for key in ("identifier", "kind", "publisher"):
+        if pdf_info.get(key):  # what a statute's own header says beats a guess from its text
+            detected[key] = pdf_info[key]
     header = pdf_info.get("running_header")
     if header and detected["identifier"] is None:
         # a statute or a consolidated regulation often names itself only in its running header
@@ -83,7 +93,7 @@ def extract(
         ]) or detected["identifier"] or (header.strip() if header and len(header) <= 40 else None),
         kind=detected["kind"],
         publisher=detected["publisher"],
-        date=detected["date"] or pdf_info.get("date"),
+        date=pdf_info.get("date") if pdf_info.get("kind") == "statute" else detected["date"] or pdf_info.get("date"),
         identifier=detected["identifier"],
         language="sv",
         size_bytes=size,

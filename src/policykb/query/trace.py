@@ -84,6 +84,9 @@ def trace(
                 chunk,
             ):
                 sources.setdefault(s[0], []).append((s[1], s[2]))
+    from policykb.query.provisions import ProvisionTexts
+
+    texts = ProvisionTexts(store)  # a source section's own text, where its act was fetched
     out = []
     for (rid, doc, passage_id, page, modality_, actor_, _, trigger, via, sentence, note, heading, printed) in rows:
         linked = sources.get(rid, [])
@@ -97,7 +100,7 @@ def trace(
                 "actor": actor_,
                 "sources": [c for c, _ in linked],
                 "via": via,
-                "links": [{"canonical": c, "url": u} for c, u in linked],
+                "links": [_link(c, u, texts) for c, u in linked],
                 "printed_page": printed,
                 **page_fields(page, printed, doc not in unpaged),
                 "heading": heading or "",
@@ -107,6 +110,14 @@ def trace(
             }
         )
     return out
+
+
+def _link(canonical: str, url: str, texts) -> dict[str, Any]:  # noqa: ANN001 - query.provisions.ProvisionTexts
+    link = {"canonical": canonical, "url": url}
+    text = texts.get(canonical)
+    if text is not None:
+        link["provision_text"] = text
+    return link
 
 
 # `page_label` is what a reader cites (`s. 23`, or `sida 5 i filen`); `page` stays the 0-based

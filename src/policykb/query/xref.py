@@ -80,9 +80,17 @@ def _target_info(store: Store, canonical: str, kind: str, url: str) -> dict[str,
 
 
 def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, Any]:
+    from policykb.query.provisions import ProvisionTexts
+
     require_documents(store)
     targets = parse_targets(ref_text, date=date)
     target_info = [_target_info(store, t.canonical, t.kind, t.url) for t in targets]
+    # The cited sections' own text, where their act is in the index (fetched as a statute).
+    texts = ProvisionTexts(store)
+    for info in target_info:
+        text = texts.get(info["canonical"])
+        if text is not None:
+            info["provision_text"] = text
     documents: OrderedDict[str, dict[str, Any]] = OrderedDict()
     hits: dict[tuple, dict[str, Any]] = {}
     total = 0
@@ -134,7 +142,11 @@ def xref(store: Store, ref_text: str, *, date: str | None = None) -> dict[str, A
                 doc["hits"].append(hit)
             if (written, cited) not in hit["_seen"]:
                 hit["_seen"].add((written, cited))
-                hit["provisions"].append({"text": written, "canonical": cited, "url": cited_url})
+                provision = {"text": written, "canonical": cited, "url": cited_url}
+                text = texts.get(cited)
+                if text is not None:
+                    provision["provision_text"] = text
+                hit["provisions"].append(provision)
     for hit in hits.values():
         del hit["_seen"]
     ordered = sorted(documents.values(), key=lambda d: (-d["citations"], d["doc_id"]))
