@@ -376,6 +376,11 @@ class ConsultationIn(BaseModel):
     evidence: int = Field(3, ge=0, le=10, description="Evidence passages per proposal")
     max_proposals: int = Field(200, ge=1, le=500)
     mode: SearchMode = "hybrid"
+    level: Literal["fokusområde", "delmål", "åtgärd"] = Field("delmål", description="Grain of a goal/activity table")
+    sources: list[str] = Field(default_factory=list, max_length=50,
+                               description="Evidence only from these document ids, kinds or publishers")
+    exclude: list[str] = Field(default_factory=list, max_length=50,
+                               description="No evidence from these document ids, kinds or publishers")
     answers: dict[str, Any] | None = Field(
         None,
         description='Answers filled into the draft: {"PROPOSAL_ID": {"position": "tillstyrker", "motivation": "…"}}, '

@@ -21,6 +21,16 @@ def consult_command(
     evidence: Annotated[int, typer.Option("--evidence", help="Evidence passages per proposal (0-10).")] = 3,
     mode: Annotated[str, typer.Option("--mode", help="Search mode for evidence: hybrid, lexical or dense.")] = "hybrid",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    level: Annotated[
+        str, typer.Option("--level", help="Grain of a goal/activity table: fokusområde, delmål or åtgärd.")
+    ] = "delmål",
+    sources: Annotated[
+        list[str] | None,
+        typer.Option("--sources", help="Evidence only from these document ids, kinds or publishers (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="No evidence from these document ids, kinds or publishers (repeatable).")
+    ] = None,
     answers_file: Annotated[
         Path | None,
         typer.Option("--answers", help='JSON file of answers to fill in: {"PROPOSAL_ID": {"position": …, "motivation": …}}.'),
@@ -30,12 +40,15 @@ def consult_command(
     import json
     import sys
 
-    from policykb.consult import consult, render_docx, render_markdown
+    from policykb.consult import LEVELS, Sources, consult, render_docx, render_markdown
     from policykb.store import Store
 
     if fmt not in {"md", "json", "docx"}:
         fail(f"--format must be md, json or docx, not {fmt!r}")
+    if level not in LEVELS:
+        fail(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
     answers = _read_answers(answers_file) if answers_file is not None else None
+    chosen = Sources(include=_split(sources), exclude=_split(exclude))
     if mode not in {"hybrid", "lexical", "dense"}:
         fail(f"--mode must be hybrid, lexical or dense, not {mode!r}")
     if not 0 <= evidence <= 10:
@@ -58,7 +71,8 @@ def consult_command(
         searcher = _open_searcher(directory) if evidence else None
         try:
             with bar:
-                result = consult(store, doc_id, searcher=searcher, evidence=evidence, mode=mode, progress=on_progress)
+                result = consult(store, doc_id, searcher=searcher, evidence=evidence, mode=mode, level=level,
+                                 sources=chosen, progress=on_progress)
         finally:
             close = getattr(searcher, "close", None)
             if callable(close):
@@ -85,6 +99,11 @@ def consult_command(
         emit_json(result.to_dict())
     else:
         sys.stdout.write(text)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """`--sources a,b --sources c` → [a, b, c]."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 def _read_answers(path: Path) -> dict:

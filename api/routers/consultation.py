@@ -35,7 +35,7 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
     """For each proposal: its text and page, the strongest passages from *other* documents, the
     provisions it cites and who else cites them, the requirements resting on those provisions;
     plus `markdown`, a remissvar skeleton with a `Ställningstagande:` line per proposal."""
-    from policykb.consult import consult, render_docx, render_markdown
+    from policykb.consult import Sources, consult, render_docx, render_markdown
 
     doc_id = _document_of(body, jobs)
     searcher = snapshot.searcher
@@ -44,7 +44,8 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
     ):
         result = consult(
             store, doc_id, searcher=searcher, evidence=body.evidence,
-            max_proposals=body.max_proposals, mode=body.mode,
+            max_proposals=body.max_proposals, mode=body.mode, level=body.level,
+            sources=Sources(include=body.sources, exclude=body.exclude),
         )
     accept = request.headers.get("accept", "")
     if DOCX_MEDIA_TYPE in accept:
