@@ -375,7 +375,7 @@ class ConsultationIn(BaseModel):
     job_id: str | None = Field(None, description="Or: the upload job that ingested it")
     evidence: int = Field(3, ge=0, le=10, description="Evidence passages per proposal")
     max_proposals: int = Field(200, ge=1, le=500)
-    mode: SearchMode = "hybrid"
+    mode: SearchMode = Field("lexical", description="Evidence search: lexical plus more-like-this on stored vectors (fast), or hybrid/dense (a model run per proposal)")
     level: Literal["fokusområde", "delmål", "åtgärd"] = Field("delmål", description="Grain of a goal/activity table")
     sources: list[str] = Field(default_factory=list, max_length=50,
                                description="Evidence only from these document ids, kinds or publishers")

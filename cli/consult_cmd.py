@@ -19,7 +19,11 @@ def consult_command(
     index_dir_opt: IndexDirOption = None,
     fmt: Annotated[str, typer.Option("--format", help="md (remissvar draft), json, or docx (a Word file; with -o).")] = "md",
     evidence: Annotated[int, typer.Option("--evidence", help="Evidence passages per proposal (0-10).")] = 3,
-    mode: Annotated[str, typer.Option("--mode", help="Search mode for evidence: hybrid, lexical or dense.")] = "hybrid",
+    mode: Annotated[
+        str,
+        typer.Option("--mode", help="Search for evidence: lexical (with more-like-this on stored vectors; fast), "
+                                    "hybrid or dense (one model run per proposal)."),
+    ] = "lexical",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     level: Annotated[
         str, typer.Option("--level", help="Grain of a goal/activity table: fokusområde, delmål or åtgärd.")

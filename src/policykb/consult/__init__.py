@@ -50,7 +50,7 @@ def consult(
     searcher: SearcherLike | None,
     evidence: int = 3,
     max_proposals: int = 200,
-    mode: str = "hybrid",
+    mode: str = "lexical",
     level: str = "delmål",
     sources: Sources | None = None,
     progress: Progress | None = None,
@@ -82,9 +82,12 @@ def consult(
     requirements_cache: dict[str, list[dict[str, Any]]] = {}
     gathering = searcher is not None and evidence > 0
     analysis = Analysis(store, searcher) if gathering else None
+    if analysis is not None:
+        analysis.consulted(doc_id)
     info = document_info(store) if gathering else {}
     candidates: dict[str, list] = {}
     subjects: dict[str, Any] = {}
+    like_cache: dict[int, list] = {}
     for n, proposal in enumerate(proposals):
         if progress is not None:
             progress("consult", n, len(proposals), proposal.label or proposal.text[:40])
@@ -94,6 +97,7 @@ def consult(
             subjects[proposal.id] = subject
             candidates[proposal.id] = gather_candidates(
                 store, searcher, analysis, proposal, subject, consulted=doc_id, allowed=allowed, mode=mode, doc_info=info,
+                like_cache=like_cache,
             )
     chosen = assign_evidence(candidates, evidence) if gathering else {}
     for proposal in proposals:

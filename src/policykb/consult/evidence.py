@@ -39,16 +39,34 @@ from policykb.store import Store
 from policykb.swedish.text import clip, is_toc_line
 
 QUOTE_CHARS = 360
-QUERY_CHARS = 300
-SEARCH_DEPTH = 30
-LIKE_DEPTH = 10
+QUERY_TERMS = 8  # words in the focused query
+SEARCH_DEPTH = 40
+LIKE_DEPTH = 20
 # A term in more than this share of passages is generic here: it names the field, not the subject.
 GENERIC_SHARE = 0.08
+# The vocabulary of proposing itself: it says that something is proposed, not what.
+CONSULTATION_WORDS = re.compile(
+    r"^(föresl|förslå|förslag|slås$|slår$|rekommender|förord|bedöm|utredning|regering|remiss|lig$|ligg|via$|all$|"
+    r"ingå|tas$|mest$|huvudsak|relevant|exempelvis|behov|utveckl|utifrån|inklusiv|område|även$|andra$|olika$|hos$|"
+    r"kring$|väl$|form$|saml$|uppdr|fortsät|ytter|befint|specifik|utgår|lång$|sikt$|hel$|tyd$|ökat$|möt$|skap$|"
+    r"arbete$|arbet$|tillgång|nivå$|stödj|härigenom|föreskriv|lydelse|följande|paragraf|stycke|lag$|lagen$|ändring|"
+    r"gäll|upphör|betecknas|införas|träd|kraft$|ikraftträd|januari|februari|mars$|april|maj$|juni|juli|augusti|"
+    r"september|oktober|november|december)"
+)
+# A term in more than this share of the consulted document's own passages is its field (the
+# strategy's `habilitering`, `hjälpmedel`): it does not tell one proposal from another.
+FIELD_SHARE = 0.2
+FIELD_WEIGHT = 0.3
+# Proposals stated as prose of their own (a bill's `Regeringens förslag:`, a numbered item, a
+# proposed provision): their passage is about them, so more like it is evidence worth testing.
+# A table row or a sentence shares its passage with others; more-like-this would answer the table.
+PROSE_KINDS = ("labelled", "numbered", "section", "provision")
 KEY_TERMS = 14
 # The relevance test (chosen on the strategy's proposals; see the module doc).
 MIN_SHARED = 2
-MIN_COVERAGE = 0.22
-SCORE_FLOOR = 0.0
+MIN_COVERAGE = 0.15
+TOP_TERMS = 4  # one shared term must be among the proposal's strongest
+SCORE_FLOOR = 0.34  # a search hit scored below this share of the best hit is not evidence (chosen on the strategy)
 NO_EVIDENCE = "Inget underlag hittades: inget stycke i andra dokument delar förslagets ämne ({terms})."
 
 LAW_KINDS = {"statute", "regulation", "sfs", "law"}
@@ -174,6 +192,19 @@ class Analysis:
                 self._idf.update({t: 1.0 for t in missing})
         return {t: self._idf[t] for t in terms}
 
+    def consulted(self, doc_id: str) -> None:
+        """Learn the consulted document's field terms (see FIELD_SHARE)."""
+        rows = [r[0] for r in self.store.conn.execute("SELECT text FROM passages WHERE doc_id = ?", (doc_id,))]
+        counts: dict[str, int] = {}
+        for text in rows:
+            for term in {t.term for t in self.analyzer.tokens(text)}:
+                counts[term] = counts.get(term, 0) + 1
+        limit = max(2, FIELD_SHARE * len(rows))
+        self._field = {t for t, n in counts.items() if n > limit}
+
+    def field_weight(self, term: str) -> float:
+        return FIELD_WEIGHT if term in getattr(self, "_field", set()) else 1.0
+
     def generic_idf(self) -> float:
         import math
 
@@ -189,6 +220,12 @@ def core_text(proposal: Proposal) -> str:
     return text.strip(" .:–-\n")
 
 
+def _sentences(text: str) -> list[str]:
+    from policykb.swedish.sentences import sentence_spans
+
+    return [text[s:e] for s, e in sentence_spans(text)] or [text]
+
+
 def heading_subject(heading: str) -> str:
     text = _FOCUS_PREFIX.sub("", heading or "").strip()
     return "" if _GENERIC_HEADING.match(text) else text
@@ -196,22 +233,29 @@ def heading_subject(heading: str) -> str:
 
 def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, references: set[str]) -> Subject:
     """What the proposal is about: a focused query, its key terms, the references and roles it names."""
-    core = core_text(proposal)
+    # An enacting formula (`Härigenom föreskrivs att 5 § lagen … ska ha följande lydelse`) names
+    # an act, not what changes in it: the act is a legal hook (provisions, xref), not a subject.
+    core = "\n".join(
+        " ".join(sentence for sentence in _sentences(line) if not ENACTING_FORMULA.match(sentence))
+        for line in core_text(proposal).split("\n")
+    ).strip()
     heading = heading_subject(proposal.heading)
+    if proposal.kind in ("section", "provision") and not core.strip():
+        heading = ""
     goal = _ACTOR_NOTE.sub("", proposal.context or "")
     goal = re.sub(r"^\s*\d+(?:\.\d+)*\.?\s*", "", goal.split(" · ")[-1]) if goal else ""
-    first = core.split("\n")
-    query_parts = [clip(" ".join(first[0].split()), 220)]
-    if len(first) > 1:
-        query_parts.append(clip(" ".join(first[1].split()), 160))
-    if heading:
-        query_parts.append(heading)
-    query = clip(". ".join(p for p in query_parts if p), QUERY_CHARS).replace(" …", "")
-    counts: dict[str, int] = {}
-    for source, weight in ((core, 2), (heading, 1), (goal, 1)):
-        for term in analysis.analyzer.query_terms(source) if source else []:
-            if len(term) > 2 and not term.isdigit():
-                counts[term] = counts.get(term, 0) + weight
+    # What the proposal states first (a goal, a `Regeringens förslag:` sentence) and its first
+    # activity weigh most; later activities, the heading and the goal above it add context.
+    lines = [ln for ln in core.split("\n") if ln.strip()]
+    sources = [(lines[0] if lines else "", 3.0), (lines[1] if len(lines) > 1 else "", 2.0),
+               (" ".join(lines[2:]), 1.0), (heading, 1.5), (goal, 1.0)]
+    counts: dict[str, float] = {}
+    for source, weight in sources:
+        # whole words only: `vägledning` is one subject, not also `väg` and `ledning` (a quote's
+        # compounds still match through their parts: `hjälpmedelsförskrivning` has `förskrivning`)
+        for term in dict.fromkeys(t.term for t in analysis.analyzer.tokens(source)) if source else []:
+            if len(term) > 2 and not term.isdigit() and not CONSULTATION_WORDS.match(term):
+                counts[term] = counts.get(term, 0.0) + weight * analysis.field_weight(term)
     idf = analysis.idf(list(counts))
     floor = analysis.generic_idf()
     distinctive = {t: w for t, w in idf.items() if w >= floor}
@@ -224,7 +268,25 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
         )
         if r["label"].split(":", 1)[0] in {"ROLE", "PLAN"}
     }
-    return Subject(query=query, terms={t: distinctive[t] for t in ranked}, references=set(references), entities=entities)
+    query = _query_words(analysis, [src for src, _ in sources if src], ranked[:QUERY_TERMS])
+    return Subject(query=query, terms={t: round(counts[t] * distinctive[t], 3) for t in ranked},
+                   references=set(references), entities=entities)
+
+
+def _query_words(analysis: Analysis, texts: list[str], key_terms: list[str]) -> str:
+    """The proposal's own words that carry its strongest key terms, each once: a short query the
+    word index answers fast and precisely (a whole paragraph ORs dozens of incidental words)."""
+    wanted = set(key_terms)
+    words: dict[str, None] = {}
+    for text in texts:
+        for word in _WORD.findall(text):
+            if len(words) >= QUERY_TERMS:
+                break
+            terms = set(analysis.terms(word))
+            if terms & wanted:
+                wanted -= terms
+                words.setdefault(word.lower(), None)
+    return " ".join(words)
 
 
 # -- candidates and the relevance test ---------------------------------------------------------
@@ -250,17 +312,14 @@ def gather_candidates(
     allowed: set[str] | None,
     mode: str,
     doc_info: dict[str, dict[str, Any]],
+    like_cache: dict[int, list[Any]] | None = None,
 ) -> list[Candidate]:
     """The passages that pass the relevance test for the proposal, best first."""
     hits: list[Any] = []
     if subject.query.strip():
         hits = list(searcher.search(subject.query, k=SEARCH_DEPTH, mode=mode))
-    like = getattr(searcher, "like", None)
-    if callable(like) and proposal.passage_id is not None and proposal.kind in ("labelled", "numbered", "section", "provision"):
-        try:
-            hits += list(like(proposal.passage_id, k=LIKE_DEPTH))
-        except Exception:  # noqa: BLE001 - more-like-this is a second opinion; the search stands alone
-            pass
+    if proposal.kind in PROSE_KINDS:
+        hits += _like(searcher, proposal.passage_id, like_cache)
     out: list[Candidate] = []
     seen: set[int] = set()
     for hit in hits:
@@ -277,7 +336,8 @@ def gather_candidates(
         if not quote:
             continue
         coverage = sum(subject.terms[t] for t in shared) / subject.weight
-        if not _relevant(len(shared), coverage, bonus, float(hit.score)):
+        strong = bool(set(shared) & set(list(subject.terms)[:TOP_TERMS]))
+        if not _relevant(len(shared), coverage, bonus, float(hit.score), strong):
             continue
         printed = [p for p in (getattr(hit, "printed_pages", None) or []) if p]
         out.append(
@@ -308,12 +368,30 @@ def gather_candidates(
     return out
 
 
-def _relevant(shared: int, coverage: float, bonus: int, score: float) -> bool:
+def _like(searcher: Any, passage_id: int | None, cache: dict[int, list[Any]] | None) -> list[Any]:
+    """More like the proposal's passage (`Searcher.like`: its stored vector and its distinctive
+    terms, no model run), cached: the proposals of one table share a passage. The relevance test
+    then keeps, for each proposal, only what shares its own subject."""
+    like = getattr(searcher, "like", None)
+    if not callable(like) or passage_id is None:
+        return []
+    if cache is not None and passage_id in cache:
+        return cache[passage_id]
+    try:
+        found = list(like(passage_id, k=LIKE_DEPTH))
+    except Exception:  # noqa: BLE001 - more-like-this is a second opinion; the search stands alone
+        found = []
+    if cache is not None:
+        cache[passage_id] = found
+    return found
+
+
+def _relevant(shared: int, coverage: float, bonus: int, score: float, strong: bool) -> bool:
     if score < SCORE_FLOOR:
         return False
-    if bonus and shared >= 1:
+    if bonus and shared >= 1 and strong:
         return True
-    return shared >= MIN_SHARED and coverage >= MIN_COVERAGE
+    return shared >= MIN_SHARED and coverage >= MIN_COVERAGE and strong
 
 
 def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -> dict[str, list[Evidence]]:
@@ -354,9 +432,15 @@ def not_quotable(text: str, heading: str, kind: str | None) -> bool:
     return False
 
 
+ENACTING_FORMULA = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+Förslag till .{0,200}?)?(Härigenom föreskrivs|Enligt riksdagens beslut föreskrivs|Utfärdad den)", re.I)
+
+
 def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     """A real sentence: enough words, mostly lower-case (not a list of names or a title run),
-    and for a slide deck a full sentence, not bullet words."""
+    not an enacting formula (`Härigenom föreskrivs att …`: every bill has one, it says nothing
+    about the subject), and for a slide deck a full sentence, not bullet words."""
+    if ENACTING_FORMULA.match(sentence):
+        return False
     words = _WORD.findall(sentence)
     if len(words) < (10 if presentation else 7):
         return False

@@ -34,10 +34,12 @@ SKIP_SECTION = re.compile(
 )
 LABELLED = re.compile(
     r"^\s*(?:(?:utredningens|vårt|våra|myndighetens|socialstyrelsens|regeringens|kommitténs|utredarens|"
-    r"departementets|arbetsgruppens)\s+)?"
+    r"departementets|arbetsgruppens|promemorians)\s+)?"
     r"(?P<word>förslag|bedömning|rekommendation|åtgärd|åtgärdsförslag)(?:\s+(?P<num>\d+(?:\.\d+)*))?\s*[:.–—-]\s+(?=\S)",
     re.I,
 )
+GOVERNMENT_LABEL = re.compile(r"^\s*Regeringens\s+(?:förslag|bedömning)\b", re.I)
+OTHERS_LABEL = re.compile(r"^\s*(?:utredningens|arbetsgruppens|kommitténs|utredarens|promemorians)\s+(?:förslag|bedömning)\b", re.I)
 LABEL_HINT = re.compile(r"\b(förslag|bedömning|rekommendation|åtgärd|åtgärdsförslag)(\s+\d+(\.\d+)*)?\s*[:.–—-]\s", re.I)
 NUMBERED_ITEM = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})[.)]?\s+(?=[A-ZÅÄÖ])")
 BULLET_ITEM = re.compile(r"^\s*[-•–*]\s+(?!➔)")
@@ -135,6 +137,10 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
     # that merely says `föreslår` elsewhere (the reasons, the remissinstanser's views) repeats them.
     if sum(1 for p in found if p.kind in ("labelled", "provision")) >= 3:
         found = [p for p in found if p.kind != "sentence"]
+    # A bill states the government's proposals and, beside each, what the inquiry or working
+    # group proposed (`Utredningens förslag: I huvudsak detsamma …`): those are background.
+    if any(p.kind == "labelled" and GOVERNMENT_LABEL.match(p.text) for p in found):
+        found = [p for p in found if not (p.kind == "labelled" and OTHERS_LABEL.match(p.text))]
     if level == "fokusområde":
         found = _by_focus_area(found)
     for n, proposal in enumerate(found, start=1):
