@@ -220,28 +220,64 @@ def test_best_quote_picks_the_sentences_that_match() -> None:
     assert not quote.startswith("Inledningen")
 
 
-def test_evidence_comes_from_other_documents_with_full_citations(corpus_index: Path) -> None:
+def test_evidence_comes_from_other_documents_and_shares_the_subject(corpus_index: Path) -> None:
     from policykb.query.search import Searcher
 
     searcher = Searcher(corpus_index)
     with Store.open(corpus_index, create=False, readonly=True) as store:
-        result = consult(store, PROPOSAL_DOC, searcher=searcher, evidence=2, max_proposals=6)
-    assert len(result.proposals) == 6 and any("only the first 6" in w for w in result.warnings)
+        result = consult(store, PROPOSAL_DOC, searcher=searcher, evidence=2)
+        limited = consult(store, PROPOSAL_DOC, searcher=searcher, evidence=2, max_proposals=6)
+    assert len(limited.proposals) == 6 and any("only the first 6" in w for w in limited.warnings)
+    shown = [e for p in result.proposals for e in p.evidence]
+    assert shown, "the strategy's proposals on ICF, care transitions and prescribing have evidence in the corpus"
+    by_label = {p.label: p for p in result.proposals}
+    assert any("ICF" in e.quote for e in by_label["4.1.2"].evidence)
     for p in result.proposals:
-        assert 1 <= len(p.evidence) <= 2
+        assert len(p.evidence) <= 2
+        if not p.evidence:
+            assert p.evidence_note.startswith("Inget underlag hittades")
         for e in p.evidence:
-            assert e.doc_id != PROPOSAL_DOC and e.quote and e.title
+            assert e.doc_id != PROPOSAL_DOC and e.quote and e.title and e.matched
+            assert e.group in {"law", "guidance", "report"}
+    # a passage is quoted for the proposal it fits best, again only as another's best
+    seen: dict[int, int] = {}
+    for p in result.proposals:
+        for e in p.evidence:
+            seen[e.passage_id] = seen.get(e.passage_id, 0) + 1
+    assert max(seen.values()) <= 2
+    # the bare "Strategin föreslås gälla i 8 år" has no subject another document could support
+    eight_years = next(p for p in result.proposals if p.text.startswith("Strategin föreslås gälla i 8 år"))
+    assert not eight_years.evidence and eight_years.evidence_note
     markdown = render_markdown(result)
-    first = result.proposals[0].evidence[0]
-    assert f"*{first.title}*" in markdown and "s. " in markdown
+    first = shown[0]
+    assert f"*{first.title}*" in markdown and "[^1]:" in markdown
+    assert "Inget underlag hittades" in markdown
     # the proposal document is a text dump without page breaks: its proposals are not given an invented "s. 1"
     assert PROPOSAL_DOC in result.unpaged
-    heading_lines = [line for line in markdown.splitlines() if line.startswith("*") and not line.startswith("**")]
+    heading_lines = [line for line in markdown.splitlines() if line.startswith("*") and not line.startswith("**")
+                     and not line.startswith("*Gällande") and not line.startswith("*Myndigheters") and not line.startswith("*Andra")]
     assert heading_lines and not any("s. " in line for line in heading_lines)
     for p in result.proposals:
         for e in p.evidence:
             if e.doc_id in result.unpaged and not e.printed_page:
                 assert "s. " not in citation(e, paged=False)
+
+
+def test_sources_narrow_and_exclude_where_evidence_comes_from(corpus_index: Path) -> None:
+    from policykb.consult import Sources
+    from policykb.query.search import Searcher
+
+    searcher = Searcher(corpus_index)
+    with Store.open(corpus_index, create=False, readonly=True) as store:
+        only = consult(store, PROPOSAL_DOC, searcher=searcher, sources=Sources(include=["guidance"]))
+        without = consult(store, PROPOSAL_DOC, searcher=searcher, sources=Sources(exclude=["004_2be6a2c697e985af.txt"]))
+        with pytest.raises(InputError, match="--sources 'nosuch'"):
+            consult(store, PROPOSAL_DOC, searcher=searcher, sources=Sources(include=["nosuch"]))
+        with pytest.raises(InputError, match="never counts as its own evidence"):
+            consult(store, PROPOSAL_DOC, searcher=searcher, sources=Sources(include=[PROPOSAL_DOC]))
+    assert {e.doc_id for p in only.proposals for e in p.evidence} <= {"004_2be6a2c697e985af.txt"}
+    assert "004_2be6a2c697e985af.txt" not in {e.doc_id for p in without.proposals for e in p.evidence}
+    assert {e.group for p in only.proposals for e in p.evidence} <= {"guidance"}
 
 
 def test_consult_command_prints_markdown_or_json(corpus_index: Path) -> None:
@@ -252,6 +288,10 @@ def test_consult_command_prints_markdown_or_json(corpus_index: Path) -> None:
     assert js.returncode == 0, js.stderr
     data = json.loads(js.stdout)
     assert data["document"]["doc_id"] == PROPOSAL_DOC and len(data["proposals"]) >= 20
+    assert data["remiss"]["diarienummer"] == "S2025/00109"
+    assert all(p["id"] for p in data["proposals"]) and data["proposals"][1]["actor"]
+    bad = run_cli("consult", PROPOSAL_DOC, "--index-dir", str(corpus_index), "--sources", "nosuch")
+    assert bad.returncode == 2 and "--sources 'nosuch'" in bad.stderr and "Traceback" not in bad.stderr
 
 
 @pytest.mark.parametrize(
@@ -260,6 +300,7 @@ def test_consult_command_prints_markdown_or_json(corpus_index: Path) -> None:
         (["okänd.txt"], "no document with id"),
         ([PROPOSAL_DOC, "--format", "pdf"], "--format"),
         ([PROPOSAL_DOC, "--evidence", "50"], "--evidence"),
+        ([PROPOSAL_DOC, "--level", "kapitel"], "--level"),
     ],
 )
 def test_consult_command_errors(corpus_index: Path, args: list[str], words: str) -> None:

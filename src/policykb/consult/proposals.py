@@ -168,6 +168,7 @@ def _by_focus_area(found: list[Proposal]) -> list[Proposal]:
 
 # A proposed provision in a `Förslag till lag …` section: `12 §`, `3 kap. 2 a §`, `5 a §`.
 PROVISION_START = re.compile(r"^\s*(?P<num>(?:\d+\s*kap\.\s*)?\d+\s*(?:[a-z]\s*)?§)\s+(?=\S)")
+PROVISION_INLINE = re.compile(r"(?:^|(?<=[.:]\s))\s*(?P<num>(?:\d+\s*kap\.\s*)?\d+\s*(?:[a-z]\s*)?§)\s+(?=[A-ZÅÄÖ])")
 STATUTE_PROPOSAL = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?Förslag till (?:lag|förordning)\b", re.I)
 
 
@@ -177,10 +178,12 @@ def _section_proposals(heading: str, body: list[_Block], level: str = "delmål")
     out: list[Proposal] = []
     if STATUTE_PROPOSAL.match(heading):
         for block in body:
-            m = PROVISION_START.match(block.text)
-            if m:
-                proposal = _proposal("provision", heading, block, 0, len(block.text), label=" ".join(m.group("num").split()))
-                out.append(proposal)
+            # a provision starts a paragraph, or follows the enacting formula in the same one
+            starts = [m for m in PROVISION_INLINE.finditer(block.text)]
+            for j, m in enumerate(starts):
+                end = starts[j + 1].start() if j + 1 < len(starts) else len(block.text)
+                out.append(_proposal("provision", heading, block, m.start("num"), end,
+                                     label=" ".join(m.group("num").split())))
         if out:
             return out
     for block in body:
@@ -400,10 +403,19 @@ def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Pro
     if not starts:
         return _proposing_sentences(heading, block)
     out = _proposing_sentences(heading, block, end=starts[0])
+    # what follows a proposal in a bill (the remissinstanser's views, the reasons) is not part of it
+    stops = [s for s, _ in sentence_spans(text) if LABEL_ENDS.match(text[s:])]
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text.rstrip())
-        out.append(_proposal("labelled", heading, block, start, end, label=_label_of(text[start:])))
+        end = min([end, *(s for s in stops if start < s < end)])
+        out.append(_proposal("labelled", heading, block, start, len(text[:end].rstrip()), label=_label_of(text[start:])))
     return out
+
+
+LABEL_ENDS = re.compile(
+    r"\s*(?:Remissinstanserna|Remissinstanser(?:na)?\s*\(|Skälen för|Lagrådet|Bakgrund:|Promemorians förslag|"
+    r"Promemoriornas förslag|Utredningens förslag|Arbetsgruppens förslag)", re.I
+)
 
 
 def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None) -> list[Proposal]:
