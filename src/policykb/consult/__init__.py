@@ -97,7 +97,7 @@ def consult(
             subjects[proposal.id] = subject
             candidates[proposal.id] = gather_candidates(
                 store, searcher, analysis, proposal, subject, consulted=doc_id, allowed=allowed, mode=mode, doc_info=info,
-                like_cache=like_cache,
+                like_cache=like_cache, want=evidence,
             )
     chosen = assign_evidence(candidates, evidence) if gathering else {}
     for proposal in proposals:

@@ -313,55 +313,61 @@ def gather_candidates(
     mode: str,
     doc_info: dict[str, dict[str, Any]],
     like_cache: dict[int, list[Any]] | None = None,
+    want: int = 3,
 ) -> list[Candidate]:
     """The passages that pass the relevance test for the proposal, best first."""
     hits: list[Any] = []
     if subject.query.strip():
         hits = list(searcher.search(subject.query, k=SEARCH_DEPTH, mode=mode))
-    if proposal.kind in PROSE_KINDS:
-        hits += _like(searcher, proposal.passage_id, like_cache)
     out: list[Candidate] = []
     seen: set[int] = set()
-    for hit in hits:
-        if hit.doc_id == consulted or hit.passage_id in seen:
-            continue
-        if allowed is not None and hit.doc_id not in allowed:
-            continue
-        seen.add(hit.passage_id)
-        info = doc_info.get(hit.doc_id, {})
-        if not_quotable(hit.text, hit.heading or "", info.get("kind")):
-            continue
-        quote, shared = best_quote_for(analysis, hit.text, subject, presentation=info.get("kind") == "presentation")
-        bonus = int(bool(shared) and _shares_reference_or_role(store, hit.passage_id, subject))
-        if not quote:
-            continue
-        coverage = sum(subject.terms[t] for t in shared) / subject.weight
-        strong = bool(set(shared) & set(list(subject.terms)[:TOP_TERMS]))
-        if not _relevant(len(shared), coverage, bonus, float(hit.score), strong):
-            continue
-        printed = [p for p in (getattr(hit, "printed_pages", None) or []) if p]
-        out.append(
-            Candidate(
-                evidence=Evidence(
-                    doc_id=hit.doc_id,
-                    title=hit.title,
-                    identifier=hit.identifier,
-                    publisher=info.get("publisher"),
-                    page=hit.pages[0] if hit.pages else 0,
-                    printed_page=printed[0] if printed else None,
-                    passage_id=hit.passage_id,
-                    heading=hit.heading or "",
-                    quote=quote,
-                    score=round(float(hit.score), 4),
-                    group=evidence_group(info.get("kind")),
-                    url=document_url(hit.identifier, info.get("date"), printed[0] if printed else None),
-                    matched=sorted(shared, key=lambda t: -subject.terms[t]),
-                ),
-                coverage=round(coverage + 0.15 * bonus, 4),
-                shared=shared,
-                search_score=float(hit.score),
+
+    def test(batch: list[Any]) -> None:
+        for hit in batch:
+            if hit.doc_id == consulted or hit.passage_id in seen:
+                continue
+            if allowed is not None and hit.doc_id not in allowed:
+                continue
+            seen.add(hit.passage_id)
+            info = doc_info.get(hit.doc_id, {})
+            if not_quotable(hit.text, hit.heading or "", info.get("kind")):
+                continue
+            quote, shared = best_quote_for(analysis, hit.text, subject, presentation=info.get("kind") == "presentation")
+            bonus = int(bool(shared) and _shares_reference_or_role(store, hit.passage_id, subject))
+            if not quote:
+                continue
+            coverage = sum(subject.terms[t] for t in shared) / subject.weight
+            strong = bool(set(shared) & set(list(subject.terms)[:TOP_TERMS]))
+            if not _relevant(len(shared), coverage, bonus, float(hit.score), strong):
+                continue
+            printed = [p for p in (getattr(hit, "printed_pages", None) or []) if p]
+            out.append(
+                Candidate(
+                    evidence=Evidence(
+                        doc_id=hit.doc_id,
+                        title=hit.title,
+                        identifier=hit.identifier,
+                        publisher=info.get("publisher"),
+                        page=hit.pages[0] if hit.pages else 0,
+                        printed_page=printed[0] if printed else None,
+                        passage_id=hit.passage_id,
+                        heading=hit.heading or "",
+                        quote=quote,
+                        score=round(float(hit.score), 4),
+                        group=evidence_group(info.get("kind")),
+                        url=document_url(hit.identifier, info.get("date"), printed[0] if printed else None),
+                        matched=sorted(shared, key=lambda t: -subject.terms[t]),
+                    ),
+                    coverage=round(coverage + 0.15 * bonus, 4),
+                    shared=shared,
+                    search_score=float(hit.score),
+                )
             )
-        )
+    test(hits)
+    # More like the proposal's passage, where the focused search found too little: it costs
+    # more than a search, so a long bill does not pay it for every proposal.
+    if proposal.kind in PROSE_KINDS and len(out) < want:
+        test(_like(searcher, proposal.passage_id, like_cache))
     out.sort(key=lambda c: (-c.coverage, -c.search_score))
     for rank, candidate in enumerate(out):
         candidate.rank = rank
