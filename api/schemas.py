@@ -81,6 +81,8 @@ class SearchHit(BaseModel):
                     "text": "Regionen ska avsätta de läkarresurser som behövs till kommunen …",
                     "highlights": [[0, 8], [27, 40]],
                     "span": [0, 212],
+                    "best_sentence": "Regionen ska avsätta de läkarresurser som behövs till kommunen.",
+                    "best_sentence_span": [0, 64],
                 }
             ]
         },
@@ -103,10 +105,15 @@ class SearchHit(BaseModel):
     span: tuple[int, int] | None = Field(
         default=None, description="[start, end) offsets of `text` in the passage's full text (/passages/{id})"
     )
+    best_sentence: str = Field(default="", description="the sentence of `text` that carries the match")
+    best_sentence_span: tuple[int, int] | None = Field(
+        default=None, description="[start, end) offsets of `best_sentence` in `text`"
+    )
 
 
 class SearchResponse(BaseModel):
-    query: str
+    query: str | None
+    like: int | None = None  # the passage id of a more-like-this search (then `query` is null)
     mode: SearchMode
     k: int
     hits: list[SearchHit]
@@ -374,7 +381,17 @@ class ConsultationIn(BaseModel):
     job_id: str | None = Field(None, description="Or: the upload job that ingested it")
     evidence: int = Field(3, ge=0, le=10, description="Evidence passages per proposal")
     max_proposals: int = Field(200, ge=1, le=500)
-    mode: SearchMode = "hybrid"
+    mode: SearchMode = Field("lexical", description="Evidence search: lexical plus more-like-this on stored vectors (fast), or hybrid/dense (a model run per proposal)")
+    level: Literal["fokusområde", "delmål", "åtgärd"] = Field("delmål", description="Grain of a goal/activity table")
+    sources: list[str] = Field(default_factory=list, max_length=50,
+                               description="Evidence only from these document ids, kinds or publishers")
+    exclude: list[str] = Field(default_factory=list, max_length=50,
+                               description="No evidence from these document ids, kinds or publishers")
+    answers: dict[str, Any] | None = Field(
+        None,
+        description='Answers filled into the draft: {"PROPOSAL_ID": {"position": "tillstyrker", "motivation": "…"}}, '
+        'plus "_remissinstans", "_datum", "_sammanfattning", "_ovriga" as strings',
+    )
 
 
 class ConsultationOut(BaseModel):

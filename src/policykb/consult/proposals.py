@@ -33,11 +33,14 @@ SKIP_SECTION = re.compile(
     re.I,
 )
 LABELLED = re.compile(
-    r"^\s*(?:(?:utredningens|vårt|våra|myndighetens|socialstyrelsens)\s+)?"
-    r"(?P<word>förslag|rekommendation|åtgärd|åtgärdsförslag)(?:\s+(?P<num>\d+(?:\.\d+)*))?\s*[:.–—-]\s+(?=\S)",
+    r"^\s*(?:(?:utredningens|vårt|våra|myndighetens|socialstyrelsens|regeringens|kommitténs|utredarens|"
+    r"departementets|arbetsgruppens|promemorians)\s+)?"
+    r"(?P<word>förslag|bedömning|rekommendation|åtgärd|åtgärdsförslag)(?:\s+(?P<num>\d+(?:\.\d+)*))?\s*[:.–—-]\s+(?=\S)",
     re.I,
 )
-LABEL_HINT = re.compile(r"\b(förslag|rekommendation|åtgärd|åtgärdsförslag)(\s+\d+(\.\d+)*)?\s*[:.–—-]\s", re.I)
+GOVERNMENT_LABEL = re.compile(r"^\s*Regeringens\s+(?:förslag|bedömning)\b", re.I)
+OTHERS_LABEL = re.compile(r"^\s*(?:utredningens|arbetsgruppens|kommitténs|utredarens|promemorians)\s+(?:förslag|bedömning)\b", re.I)
+LABEL_HINT = re.compile(r"\b(förslag|bedömning|rekommendation|åtgärd|åtgärdsförslag)(\s+\d+(\.\d+)*)?\s*[:.–—-]\s", re.I)
 NUMBERED_ITEM = re.compile(r"^\s*(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})[.)]?\s+(?=[A-ZÅÄÖ])")
 BULLET_ITEM = re.compile(r"^\s*[-•–*]\s+(?!➔)")
 # A proposing verb in the present, active or passive (`förslås` is a common misspelling).
@@ -69,8 +72,15 @@ class _Block:
     char_start: int
 
 
-def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
-    """The proposals of a document, in reading order (see the module doc for how)."""
+def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> list[Proposal]:
+    """The proposals of a document, in reading order (see the module doc for how).
+
+    `level` chooses the grain of a goal/activity table: `åtgärd` (each activity), `delmål` (each
+    sub-goal with its activities) or `fokusområde` (each focus area: its sub-goals together)."""
+    if level not in LEVELS:
+        from policykb.errors import InputError
+
+        raise InputError(f"unknown level {level!r}; use one of: {', '.join(LEVELS)}")
     meta = store.require_document(doc_id)
     title = _norm(meta.title or "")
     blocks = [
@@ -88,13 +98,14 @@ def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
     skipping = False
     # A table cut by a page break continues under the same heading with the goals above it.
     goal_context: dict[int, str] = {}
+    table_goals: dict[int, str] = {}
     proposal_section: list[_Block] | None = None  # body blocks under a proposal heading
     section_heading = ""
 
     def close_section() -> None:
         nonlocal proposal_section
         if proposal_section is not None and section_heading:
-            found.extend(_section_proposals(section_heading, proposal_section))
+            found.extend(_section_proposals(section_heading, proposal_section, level))
         proposal_section = None
 
     for i, block in enumerate(blocks):
@@ -105,6 +116,7 @@ def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
             close_section()
             heading = text
             goal_context = {}
+            table_goals = {}
             skipping = bool(SKIP_SECTION.match(text))
             if not skipping and PROPOSAL_HEADING.search(text) and block.kind == "heading":
                 proposal_section, section_heading = [], text
@@ -115,25 +127,69 @@ def split_proposals(store: Store, doc_id: str) -> list[Proposal]:
             proposal_section.append(block)
             continue
         if block.kind == "table" and block.rows:
-            found.extend(_table_rows(heading, block))
+            found.extend(_table_rows(heading, block, level, table_goals))
         elif _flattened_table_header(text):
             found.extend(_flattened_table(heading, block, goal_context))
         else:
             found.extend(_labelled_and_proposing(heading, block, title))
     close_section()
+    # Where the document states its proposals under labels (`Regeringens förslag:`), a sentence
+    # that merely says `föreslår` elsewhere (the reasons, the remissinstanser's views) repeats them.
+    if sum(1 for p in found if p.kind in ("labelled", "provision")) >= 3:
+        found = [p for p in found if p.kind != "sentence"]
+    # A bill states the government's proposals and, beside each, what the inquiry or working
+    # group proposed (`Utredningens förslag: I huvudsak detsamma …`): those are background.
+    if any(p.kind == "labelled" and GOVERNMENT_LABEL.match(p.text) for p in found):
+        found = [p for p in found if not (p.kind == "labelled" and OTHERS_LABEL.match(p.text))]
+    if level == "fokusområde":
+        found = _by_focus_area(found)
     for n, proposal in enumerate(found, start=1):
         proposal.number = n
         proposal.passage_id = _passage_at(store, doc_id, proposal)
     return found
 
 
-def _section_proposals(heading: str, body: list[_Block]) -> list[Proposal]:
-    """Items under a proposal heading: numbered/bulleted items, else cue sentences, else the section."""
+def _by_focus_area(found: list[Proposal]) -> list[Proposal]:
+    """Table proposals under one heading (a focus area) as one proposal; others as they are."""
     out: list[Proposal] = []
+    for p in found:
+        last = out[-1] if out else None
+        if p.kind == "table-row" and last is not None and last.kind == "table-row" and last.heading == p.heading:
+            last.text = clip(f"{last.text}\n{p.text}", 4000)
+            last.spans.extend(p.spans)
+            last.actor = "; ".join(dict.fromkeys(a for a in (last.actor or "").split("; ") + (p.actor or "").split("; ") if a)) or None
+            continue
+        if p.kind == "table-row":
+            p.level, p.context = "fokusområde", None
+            p.label = _leading_number(re.sub(r"^\D*", "", p.heading)) or p.label
+        out.append(p)
+    return out
+
+
+# A proposed provision in a `Förslag till lag …` section: `12 §`, `3 kap. 2 a §`, `5 a §`.
+PROVISION_START = re.compile(r"^\s*(?P<num>(?:\d+\s*kap\.\s*)?\d+\s*(?:[a-z]\s*)?§)\s+(?=\S)")
+PROVISION_INLINE = re.compile(r"(?:^|(?<=[.:]\s))\s*(?P<num>(?:\d+\s*kap\.\s*)?\d+\s*(?:[a-z]\s*)?§)\s+(?=[A-ZÅÄÖ])")
+STATUTE_PROPOSAL = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?Förslag till (?:lag|förordning)\b", re.I)
+
+
+def _section_proposals(heading: str, body: list[_Block], level: str = "delmål") -> list[Proposal]:
+    """Items under a proposal heading: each proposed provision of a `Förslag till lag …`,
+    numbered/bulleted items, else cue sentences, else the section."""
+    out: list[Proposal] = []
+    if STATUTE_PROPOSAL.match(heading):
+        for block in body:
+            # a provision starts a paragraph, or follows the enacting formula in the same one
+            starts = [m for m in PROVISION_INLINE.finditer(block.text)]
+            for j, m in enumerate(starts):
+                end = starts[j + 1].start() if j + 1 < len(starts) else len(block.text)
+                out.append(_proposal("provision", heading, block, m.start("num"), end,
+                                     label=" ".join(m.group("num").split())))
+        if out:
+            return out
     for block in body:
         text = block.text
         if block.kind == "table" and block.rows:
-            out.extend(_table_rows(heading, block))
+            out.extend(_table_rows(heading, block, level))
         elif NUMBERED_ITEM.match(text) or BULLET_ITEM.match(text) or LABELLED.match(text):
             m = NUMBERED_ITEM.match(text) or LABELLED.match(text)
             label = m.group("num") if m and m.groupdict().get("num") else None
@@ -158,34 +214,138 @@ def _section_proposals(heading: str, body: list[_Block]) -> list[Proposal]:
     return out
 
 
-def _table_rows(heading: str, block: _Block) -> list[Proposal]:
-    rows = [[(c or "").strip() for c in row] for row in block.rows or []]
+TABLE_TIME_HEADER = re.compile(r"\b(tid|tidsplan|när|period|tidpunkt|klart|genomförande ?år)\b", re.I)
+LEVELS = ("fokusområde", "delmål", "åtgärd")
+
+
+def _table_rows(heading: str, block: _Block, level: str = "delmål", carried: dict[int, str] | None = None) -> list[Proposal]:
+    """The proposals of a table whose header names them (`Förslag på aktivitet`, `Åtgärd` …).
+
+    Columns are kept apart: the proposal column is what is proposed, an actor column
+    (`Förslag på aktörer`, `Ansvarig`) who should do it, a time column when; the columns to the
+    left are goals (`Övergripande mål`, `Delmål`), a merged cell holding for the rows below it.
+    At level `åtgärd` each row is a proposal; at `delmål` (and `fokusområde`, merged later) the
+    rows under one goal of the deepest goal column are one, their activities listed in turn.
+    `carried` keeps the goals open across a table cut by a page break.
+    """
+    rows = [[_plain(c or "").strip() for c in row] for row in block.rows or []]
     if len(rows) < 2:
         return []
     header = rows[0]
-    proposal_cols = [i for i, cell in enumerate(header) if TABLE_PROPOSAL_HEADER.search(cell)]
-    actor_cols = {i for i, cell in enumerate(header) if TABLE_ACTOR_HEADER.search(cell)}
-    proposal_cols = [i for i in proposal_cols if i not in actor_cols] or proposal_cols
+    actor_cols = [i for i, cell in enumerate(header) if TABLE_ACTOR_HEADER.search(cell)]
+    time_cols = [i for i, cell in enumerate(header) if TABLE_TIME_HEADER.search(cell) and i not in actor_cols]
+    proposal_cols = [i for i, cell in enumerate(header) if TABLE_PROPOSAL_HEADER.search(cell) and i not in actor_cols + time_cols]
     if not proposal_cols:
         return []
     col = proposal_cols[0]
-    out = []
-    context_cells: dict[int, str] = {}
+    goal_cols = [i for i in range(col) if header[i]]
+    context_cells = carried if carried is not None else {}
+    depth_of = _goal_depths(rows[1:], goal_cols)
+    items: list[tuple[dict[int, str], str, str, str]] = []  # (goals, proposal, actor, when)
+    header_cells = {c for c in header if c}
     for row in rows[1:]:
-        for i, cell in enumerate(row):
-            if cell and i != col and i not in actor_cols:
-                context_cells[i] = cell  # merged cells: a goal holds for the rows below it
-        cell = row[col] if col < len(row) else ""
-        if not cell:
-            continue
-        actors = "; ".join(row[i] for i in sorted(actor_cols) if i < len(row) and row[i])
-        start = block.text.find(cell)
-        proposal = _proposal("table-row", heading, block, max(start, 0), max(start, 0) + len(cell) if start >= 0 else len(block.text))
-        proposal.text = cell + (f" (Förslag på aktör: {actors})" if actors else "")
-        proposal.context = " · ".join(v for k, v in sorted(context_cells.items())) or None
-        proposal.label = _leading_number(proposal.context or "")
-        out.append(proposal)
+        if {c for c in row if c} <= header_cells:
+            continue  # the header repeated after a page break
+        goals, cell, actor, when = _read_row(row, col, goal_cols, actor_cols, time_cols, depth_of)
+        for i, value in sorted(goals.items()):
+            context_cells[i] = value
+            for deeper in [g for g in context_cells if g > i]:
+                del context_cells[deeper]
+        if cell:
+            items.append((dict(context_cells), cell, actor, when))
+        elif actor and items:  # an actor on a line of its own belongs to the activity above
+            goals_, cell_, actor_, when_ = items[-1]
+            items[-1] = (goals_, cell_, "; ".join(a for a in (actor_, actor) if a), when_)
+    out: list[Proposal] = []
+    deepest = max(goal_cols) if goal_cols else None
+    if level == "åtgärd" or deepest is None:
+        for goals, cell, actor, when in items:
+            out.append(_table_proposal(heading, block, goals, [cell], [actor], [when], deepest, as_goal=False))
+        return out
+    groups: list[tuple[dict[int, str], list[str], list[str], list[str]]] = []
+    for goals, cell, actor, when in items:
+        if groups and groups[-1][0].get(deepest) == goals.get(deepest):
+            groups[-1][1].append(cell)
+            groups[-1][2].append(actor)
+            groups[-1][3].append(when)
+        else:
+            groups.append((goals, [cell], [actor], [when]))
+    for goals, cells, actors, whens in groups:
+        out.append(_table_proposal(heading, block, goals, cells, actors, whens, deepest, as_goal=True))
     return out
+
+
+GOAL_CELL = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-ZÅÄÖ])")
+
+
+def _goal_depths(rows: list[list[str]], goal_cols: list[int]) -> dict[int, int]:
+    """Which goal column a numbered goal of each depth belongs in (`1.1` → the first, `1.1.1` →
+    the second …), read from the deepest numbers the table holds."""
+    depths = {len(m.group(1).split(".")) for row in rows for c in row if (m := GOAL_CELL.match(c))}
+    if not depths or not goal_cols:
+        return {}
+    deepest = max(depths)
+    out = {}
+    for d in depths:
+        index = len(goal_cols) - 1 - (deepest - d)
+        if index >= 0:
+            out[d] = goal_cols[index]
+    return out
+
+
+def _read_row(row: list[str], col: int, goal_cols: list[int], actor_cols: list[int], time_cols: list[int],
+              depth_of: dict[int, int]) -> tuple[dict[int, str], str, str, str]:
+    """(goals by column, what is proposed, who, when) of a row. A row as a text dump wrote it may
+    be shifted (a goal in the first column, an activity where the goal should be): numbered goals
+    go to their goal column by depth, and of the other cells the last is the actor where the
+    table has an actor column, the rest what is proposed."""
+    def in_place(i: int, cell: str) -> bool:
+        m = GOAL_CELL.match(cell)
+        return m is None or depth_of.get(len(m.group(1).split(".")), i) == i
+
+    width = max([col, *goal_cols, *actor_cols, *time_cols]) + 1
+    aligned = len(row) >= width and bool(row[col]) and all(in_place(i, c) for i, c in enumerate(row) if c)
+    if aligned:
+        goals = {i: row[i] for i in goal_cols if i < len(row) and row[i]}
+        actor = "; ".join(row[i] for i in actor_cols if i < len(row) and row[i])
+        when = "; ".join(row[i] for i in time_cols if i < len(row) and row[i])
+        return goals, row[col], actor, when
+    goals, rest = {}, []
+    filled = [c for c in row if c]
+    for c in row:
+        if not c:
+            continue
+        m = GOAL_CELL.match(c)
+        if m and len(m.group(1).split(".")) in depth_of:
+            goals[depth_of[len(m.group(1).split("."))]] = c
+        else:
+            rest.append(c)
+    actor = rest.pop() if actor_cols and len(rest) >= 2 else ""
+    if actor_cols and len(filled) == 1 and not goals and row.index(rest[0]) >= min(actor_cols):
+        return goals, "", rest[0], ""
+    return goals, " ".join(rest), actor, ""
+
+
+def _table_proposal(heading: str, block: _Block, goals: dict[int, str], cells: list[str], actors: list[str],
+                    whens: list[str], deepest: int | None, *, as_goal: bool) -> Proposal:
+    """One proposal of a table: at goal level the goal stated, then each activity on a line."""
+    goal = goals.get(deepest) if deepest is not None else None
+    start = block.text.find(cells[0])
+    proposal = _proposal("table-row", heading, block, max(start, 0),
+                         max(start, 0) + len(cells[0]) if start >= 0 else len(block.text))
+    if as_goal and goal and deepest is not None:
+        proposal.text = "\n".join([goal, *cells])
+        proposal.label = _leading_number(goal)
+        proposal.context = " · ".join(v for k, v in sorted(goals.items()) if k < deepest) or None
+        proposal.level = "delmål"
+    else:
+        proposal.text = "\n".join(cells)
+        proposal.context = " · ".join(v for k, v in sorted(goals.items())) or None
+        proposal.label = _leading_number(goal or proposal.context or "")
+        proposal.level = "åtgärd"
+    proposal.actor = "; ".join(dict.fromkeys(a for a in actors if a)) or None
+    proposal.when = "; ".join(dict.fromkeys(w for w in whens if w)) or None
+    return proposal
 
 
 def _flattened_table_header(text: str) -> bool:
@@ -243,10 +403,19 @@ def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Pro
     if not starts:
         return _proposing_sentences(heading, block)
     out = _proposing_sentences(heading, block, end=starts[0])
+    # what follows a proposal in a bill (the remissinstanser's views, the reasons) is not part of it
+    stops = [s for s, _ in sentence_spans(text) if LABEL_ENDS.match(text[s:])]
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text.rstrip())
-        out.append(_proposal("labelled", heading, block, start, end, label=_label_of(text[start:])))
+        end = min([end, *(s for s in stops if start < s < end)])
+        out.append(_proposal("labelled", heading, block, start, len(text[:end].rstrip()), label=_label_of(text[start:])))
     return out
+
+
+LABEL_ENDS = re.compile(
+    r"\s*(?:Remissinstanserna|Remissinstanser(?:na)?\s*\(|Skälen för|Lagrådet|Bakgrund:|Promemorians förslag|"
+    r"Promemoriornas förslag|Utredningens förslag|Arbetsgruppens förslag)", re.I
+)
 
 
 def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None) -> list[Proposal]:

@@ -33,6 +33,30 @@ def provisions_of(store: Store, proposal: Proposal, doc_id: str, cache: dict[str
     return out
 
 
+def evidence_provisions(
+    store: Store, proposal: Proposal, doc_id: str, cache: dict[str, Provision], *, limit: int = 6
+) -> list[Provision]:
+    """Provisions the evidence passages cite (in their text or their footnotes) that the proposal
+    does not cite itself: the law the evidence rests on."""
+    from dataclasses import replace
+
+    own = {p.canonical for p in proposal.provisions}
+    found: dict[str, tuple[str, str, str]] = {}
+    for e in proposal.evidence:
+        for r in store.conn.execute(
+            "SELECT canonical, kind, url, text FROM refs WHERE passage_id = ? AND kind IN ('act', 'chapter', 'section', "
+            "'regulation') ORDER BY start", (e.passage_id,),
+        ):
+            if r["canonical"] not in own:
+                found.setdefault(r["canonical"], (r["kind"], r["url"], r["text"]))
+    out = []
+    for canonical, (kind, url, written) in list(found.items())[:limit]:
+        if canonical not in cache:
+            cache[canonical] = _provision(store, canonical, kind, url, written, doc_id)
+        out.append(replace(cache[canonical], via="evidence"))
+    return out
+
+
 def _footnote_numbers(store: Store, block_id: int, start: int, end: int) -> list[int]:
     row = store.conn.execute("SELECT markers FROM blocks WHERE block_id = ?", (block_id,)).fetchone()
     if row is None:

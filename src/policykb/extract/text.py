@@ -357,6 +357,12 @@ def _blocks_from_lines(lines: list[str], *, double_spaced: bool, width: int, mar
             blocks.append(Block.table([_markdown_cells(it.text) for k, it in enumerate(items[i : i + table_len]) if k != 1]))
             i += table_len
             continue
+        table_len = _tab_table_run(items, i)
+        if table_len:
+            flush()
+            blocks.append(Block.table([_tab_cells(it.text) for it in items[i : i + table_len]]))
+            i += table_len
+            continue
         if is_toc_line(item.text):
             # Table-of-contents lines ("Förord\t3", "Referenser.....45") are not headings or prose.
             flush()
@@ -393,6 +399,24 @@ def _markdown_table_run(items: list[_Line], i: int) -> int:
     while end < len(items) and not items[end].blank_before and MD_TABLE_ROW.match(items[end].text.strip()):
         end += 1
     return end - i
+
+
+def _tab_table_run(items: list[_Line], i: int) -> int:
+    """Lines of a tab-separated table starting at items[i] (a PDF's table as text dumps write it):
+    a header of three or more cells, then every following line holding a tab. Its columns are
+    kept apart (what is proposed, who should do it), where running them into one paragraph
+    made them one. A table-of-contents line (`Förord<TAB>3`) has one tab and is no header."""
+    header = items[i].text
+    if header.count("\t") < 2 or is_toc_line(header):
+        return 0
+    end = i + 1
+    while end < len(items) and "\t" in items[end].text and not is_toc_line(items[end].text):
+        end += 1
+    return end - i if end - i >= 2 else 0
+
+
+def _tab_cells(line: str) -> list[str]:
+    return [_clean_inline(cell).strip() for cell in line.rstrip("\n").split("\t")]
 
 
 def _markdown_cells(line: str) -> list[str]:

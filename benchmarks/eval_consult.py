@@ -1,0 +1,151 @@
+"""How good is the remissvar helper's evidence? Precision of the quotes it shows, judged by hand.
+
+    python benchmarks/eval_consult.py dump  --index-dir eval-index --doc ID [--doc ID] -o shown.json
+    python benchmarks/eval_consult.py report --index-dir eval-index [--judgements tests/fixtures/consult/judgements.json]
+
+The evaluation index holds the bundled corpus and the 12 shared PDFs (`/work/shared/pdfs`),
+built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (gitignored).
+
+`dump` writes every quote the helper shows, per proposal, for a person to judge: relevant
+(the quote is about what the proposal proposes), partly (the same field, another aspect), not.
+`report` runs the helper again and scores the quotes it shows now against the judgements in
+the fixture (`tests/fixtures/consult/judgements.json`): precision of shown quotes (relevant;
+relevant + partly), the share not relevant, how many proposals say "no evidence found", and
+how many shown quotes are not judged yet (to judge before the figures mean anything). The
+fixture also keeps the judged quotes of the behaviour before issue 18 ("before"), so both
+stand side by side. Thresholds were chosen on the training document (the strategy) and are
+reported on the test document (a bill) with a bootstrap 95 % interval over proposals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
+
+
+def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:
+    from policykb.consult import consult
+    from policykb.query.search import Searcher
+    from policykb.store import Store
+
+    out = []
+    searcher = Searcher(index_dir)
+    with Store.open(index_dir, create=False, readonly=True) as store:
+        for doc_id in doc_ids:
+            started = time.perf_counter()
+            result = consult(store, doc_id, searcher=searcher, evidence=evidence)
+            seconds = time.perf_counter() - started
+            for p in result.proposals:
+                out.append({
+                    "doc_id": doc_id,
+                    "proposal": getattr(p, "id", "") or f"{p.number}",
+                    "label": p.label,
+                    "text": p.text[:400],
+                    "evidence": [
+                        {"passage_id": e.passage_id, "doc_id": e.doc_id, "quote": e.quote} for e in p.evidence
+                    ],
+                    "seconds": round(seconds, 2),
+                })
+    return out
+
+
+def precision(items: list[dict]) -> dict:
+    quotes = [e for item in items for e in item["evidence"] if e.get("judgement")]
+    n = len(quotes)
+    count = {k: sum(1 for e in quotes if e["judgement"] == k) for k in ("relevant", "partly", "not")}
+    return {
+        "proposals": len(items),
+        "quotes": n,
+        "relevant": count["relevant"] / n if n else None,
+        "relevant_or_partly": (count["relevant"] + count["partly"]) / n if n else None,
+        "not": count["not"] / n if n else None,
+        "no_evidence": sum(1 for item in items if not item["evidence"]),
+        "unjudged": sum(1 for item in items for e in item["evidence"] if not e.get("judgement")),
+    }
+
+
+def bootstrap(items: list[dict], key: str, runs: int = 2000, seed: int = 7) -> tuple[float, float] | None:
+    """95 % interval of a precision figure, resampling proposals (quotes of one proposal go together)."""
+    rng = random.Random(seed)
+    judged = [item for item in items if any(e.get("judgement") for e in item["evidence"])]
+    if not judged:
+        return None
+    values = []
+    for _ in range(runs):
+        sample = [rng.choice(judged) for _ in judged]
+        value = precision(sample)[key]
+        if value is not None:
+            values.append(value)
+    values.sort()
+    return values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]
+
+
+def judge_from_fixture(items: list[dict], fixture: dict) -> None:
+    """Put the fixture's judgement on each shown quote: by proposal id and passage, else by proposal text and quote."""
+    by_id = {}
+    by_text = {}
+    for item in fixture.get("after", []) + fixture.get("before", []):
+        for e in item["evidence"]:
+            if e.get("judgement"):
+                by_id[(item["proposal"], e["passage_id"])] = e["judgement"]
+                by_text[(item["text"][:120], e["quote"][:120])] = e["judgement"]
+    for item in items:
+        for e in item["evidence"]:
+            e["judgement"] = by_id.get((item["proposal"], e["passage_id"])) or by_text.get((item["text"][:120], e["quote"][:120]))
+
+
+def _fmt(value) -> str:  # noqa: ANN001
+    return "—" if value is None else f"{100 * value:.0f} %"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    dump = sub.add_parser("dump")
+    dump.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
+    dump.add_argument("--doc", action="append", required=True)
+    dump.add_argument("-o", "--output", type=Path, required=True)
+    report = sub.add_parser("report")
+    report.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
+    report.add_argument("--judgements", type=Path, default=FIXTURE)
+    args = parser.parse_args()
+    if args.command == "dump":
+        args.output.write_text(json.dumps(shown(args.index_dir, args.doc), ensure_ascii=False, indent=1), encoding="utf-8")
+        return
+    fixture = json.loads(args.judgements.read_text(encoding="utf-8"))
+    split = fixture["split"]  # doc_id -> "train" | "test"
+    print("before issue 18 (judged quotes as main showed them):")
+    for doc_id, role in split.items():
+        items = [i for i in fixture["before"] if i["doc_id"] == doc_id]
+        _print_row(f"  {role:5} {doc_id}", items)
+    if not args.index_dir.exists():
+        sys.exit(f"no evaluation index at {args.index_dir}; build it as the module doc says")
+    items = shown(args.index_dir, list(split))
+    judge_from_fixture(items, fixture)
+    print("now (quotes shown by this code, judged in the fixture):")
+    for doc_id, role in split.items():
+        _print_row(f"  {role:5} {doc_id}", [i for i in items if i["doc_id"] == doc_id])
+    seconds = {i["doc_id"]: i["seconds"] for i in items}
+    print("draft time (s, evidence=3):", ", ".join(f"{d}: {s}" for d, s in seconds.items()))
+
+
+def _print_row(name: str, items: list[dict]) -> None:
+    p = precision(items)
+    ci = bootstrap(items, "relevant")
+    interval = f" [95 % CI {_fmt(ci[0])}–{_fmt(ci[1])}]" if ci else ""
+    print(
+        f"{name}: {p['proposals']} proposals, {p['quotes']} judged quotes; relevant {_fmt(p['relevant'])}{interval}, "
+        f"relevant+partly {_fmt(p['relevant_or_partly'])}, not {_fmt(p['not'])}; "
+        f"no evidence found: {p['no_evidence']}; unjudged quotes: {p['unjudged']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
