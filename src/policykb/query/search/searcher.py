@@ -169,6 +169,12 @@ VECTORS_STALE_WARNING = (
 )
 
 
+STALE_ANALYSIS_WARNING = (
+    "the index's words were analysed by an older version of policykb, so word matches may be missed; "
+    "run `policykb ingest PATH` (any path, even an unchanged one) to re-analyse them (nothing is re-embedded)"
+)
+
+
 class Searcher:
     """An open index: the store, the lexicon, the FAISS vectors and the query embedder."""
 
@@ -213,11 +219,13 @@ class Searcher:
                 f"`policykb ingest PATH --model {embedder.model_id}`"
             )
         self.lexicon = lexical.Lexicon(self.connection)
+        self.analysis_current = lexical.analysis_is_current(store.conn)
         groups = default_synonym_groups() if synonym_groups is None else synonym_groups
         if reference_finder is True:
             reference_finder = default_reference_finder()
         self.query_analyzer = QueryAnalyzer(
-            self.lexicon.analyzer(), groups, reference_finder or None, frequency=self.lexicon.frequency
+            self.lexicon.analyzer(), groups, reference_finder or None, frequency=self.lexicon.frequency,
+            known_words=self.lexicon.known,
         )
 
     # -- connections ---------------------------------------------------------------------------
@@ -405,6 +413,8 @@ class Searcher:
         for message in plan.warnings:
             if warn is not None:
                 warn(message)
+        if not self.analysis_current and warn is not None and mode != "dense":
+            warn(STALE_ANALYSIS_WARNING)
         if mode == "lexical" and not plan.has_lexical_terms:
             raise InputError(
                 "nothing to search for: the query has only stop words or punctuation; add a content word, "
