@@ -41,7 +41,9 @@ def hunspell_dic() -> Path:
 
 def lemma_stems() -> list[tuple[str, str]]:
     import simplemma
-    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+    from simplemma.strategies.dictionaries.dictionary_factory import (
+        DefaultDictionaryFactory,
+    )
 
     from policykb.swedish.analyzer import stem
 

@@ -39,21 +39,27 @@ def holdout_quality(searcher):
     return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in MODES}
 
 
-# Measured 0.613 with the default model (0.646 on the held-out queries; README, Design: search). The
-# issue's target of 0.65 is not reached; strict, so reaching it fails the run until this marker is removed.
+# The target is hybrid nDCG@10 >= 0.60 on the TEST split of the out-of-sample query sets
+# (tests/fixtures/gold/queries-test.json, over the corpus and the 12 shared PDFs; measured with
+# benchmarks/eval_search.py, README "Search quality"): measured 0.545 [0.477, 0.610], not reached.
+# Here, over the bundled corpus only, the in-suite proxy is the dev queries at 0.65 (measured 0.568);
+# strict, so reaching it fails the run until this marker is removed.
 @pytest.mark.xfail(
-    reason="hybrid nDCG@10 is 0.61 on the dev queries (0.65 on the held-out ones); the target is 0.65", strict=True
+    reason="hybrid nDCG@10 is 0.545 on the test split (target 0.60) and 0.57 on the dev queries (target 0.65)",
+    strict=True,
 )
 def test_hybrid_reaches_the_quality_target(quality):
     assert quality["hybrid"].overall["ndcg"] >= 0.65
 
 
+# Just below what the chosen configuration measures (README "Search quality": dev 0.568 / R 0.824 /
+# MRR 0.817, held-out 0.551 / R 0.874); these sets are in-sample for the older choices only.
 def test_hybrid_quality_does_not_regress(quality, holdout_quality):
-    assert quality["hybrid"].overall["ndcg"] >= 0.59
-    assert quality["hybrid"].overall["recall"] >= 0.70
-    assert quality["hybrid"].overall["mrr"] >= 0.72
-    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.62
-    assert holdout_quality["hybrid"].overall["recall"] >= 0.75
+    assert quality["hybrid"].overall["ndcg"] >= 0.55
+    assert quality["hybrid"].overall["recall"] >= 0.78
+    assert quality["hybrid"].overall["mrr"] >= 0.77
+    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.53
+    assert holdout_quality["hybrid"].overall["recall"] >= 0.84
 
 
 def test_hybrid_beats_both_single_modes(quality, holdout_quality):
