@@ -95,7 +95,7 @@ class SearchHit(BaseModel):
     identifier: str | None
     pages: list[int] = Field(description="0-based page indexes the passage spans")
     heading: str
-    text: str = Field(description="the segment of the passage that matched (a few sentences)")
+    text: str = Field(description="the passage that matched (a segment of it with Searcher(segments=True))")
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) offsets in `text` of the words that matched"
     )
