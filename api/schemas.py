@@ -98,7 +98,7 @@ class SearchHit(BaseModel):
     printed: str | None = Field(default=None, description="The number printed on that page, where known")
     page_label: str = Field(default="", description="The page as cited: `s. 23` (printed) or `sida 5 i filen`")
     heading: str
-    text: str = Field(description="the segment of the passage that matched (a few sentences)")
+    text: str = Field(description="the passage that matched (a segment of it with Searcher(segments=True))")
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) offsets in `text` of the words that matched"
     )

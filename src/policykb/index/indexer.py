@@ -179,6 +179,9 @@ class SearchIndexer:
         rows = self._passages(doc_ids)
         if rows:
             lexical.add_vocabulary(conn, lexical.vocabulary(r["text"] for r in rows))
+        # An index analysed by another version of the analyser is analysed again, all of it (a
+        # query must be analysed as its passages were); the vectors are rebuilt from the cache.
+        lexical.forget_stale_analysis(self.store)
         # Passages the FTS index lacks (new ones, and any left by an index built before FTS).
         missing_fts = self._passages_without_fts()
         if missing_fts:

@@ -21,8 +21,9 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from policykb.swedish.analyzer import Analyzer, vocabulary_words
+from policykb.swedish.analyzer import ANALYZER_VERSION, Analyzer, vocabulary_words
 
 # Keep in step with migration 2 in store.py.
 # BM25 weight of a match in each column: terms, parts, context.
@@ -86,11 +87,44 @@ class Lexicon:
             self._cache[word] = value
         return value
 
+    def known(self, words: Sequence[str]) -> dict[str, int]:
+        """The corpus counts of those of `words` the corpus uses (one query for many words)."""
+        out: dict[str, int] = {}
+        words = list(words)
+        conn = self._connection()
+        for start in range(0, len(words), 500):
+            chunk = words[start : start + 500]
+            rows = conn.execute(
+                f"SELECT word, count FROM lexicon WHERE count > 0 AND word IN ({','.join('?' * len(chunk))})", chunk
+            )
+            out.update({word: count for word, count in rows})
+        return out
+
     def analyzer(self) -> Analyzer:
         return Analyzer(self.frequency)
 
 
 # -- indexing --------------------------------------------------------------------------------
+
+ANALYZER_SETTING = "lexical_analyzer"
+
+
+def forget_stale_analysis(store: Any) -> bool:
+    """Empty the lexical index when it was built by another analyser version (the indexer then
+    analyses every passage again, as it does for passages it has not indexed yet); True if so.
+    An index from before the setting existed counts as version 1."""
+    if store.setting(ANALYZER_SETTING) == ANALYZER_VERSION:
+        return False
+    store.conn.execute("DELETE FROM passage_fts")
+    store.set_setting(ANALYZER_SETTING, ANALYZER_VERSION)
+    return True
+
+
+def analysis_is_current(conn: sqlite3.Connection) -> bool:
+    """Whether the lexical index was built by this analyser (else a query is analysed differently
+    from its passages until the next ingest rebuilds it)."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (ANALYZER_SETTING,)).fetchone()
+    return row is not None and row[0] == ANALYZER_VERSION
 
 
 def analysed_columns(analyzer: Analyzer, text: str, context: str) -> tuple[str, str, str]:

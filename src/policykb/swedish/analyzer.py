@@ -9,9 +9,14 @@ does (lower-casing, stemming, splitting compounds) is symmetric by construction.
   neuter `-et` (`hemmet`, `boendet`) and a doubled final consonant (`hemm` -> `hem`).
 - Legal identifiers survive as single tokens: `2017:30`, `2019/20:164`, `HSLF-FS`, and a
   lettered chapter or section number (`13 a kap.`, `2 a §`) becomes `13a`.
-- Compounds are split by the corpus vocabulary (Koehn & Knight style: both parts must be words
-  seen in the corpus in their own right, linking `-s` and a dropped final vowel allowed), and
-  the parts are indexed beside the whole word: `hemsjukvård` -> `hemsjukvård` + `hem`, `sjukvård`,
+- Lemmas beside the stems: a word form whose lemma (simplemma's Swedish data, `data/sv_lemma_stems`)
+  stems to something the form's own stem cannot reach (`gick` -> `gå`, `större` -> `stor`,
+  `fåglar` -> `fågel`) gets the lemma's stem as an extra term, so it meets the other forms.
+- Compounds are split by a real dictionary plus the corpus vocabulary (Koehn & Knight style:
+  both parts must be words, linking `-s` and a dropped final vowel allowed). A part is a word when
+  hunspell-sv says it may stand at that place in a compound (`data/sv_compound_parts`: `hälso`,
+  `läkar` may begin one, `sjukvård` end one; `rapp` may not begin one, so `rapporten` stays whole),
+  or when the corpus uses it on its own often enough; the parts are indexed beside the whole word: `hemsjukvård` -> `hemsjukvård` + `hem`, `sjukvård`,
   so that it meets `sjukvård i hemmet`; `sjukvårdslagen` -> `sjukvårdslag` + `sjukvård`, `lag`.
   Hyphenated words give their parts too (`LSS-boenden` -> `lss-boend` + `lss`, `boend`).
 - Stop words (the Snowball Swedish list, in `data/stopwords_sv.txt`) are dropped.
@@ -25,12 +30,17 @@ Terms only ever contain letters, digits and `:/-`, which the FTS5 tokenizer keep
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from policykb.data import word_lines
+from policykb.data import read_bytes, word_lines
+
+# Bumped whenever the terms the analyser produces change: an index analysed with another version
+# has its lexical index rebuilt by the next ingest (`index.indexer`), the vectors untouched.
+ANALYZER_VERSION = "2"
 
 # A lettered chapter/section number: `13 a kap.`, `2 a §`, `4 kap. 2 b §`.
 _SECTION_NUMBER = r"(?P<secnum>\d+)\s?(?P<secletter>[a-zA-Z])(?=\s*(?:kap\b|§))"
@@ -58,6 +68,18 @@ _SUFFIX_TAILS = frozenset(
     "iskt ska skt tion ion ioner era erar erad erade ering eringen ens ern erna arna orna".split()
 )
 
+# Inflection endings of the nouns and adjectives that end compounds, with what the base form has
+# instead (`kvinnorna` -> `kvinna`, `platsen` -> `plats`), longest first.
+_INFLECTIONS = tuple(
+    (ending, restored)
+    for ending, restored in (
+        ("ornas", "a"), ("arnas", ""), ("ernas", ""), ("orna", "a"), ("arna", ""), ("erna", ""),
+        ("ens", ""), ("ets", ""), ("ers", ""), ("ars", ""), ("ors", "a"),
+        ("en", ""), ("et", ""), ("er", ""), ("ar", ""), ("or", "a"), ("na", ""), ("an", "a"),
+        ("n", ""), ("t", ""), ("s", ""), ("a", ""), ("e", ""),
+    )
+)
+
 Frequency = Callable[[str], int]
 
 
@@ -78,6 +100,36 @@ class Token:
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     return frozenset(word_lines("stopwords_sv.txt"))
+
+
+@lru_cache(maxsize=1)
+def lemma_stems() -> dict[str, str]:
+    """Word form -> the stem of its lemma, for the forms whose own stem differs from it in more
+    than an ending (see `scripts/build_swedish_data.py`)."""
+    return dict(_data_rows("sv_lemma_stems.tsv.gz", "\t"))
+
+
+@lru_cache(maxsize=1)
+def compound_parts() -> tuple[frozenset[str], frozenset[str]]:
+    """(forms that may begin a compound, base forms of words that may end one), from hunspell-sv."""
+    lines = gzip.decompress(read_bytes("sv_compound_parts.txt.gz")).decode("utf-8").split("\n")
+    begin, end = lines.index("[begin]"), lines.index("[end]")
+    return frozenset(lines[begin + 1 : end]), frozenset(w for w in lines[end + 1 :] if w)
+
+
+def _data_rows(name: str, separator: str) -> list[tuple[str, str]]:
+    text = gzip.decompress(read_bytes(name)).decode("utf-8")
+    return [tuple(line.split(separator, 1)) for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def lemma_stem(word: str) -> str | None:
+    """The stem of `word`'s lemma when it is not the word's own stem (a genitive `-s` is looked
+    through: `fåglars` as `fåglar`)."""
+    table = lemma_stems()
+    found = table.get(word)
+    if found is None and word.endswith("s") and len(word) > 3:
+        found = table.get(word[:-1])
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -113,9 +165,14 @@ class Analyzer:
     """Turns text into index terms. `frequency(word)` gives how often a lower-cased word occurs
     in the corpus on its own; without it compounds are not split."""
 
-    def __init__(self, frequency: Frequency | None = None, *, split_compounds: bool = True):
+    def __init__(
+        self, frequency: Frequency | None = None, *, split_compounds: bool = True, lemmas: bool = True,
+        dictionary: bool = True,
+    ):
         self._frequency = frequency
         self._split = split_compounds and frequency is not None
+        self._lemmas = lemmas
+        self._begin, self._end = compound_parts() if dictionary else (frozenset(), frozenset())
         self._stops = stop_words()
         self._word_cache: dict[str, tuple[str, tuple[str, ...]] | None] = {}
 
@@ -176,7 +233,13 @@ class Analyzer:
             return "-".join(stems), tuple(dict.fromkeys(p for p in parts if p))
         if lowered in self._stops:
             return None
-        return self._stem_piece(lowered), tuple(self._compound_parts(lowered))
+        stemmed = self._stem_piece(lowered)
+        parts = self._compound_parts(lowered)
+        if self._lemmas and lowered.isalpha():
+            lemma = lemma_stem(lowered)
+            if lemma is not None and lemma != stemmed and lemma not in parts:
+                parts.append(lemma)
+        return stemmed, tuple(parts)
 
     @staticmethod
     def _stem_piece(piece: str) -> str:
@@ -194,6 +257,33 @@ class Analyzer:
         whole = stem(word)
         return [s for s in dict.fromkeys(stem(p) for p in parts) if s != whole]
 
+    def is_dictionary_word(self, word: str) -> bool:
+        """Whether the Swedish dictionary data knows `word` (lower case) as a word, an inflected
+        form, or a compound of its parts: a word no document uses is then a real word the
+        corpus lacks (`liggsår`), not a typo."""
+        if lemma_stem(word) is not None or word in self._begin or self._may_end(word):
+            return True
+        if not word.isalpha() or len(word) < MIN_COMPOUND_LENGTH:
+            return False
+        for i in range(MIN_HEAD_LENGTH + 1, len(word) - MIN_TAIL_LENGTH):
+            head, tail = word[:i], word[i:]
+            if (head in self._begin or self._may_end(head) or self._may_end(head[:-1])) and self._may_end(tail):
+                return True
+        return False
+
+    def _may_end(self, part: str) -> bool:
+        """Whether the dictionary lets `part` end a compound: `part` or the base form its
+        inflection ending hides (`resurser` -> `resurs`, `kvinnorna` -> `kvinna`) is listed.
+        Endings are taken off by rule rather than by Snowball, which cuts too hard for this
+        (`samheten` -> `sam`) and not consistently (`resurs` -> `resur`, `resurser` -> `resurs`)."""
+        if part in self._end:
+            return True
+        for ending, restored in _INFLECTIONS:
+            if part.endswith(ending) and len(part) - len(ending) > MIN_TAIL_LENGTH:
+                if part[: len(part) - len(ending)] + restored in self._end:
+                    return True
+        return False
+
     def _split_compound(self, word: str, depth: int) -> list[str]:
         """The best split of `word` into two corpus words (recursing into each), or []."""
         freq = self._frequency
@@ -204,7 +294,7 @@ class Analyzer:
             if tail in self._stops or tail in _SUFFIX_TAILS:
                 continue
             tail_freq = freq(tail)
-            if tail_freq < _needed_frequency(tail):
+            if tail_freq < _needed_frequency(tail, self._may_end(tail)):
                 continue
             if head in self._stops:
                 continue
@@ -212,10 +302,16 @@ class Analyzer:
                 if len(candidate) < MIN_HEAD_LENGTH or candidate in self._stops:
                     continue
                 head_freq = freq(candidate)
-                if head_freq < _needed_frequency(candidate):
+                # A compound-form (`hälso`, `läkar`) or a word the dictionary lets end a compound
+                # (`sjukvårds` = `sjukvård` + linking -s).
+                listed = candidate in (head, head[:-1]) and (
+                    (len(candidate) > MIN_HEAD_LENGTH and candidate in self._begin) or self._may_end(candidate)
+                )
+                if head_freq < _needed_frequency(candidate, listed):
                     continue
-                # Geometric mean of the parts' frequencies: prefers splits into common words.
-                score = math.sqrt(head_freq * tail_freq)
+                # Geometric mean of the parts' frequencies (+1: a dictionary part may be new to
+                # the corpus): prefers splits into common words.
+                score = math.sqrt((head_freq + 1) * (tail_freq + 1))
                 if best is None or score > best[0]:
                     best = (score, candidate, tail)
         if best is None:
@@ -231,7 +327,12 @@ class Analyzer:
         return out
 
 
-def _needed_frequency(part: str) -> int:
+def _needed_frequency(part: str, listed: bool = False) -> int:
+    """How often the corpus must use `part` on its own for it to count as a word; a part the
+    dictionary lists for its place needs no corpus evidence, unless it is three letters long
+    (`hem`, `lag`, but also `kon`, `ung`: those must also occur on their own)."""
+    if listed:
+        return 1 if len(part) <= MIN_TAIL_LENGTH else 0
     return SHORT_PART_FREQUENCY if len(part) <= MIN_TAIL_LENGTH else MIN_PART_FREQUENCY
 
 

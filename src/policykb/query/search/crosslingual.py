@@ -78,6 +78,11 @@ class Glossary:
             forms.extend(f for f in swedish if f not in forms)
         self.vocabulary = frozenset(stem for key in self.entries for stem in key)
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` is an English word of the glossary or an English function word."""
+        lowered = word.lower()
+        return lowered in english_stop_words() or _stem(lowered) in self.vocabulary
+
     @classmethod
     def from_lines(cls, lines: list[str]) -> Glossary:
         entries = []
