@@ -93,6 +93,9 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     _include_routers(app)
+    from policykb.api.web import install as install_web_page
+
+    install_web_page(app)
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
