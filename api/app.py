@@ -112,8 +112,12 @@ def create_app(
     return app
 
 
+# The JSON API's upload and the web page's upload form.
+UPLOAD_PATHS = ("/documents", "/uppladdning")
+
+
 def _is_upload(scope: dict) -> bool:
-    return scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == "/documents"
+    return scope.get("method") == "POST" and scope.get("path", "").rstrip("/") in UPLOAD_PATHS
 
 
 def _body_limit_for(scope: dict, settings: ApiSettings) -> int:

@@ -22,10 +22,10 @@ from fastapi.staticfiles import StaticFiles
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the API app."""
-    from policykb.api.web import law, reading, remiss, search, trace
+    from policykb.api.web import law, reading, remiss, search, trace, upload
     from policykb.api.web.common import STATIC_DIR
 
     app.state.web_results = search.ResultCache()
-    for module in (search, reading, law, trace, remiss):
+    for module in (search, reading, law, trace, remiss, upload):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
