@@ -81,6 +81,8 @@ class SearchHit(BaseModel):
                     "text": "Regionen ska avsätta de läkarresurser som behövs till kommunen …",
                     "highlights": [[0, 8], [27, 40]],
                     "span": [0, 212],
+                    "best_sentence": "Regionen ska avsätta de läkarresurser som behövs till kommunen.",
+                    "best_sentence_span": [0, 64],
                 }
             ]
         },
@@ -100,10 +102,15 @@ class SearchHit(BaseModel):
     span: tuple[int, int] | None = Field(
         default=None, description="[start, end) offsets of `text` in the passage's full text (/passages/{id})"
     )
+    best_sentence: str = Field(default="", description="the sentence of `text` that carries the match")
+    best_sentence_span: tuple[int, int] | None = Field(
+        default=None, description="[start, end) offsets of `best_sentence` in `text`"
+    )
 
 
 class SearchResponse(BaseModel):
-    query: str
+    query: str | None
+    like: int | None = None  # the passage id of a more-like-this search (then `query` is null)
     mode: SearchMode
     k: int
     hits: list[SearchHit]

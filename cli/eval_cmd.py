@@ -135,9 +135,10 @@ def _print_retrieval(result: dict[str, Any], gold: Path) -> None:
 
     k = result["k"]
     table = Table(title=f"retrieval: {result['items']} queries from {gold.name}, mode {result['mode']}")
-    for column in ("", "queries", f"nDCG@{k}", f"Recall@{k}", "MRR"):
+    for column in ("", "queries", f"nDCG@{k}", "95% CI", f"Recall@{k}", "MRR"):
         table.add_column(column, justify="right" if column else "left")
     for name, m in [("overall", result["overall"]), *result["by_kind"].items()]:
-        table.add_row(literal(name), str(m["queries"]), f"{m['ndcg']:.3f}", f"{m['recall']:.3f}", f"{m['mrr']:.3f}",
-                      style="bold" if name == "overall" else None)
+        low, high = m["ndcg_ci95"]
+        table.add_row(literal(name), str(m["queries"]), f"{m['ndcg']:.3f}", f"{low:.2f}–{high:.2f}",
+                      f"{m['recall']:.3f}", f"{m['mrr']:.3f}", style="bold" if name == "overall" else None)
     console().print(table)

@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
 
 
 def search_command(
-    query: Annotated[str, typer.Argument(help="What you are looking for, in Swedish or English.", show_default=False)],
+    query: Annotated[
+        str | None, typer.Argument(help="What you are looking for, in Swedish or English.", show_default=False)
+    ] = None,
     k: Annotated[str, typer.Option("-k", "--k", metavar="N", help="How many passages to return (at most 100).")] = "10",
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), lexical or dense.")] = "hybrid",
     kind: Annotated[str | None, typer.Option("--kind", help="Only documents of this kind (report, guidance, ...).")] = None,
@@ -31,15 +33,22 @@ def search_command(
     cites: Annotated[
         str | None, typer.Option("--cites", help="Only passages citing this reference, e.g. '2 kap. 3 § HSL'.")
     ] = None,
+    like: Annotated[
+        str | None,
+        typer.Option("--like", metavar="PASSAGE_ID", help="Passages of other documents like this one (a hit's passage_id)."),
+    ] = None,
     as_json: JsonOption = False,
     index_dir_opt: IndexDirOption = None,
 ) -> None:
-    """Search the passages of every document (lexical + dense, fused)."""
+    """Search the passages of every document (lexical + dense, fused), or find passages like one."""
     from policykb.query.search import MODES, Filters, Searcher
 
+    if (query is None) == (like is None):
+        fail('give either a QUERY or --like PASSAGE_ID, e.g. `policykb search "delegering läkemedel"`')
     if mode not in MODES:
         fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
     k = whole_number(k, "-k")
+    like_id = whole_number(like, "--like", "412")
     year_from = whole_number(year_from, "--year-from", "2020")
     year_to = whole_number(year_to, "--year-to", "2020")
     if year_from is not None and year_to is not None and year_from > year_to:
@@ -47,14 +56,20 @@ def search_command(
     warnings: list[str] = []
     filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
     with Searcher(index_dir(index_dir_opt)) as searcher:
-        hits = searcher.search(query, k=k, mode=mode, filters=filters, warn=warnings.append)
+        if like_id is not None:
+            hits = searcher.like(like_id, k=k, filters=filters, warn=warnings.append)
+        else:
+            hits = searcher.search(query, k=k, mode=mode, filters=filters, warn=warnings.append)
     for message in warnings:
         warn(message)
     if as_json:
-        emit_json({"query": query, "mode": mode, "k": k, "hits": [h.to_dict() for h in hits], "warnings": warnings})
+        emit_json(
+            {"query": query, "like": like_id, "mode": mode, "k": k, "hits": [h.to_dict() for h in hits],
+             "warnings": warnings}
+        )
         return
     if not hits:
-        message = "no passages match"
+        message = "no passages of other documents are like it" if like_id is not None else "no passages match"
         if not filters.is_empty():
             message += " with these filters; loosen --kind/--publisher/--year-from/--year-to/--doc/--cites"
         fail(message)
@@ -80,8 +95,30 @@ def _print_hits(hits) -> None:  # noqa: ANN001
         out.print(header)
         if hit.heading:
             out.print(Text(f"    {hit.heading}", style="italic"))
-        out.print(_snippet(hit.text, hit.highlights), soft_wrap=True)
+        # The answer first: the sentence carrying the match, then the rest of the hit around it.
+        if hit.best_sentence:
+            out.print(_best_sentence(hit), soft_wrap=True)
+        if not hit.best_sentence or len(hit.best_sentence) < len(hit.text.strip()):
+            out.print(_snippet(hit.text, hit.highlights), soft_wrap=True, style="dim" if hit.best_sentence else None)
+        out.print(Text(f"    passage {hit.passage_id}", style="dim"))
         out.print()
+
+
+def _best_sentence(hit):  # noqa: ANN001, ANN202
+    """The hit's best sentence, matched words in bold (cut to SNIPPET_CHARS)."""
+    from rich.text import Text
+
+    start, end = hit.best_sentence_span or (0, len(hit.best_sentence))
+    cut = min(end, start + SNIPPET_CHARS)
+    line = Text("    » ", style="bold green")
+    offset = len(line.plain) - start
+    line.append(hit.text[start:cut].replace("\n", " "), style="bold")
+    for s, e in hit.highlights:
+        if s >= start and e <= cut:
+            line.stylize("bold yellow", s + offset, e + offset)
+    if cut < end:
+        line.append(" …")
+    return line
 
 
 def _snippet(text: str, highlights: list[tuple[int, int]]):  # noqa: ANN202

@@ -20,7 +20,7 @@ def search(
     snapshot: SnapshotDep,
     settings: SettingsDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
             max_length=MAX_QUERY_CHARS,
             description="The question or words to look for, in Swedish or English",
@@ -30,7 +30,15 @@ def search(
                 "roll": {"summary": "En roll", "value": "medicinskt ansvarig för rehabilitering"},
             },
         ),
-    ],
+    ] = None,
+    like: Annotated[
+        int | None,
+        Query(
+            ge=-(2**63),
+            lt=2**63,
+            description="Instead of `q`: passages of other documents like this passage (a hit's `passage_id`)",
+        ),
+    ] = None,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return")] = 10,
     mode: Annotated[SearchMode, Query(description="hybrid (default), lexical or dense")] = "hybrid",
     kind: Annotated[str | None, Query(description="Only documents of this kind", examples=["guidance"])] = None,
@@ -42,7 +50,9 @@ def search(
     year_from: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
     year_to: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
 ) -> dict:
-    if not q.strip():
+    if (q is None) == (like is None):
+        raise InputError("give either `q` (words to look for) or `like` (a passage id), e.g. q=rehabilitering i hemmet")
+    if q is not None and not q.strip():
         raise InputError("the query `q` is empty; type some words to look for, e.g. q=rehabilitering i hemmet")
     searcher = snapshot.searcher
     if searcher is None:
@@ -55,5 +65,15 @@ def search(
     filters = Filters(kind=kind, publisher=publisher, year_from=year_from, year_to=year_to, doc=doc, cites=cites)
     warnings: list[str] = []
     with snapshot.store(timeout=settings.request_timeout) as store, searcher.using(store.conn):
-        hits = searcher.search(q, k=k, mode=mode, filters=filters, warn=warnings.append)
-    return {"query": q, "mode": mode, "k": k, "hits": [hit.to_dict() for hit in hits], "warnings": warnings}
+        if like is not None:
+            hits = searcher.like(like, k=k, filters=filters, warn=warnings.append)
+        else:
+            hits = searcher.search(q, k=k, mode=mode, filters=filters, warn=warnings.append)
+    return {
+        "query": q,
+        "like": like,
+        "mode": mode,
+        "k": k,
+        "hits": [hit.to_dict() for hit in hits],
+        "warnings": warnings,
+    }

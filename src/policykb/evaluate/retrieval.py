@@ -12,7 +12,9 @@ Metrics at cut-off k (each evidence string counts once, however many passages ma
   passage is not rewarded beyond the rank it takes.
 - Recall@k: the share of evidence strings matched by the top k.
 - MRR: 1 / rank of the first passage that matches any evidence (0 if none in the top k).
-Reported overall (mean over queries) and per query kind.
+Reported overall (mean over queries) and per query kind, each mean with a bootstrap 95 %
+interval over the queries (`bootstrap_interval`): with 60-100 queries a difference of 0.02
+nDCG is usually inside it, and a figure without one invites reading noise as progress.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from policykb.errors import InputError
 
 RUN_LENGTH = 8
+BOOTSTRAP_SAMPLES = 2000
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -108,6 +111,33 @@ class QueryScore:
         }
 
 
+def bootstrap_interval(
+    values: Sequence[float], *, samples: int = BOOTSTRAP_SAMPLES, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """The percentile bootstrap interval of the mean of `values` (queries resampled with
+    replacement; a fixed seed, so a report is reproducible)."""
+    import random
+
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(samples))
+    tail = (1.0 - level) / 2.0
+    low = means[int(tail * (samples - 1))]
+    high = means[int(round((1.0 - tail) * (samples - 1)))]
+    return (low, high)
+
+
+def paired_bootstrap_interval(
+    a: Sequence[float], b: Sequence[float], *, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
+) -> tuple[float, float]:
+    """95 % interval of mean(a - b) over paired per-query scores (is a better than b?)."""
+    if len(a) != len(b):
+        raise ValueError("paired scores must be of equal length")
+    return bootstrap_interval([x - y for x, y in zip(a, b)], samples=samples, seed=seed)
+
+
 @dataclass
 class EvalReport:
     mode: str
@@ -117,8 +147,10 @@ class EvalReport:
     @staticmethod
     def _mean(items: Sequence[QueryScore]) -> dict[str, float]:
         n = max(len(items), 1)
+        low, high = bootstrap_interval([q.ndcg for q in items])
         return {
             "ndcg": round(sum(q.ndcg for q in items) / n, 4),
+            "ndcg_ci95": [round(low, 4), round(high, 4)],
             "recall": round(sum(q.recall for q in items) / n, 4),
             "mrr": round(sum(q.mrr for q in items) / n, 4),
             "queries": len(items),

@@ -29,6 +29,7 @@ FAISS searches are read-only; the embedding model is loaded once, on the first d
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -39,12 +40,13 @@ from typing import Any
 
 from policykb.index import lexical
 from policykb.config import VECTORS_META_FILENAME
-from policykb.errors import InputError, ModelError, StoreError
+from policykb.errors import InputError, ModelError, NotFoundError, StoreError
 from policykb.query.pagelabel import is_paged
 from policykb.chunk import SEGMENT_WORDS
 from policykb.query.search.segments import (
     SEGMENT_DEPTH,
     PassageUnits,
+    best_sentence,
     best_unit_scores,
     load_units,
     rank_segments,
@@ -85,6 +87,8 @@ PASSAGE_VECTOR_WEIGHT = 0.3
 # Analysed passages kept in memory by a Searcher (keyed by text, so an ingest cannot make them stale).
 TOKEN_CACHE_SIZE = 5000
 FUSIONS = ("score", "rrf")
+# More like this: how many of the source passage's most distinctive terms make its lexical query.
+LIKE_TERMS = 25
 
 Warn = Callable[[str], None]
 
@@ -119,6 +123,10 @@ class Hit:
     printed_pages: list[str | None] = field(default_factory=list)
     span: tuple[int, int] | None = None  # where `text` sits in the passage's full text
     paged: bool = True  # False for a text document without page breaks: its pages say nothing
+    # The sentence of `text` that carries the match (the answer, not just the passage), and its
+    # [start, end] offsets into `text`.
+    best_sentence: str = ""
+    best_sentence_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +141,8 @@ class Hit:
             "text": self.text,
             "highlights": [list(h) for h in self.highlights],
             "span": list(self.span) if self.span is not None else None,
+            "best_sentence": self.best_sentence,
+            "best_sentence_span": list(self.best_sentence_span) if self.best_sentence_span is not None else None,
         }
 
 
@@ -440,8 +450,116 @@ class Searcher:
         else:
             ranked, units = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector)
         if not self.segments:
-            return self._hits(conn, [(pid, score, None) for pid, score in ranked], k, plan)
+            ranked_spans = [(pid, score, None) for pid, score in ranked]
+            return self._hits(conn, ranked_spans, k, plan.highlight_terms, units=units, query_vector=query_vector)
         return self._segment_hits(conn, ranked, units, plan, query_vector, k)
+
+    def like(
+        self,
+        passage_id: int,
+        k: int = 10,
+        filters: Filters | None = None,
+        *,
+        warn: Warn | None = None,
+    ) -> list[Hit]:
+        """Passages of OTHER documents that say what passage `passage_id` says, best first.
+
+        What a reader wants after finding one good passage, and what a remissvar needs as
+        evidence: the same question as treated elsewhere. The passage itself is the query, on
+        both sides: dense, its stored vector (the mean of its sentence units) against the other
+        passages'; lexical, its `LIKE_TERMS` most distinctive terms (term frequency x IDF, the
+        classic more-like-this query), BM25-ranked. The two are fused as a search's are
+        (`_fuse`: normalised scores, `dense_weight`). Passages of the same document are left out
+        (its neighbours would crowd out everything else); filters apply as in `search`. Each
+        hit is a whole passage, its best sentence the one closest to the source passage.
+        """
+        k = self._check_k(k, warn)
+        try:
+            pid = int(passage_id)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"--like {passage_id!r}: give a passage id, a whole number from a search hit") from exc
+        conn = self.connection()
+        source = conn.execute("SELECT doc_id, text FROM passages WHERE passage_id = ?", (pid,)).fetchone() if (
+            -(2**63) <= pid < 2**63
+        ) else None
+        if source is None:
+            raise NotFoundError(
+                f"passage {pid}: no such passage in the index; use the passage_id of a search hit "
+                f"(`policykb search QUERY --json`)"
+            )
+        allowed_sql, allowed_params = self._filter_sql(filters)
+        other_sql = "SELECT passage_id FROM passages WHERE doc_id != ?"
+        other_params: list[object] = [source["doc_id"]]
+        if allowed_sql is not None:
+            other_sql += f" AND passage_id IN ({allowed_sql})"
+            other_params.extend(allowed_params)
+        same_doc = conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (source["doc_id"],)).fetchone()[0]
+        depth = max(CANDIDATES, 2 * k)
+
+        terms = self._distinctive_terms(conn, source["text"])
+        match = lexical.match_expression(terms)
+        lexical_scores: dict[int, float] = {}
+        if match:
+            lexical_scores = dict(lexical.search(conn, match, depth, allowed_sql=other_sql, allowed_params=other_params))
+        dense_scores: dict[int, float] = {}
+        query_vector = None
+        index = self.usable_vectors(warn)
+        if index is not None:
+            query_vector = index.vectors_for([pid])
+            allowed_ids = None
+            if allowed_sql is not None:
+                allowed_ids = [r[0] for r in conn.execute(other_sql, other_params)]
+            if allowed_ids is None or allowed_ids:
+                # Unfiltered, the source's own document is dropped after the search: ask for that much more.
+                want = depth if allowed_ids is not None else depth + same_doc
+                scores, ids = index.search(query_vector, want, allowed_ids=allowed_ids)
+                other = None if allowed_ids is not None else {
+                    r[0] for r in conn.execute(
+                        f"SELECT passage_id FROM passages WHERE doc_id != ? AND passage_id IN "
+                        f"({','.join('?' * len(ids[0]))})", [source["doc_id"], *(int(i) for i in ids[0])]
+                    )
+                }
+                dense_scores = {
+                    int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0 and (other is None or int(i) in other)
+                }
+        candidates = list(dict.fromkeys([*lexical_scores, *dense_scores]))
+        if not candidates:
+            return []
+        if query_vector is not None:
+            missing = [c for c in candidates if c not in dense_scores]
+            if missing:
+                for c, score in zip(missing, (index.vectors_for(missing) @ query_vector[0]).tolist()):
+                    dense_scores[c] = float(score)
+        if match:
+            missing = [c for c in candidates if c not in lexical_scores]
+            if missing:
+                lexical_scores.update(lexical.search(conn, match, len(missing), only_ids=missing))
+        lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
+        if query_vector is None:
+            fused = lexical_norm
+        else:
+            dense_norm = _min_max({c: dense_scores.get(c, 0.0) for c in candidates})
+            w = self.dense_weight if match else 1.0
+            fused = {c: w * dense_norm[c] + (1 - w) * lexical_norm[c] for c in candidates}
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        return self._hits(conn, [(c, score, None) for c, score in ranked], k, set(terms), query_vector=query_vector)
+
+    def _distinctive_terms(self, conn: sqlite3.Connection, text: str) -> list[str]:
+        """The `LIKE_TERMS` terms of `text` with the highest term frequency x IDF; a term found in
+        this passage alone (a typo, a page header) says nothing about other passages."""
+        from collections import Counter
+
+        counts = Counter(term for token in self._passage_tokens(text) for term in token.terms)
+        if not counts:
+            return []
+        # IDF for the commonest terms only: one FTS5 count each, and a word said once in a
+        # passage rarely names its subject.
+        pool = [t for t, _ in counts.most_common(LIKE_TERMS * 3)]
+        idf = term_idf(conn, pool)
+        total = conn.execute("SELECT count(*) FROM passage_fts").fetchone()[0] or 1
+        single = math.log((total - 0.5) / 1.5 + 1.0)  # the IDF of a term in one passage
+        weighted = [(counts[t] * idf[t], t) for t in pool if idf[t] < single - 1e-9]
+        return [t for _, t in sorted(weighted, key=lambda x: (-x[0], x[1]))[:LIKE_TERMS]]
 
     @staticmethod
     def _check_k(k: int, warn: Warn | None) -> int:
@@ -588,7 +706,15 @@ class Searcher:
             depth=depth,
             target_words=self.segment_words,
         )
-        return self._hits(conn, [(s.passage_id, s.score, (s.start, s.end)) for s in segments], k, plan)
+        return self._hits(
+            conn,
+            [(s.passage_id, s.score, (s.start, s.end)) for s in segments],
+            k,
+            plan.highlight_terms,
+            units=units,
+            query_vector=query_vector,
+            idf=idf,
+        )
 
     def _passage_tokens(self, text: str) -> list:
         """The analysed tokens of a passage text, memoised: the best passages of one query are
@@ -608,10 +734,15 @@ class Searcher:
         conn: sqlite3.Connection,
         ranked: list[tuple[int, float, tuple[int, int] | None]],
         k: int,
-        plan: QueryPlan,
+        terms: set[str],
+        *,
+        units: dict[int, PassageUnits] | None = None,
+        query_vector: Any = None,
+        idf: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The first k of `ranked` (passage id, score, span of the passage text or None for the
-        whole passage) that do not repeat a hit already taken, as `Hit`s."""
+        whole passage) that do not repeat a hit already taken, as `Hit`s, each with the words
+        matching `terms` highlighted and its best sentence named (`segments.best_sentence`)."""
         if not ranked:
             return []
         kept: list[tuple[int, float, tuple[int, int], sqlite3.Row]] = []
@@ -634,12 +765,22 @@ class Searcher:
                 shingles.append(sh)
                 if len(kept) == k:
                     break
-        terms = plan.highlight_terms
         analyzer = self.query_analyzer.analyzer
+        units = dict(units or {})
+        missing = [pid for pid, _, _, _ in kept if pid not in units]
+        if missing:
+            units.update(load_units(conn, missing, self.model_id if query_vector is not None else None))
+        if idf is None:
+            idf = term_idf(conn, sorted(terms)) if terms else {}
         hits = []
         for rank, (pid, score, (start, end), row) in enumerate(kept, start=1):
             text = row["text"][start:end]
-            highlights = [(t.start, t.end) for t in analyzer.tokens(text) if terms.intersection(t.terms)]
+            matched = [(t, terms.intersection(t.terms)) for t in analyzer.tokens(text)]
+            highlights = [(t.start, t.end) for t, found in matched if found]
+            sentence_span = _best_sentence_span(
+                text, start, units.get(pid), [(t.start, term) for t, found in matched for term in found],
+                idf, None if query_vector is None else query_vector[0],
+            )
             hits.append(
                 Hit(
                     rank=rank,
@@ -655,9 +796,41 @@ class Searcher:
                     printed_pages=json.loads(row["printed_pages"] or "[]"),
                     span=(start, end),
                     paged=is_paged(row["source_format"], row["page_count"]),
+                    best_sentence=text[sentence_span[0] : sentence_span[1]],
+                    best_sentence_span=sentence_span,
                 )
             )
         return hits
+
+
+def _best_sentence_span(
+    text: str,
+    offset: int,
+    info: PassageUnits | None,
+    matched: list[tuple[int, str]],
+    idf: dict[str, float],
+    query_vector: Any,
+) -> tuple[int, int]:
+    """[start, end] in `text` (which starts at `offset` of its passage) of its best sentence unit;
+    the sentences are the passage's stored units, or split afresh for an index without them."""
+    from policykb.swedish.sentences import sentence_spans
+
+    spans: list[tuple[int, int]] = []
+    vectors = None
+    if info is not None and info.spans:
+        inside = [i for i, (s, e) in enumerate(info.spans) if s < offset + len(text) and e > offset]
+        spans = [(max(info.spans[i][0] - offset, 0), min(info.spans[i][1] - offset, len(text))) for i in inside]
+        if info.vectors is not None and inside:
+            vectors = info.vectors[inside[0] : inside[-1] + 1]
+    if not spans:
+        spans = sentence_spans(text) or [(0, len(text))]
+    chosen = best_sentence(spans, matched, idf=idf, unit_vectors=vectors, query_vector=query_vector)
+    start, end = spans[chosen or 0]
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _passage_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:

@@ -216,3 +216,41 @@ def _bm25(
 def _occurrences(words: Sequence[str], phrase: tuple[str, ...]) -> int:
     n = len(phrase)
     return sum(1 for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase)
+
+
+def best_sentence(
+    units: Sequence[tuple[int, int]],
+    matched: Sequence[tuple[int, str]],
+    *,
+    idf: dict[str, float] | None = None,
+    unit_vectors: Any = None,
+    query_vector: np.ndarray | None = None,
+) -> int | None:
+    """The index (into `units`) of the unit that carries the match best, or None without units.
+
+    `units` are (start, end) spans of the sentences in play; `matched` the (offset, term) of every
+    query term found in them. A unit's lexical score is the IDF of the distinct query terms it holds
+    (a rare word says more than `kommun`), its dense score its cosine with the query; each is scaled
+    over the units and the two are averaged (the mix the segment ranking uses). With neither
+    signal the first unit wins: a passage's opening usually says what it is about."""
+    if not units:
+        return None
+    idf = idf or {}
+    lexical = []
+    for start, end in units:
+        terms = {term for offset, term in matched if start <= offset < end}
+        lexical.append(sum(idf.get(term, 1.0) for term in terms))
+    top = max(lexical)
+    dense: list[float] | None = None
+    if unit_vectors is not None and query_vector is not None and len(unit_vectors) == len(units):
+        dense = (unit_vectors @ query_vector).tolist()
+    scores = []
+    for i in range(len(units)):
+        parts = []
+        if top > 0:
+            parts.append(lexical[i] / top)
+        if dense is not None:
+            low, high = min(dense), max(dense)
+            parts.append((dense[i] - low) / (high - low) if high > low else 1.0)
+        scores.append(sum(parts) / len(parts) if parts else 0.0)
+    return max(range(len(units)), key=lambda i: (scores[i], -i))
