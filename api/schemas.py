@@ -376,6 +376,11 @@ class ConsultationIn(BaseModel):
     evidence: int = Field(3, ge=0, le=10, description="Evidence passages per proposal")
     max_proposals: int = Field(200, ge=1, le=500)
     mode: SearchMode = "hybrid"
+    answers: dict[str, Any] | None = Field(
+        None,
+        description='Answers filled into the draft: {"PROPOSAL_ID": {"position": "tillstyrker", "motivation": "…"}}, '
+        'plus "_remissinstans", "_datum", "_sammanfattning", "_ovriga" as strings',
+    )
 
 
 class ConsultationOut(BaseModel):

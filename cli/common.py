@@ -80,3 +80,18 @@ def err_console():  # noqa: ANN201
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def write_binary(data: bytes, output: Path | None, what: str) -> None:
+    """A binary file (a .docx) to `output`, or to stdout when that is a pipe or a file; a terminal
+    would show bytes, so there it asks for `-o FILE`."""
+    if output is None:
+        if sys.stdout.isatty():
+            fail(f"{what} is a binary file; write it with -o FILE (e.g. -o remissvar.docx) or redirect stdout")
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}; choose a writable path with -o")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, emit_json, err_console, fail, index_dir, literal, warn
+from policykb.cli.common import IndexDirOption, emit_json, err_console, fail, index_dir, literal, warn, write_binary
 
 
 def register(app: typer.Typer) -> None:
@@ -17,20 +17,25 @@ def register(app: typer.Typer) -> None:
 def consult_command(
     doc_id: Annotated[str, typer.Argument(help="Id of the ingested proposal document (see `policykb docs`).")],
     index_dir_opt: IndexDirOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="md (remissvar skeleton) or json.")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help="md (remissvar draft), json, or docx (a Word file; with -o).")] = "md",
     evidence: Annotated[int, typer.Option("--evidence", help="Evidence passages per proposal (0-10).")] = 3,
     mode: Annotated[str, typer.Option("--mode", help="Search mode for evidence: hybrid, lexical or dense.")] = "hybrid",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    answers_file: Annotated[
+        Path | None,
+        typer.Option("--answers", help='JSON file of answers to fill in: {"PROPOSAL_ID": {"position": …, "motivation": …}}.'),
+    ] = None,
 ) -> None:
     """Split a proposal document into its proposals and gather evidence for a remissvar."""
     import json
     import sys
 
-    from policykb.consult import consult, render_markdown
+    from policykb.consult import consult, render_docx, render_markdown
     from policykb.store import Store
 
-    if fmt not in {"md", "json"}:
-        fail(f"--format must be md or json, not {fmt!r}")
+    if fmt not in {"md", "json", "docx"}:
+        fail(f"--format must be md, json or docx, not {fmt!r}")
+    answers = _read_answers(answers_file) if answers_file is not None else None
     if mode not in {"hybrid", "lexical", "dense"}:
         fail(f"--mode must be hybrid, lexical or dense, not {mode!r}")
     if not 0 <= evidence <= 10:
@@ -60,7 +65,12 @@ def consult_command(
                 close()
     for message in result.warnings:
         warn(message)
-    markdown = render_markdown(result)
+    if fmt == "docx":
+        write_binary(render_docx(result, answers), output, "a Word remissvar")
+        if output is not None:
+            err_console().print(f"wrote {len(result.proposals)} proposals to {literal(output)}")
+        return
+    markdown = render_markdown(result, answers)
     if fmt == "json":
         text = json.dumps({**result.to_dict(), "markdown": markdown}, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -75,6 +85,21 @@ def consult_command(
         emit_json(result.to_dict())
     else:
         sys.stdout.write(text)
+
+
+def _read_answers(path: Path) -> dict:
+    """The answers file: a JSON object mapping proposal ids (see `--format json`) to answers."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read answers file {path}: {exc.strerror}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"answers file {path} is not UTF-8 JSON ({exc}); write it as {{\"PROPOSAL_ID\": {{\"position\": …}}}}")
+    if not isinstance(data, dict):
+        fail(f"answers file {path} must hold a JSON object mapping proposal ids to answers")
+    return data
 
 
 def _open_searcher(directory: Path):  # noqa: ANN202

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from policykb.cli.common import IndexDirOption, console, emit_json, fail, index_dir, literal
+from policykb.cli.common import IndexDirOption, console, emit_json, fail, index_dir, literal, write_binary
 
-FORMATS = ("table", "json", "csv", "md")
+FORMATS = ("table", "json", "csv", "md", "docx")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,19 +28,26 @@ def trace_command(
     source: Annotated[
         str | None, typer.Option("--source", help="Only requirements resting on REF or a provision inside it ('HSL').")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, json, csv or md.")] = "table",
+    output_format: Annotated[str, typer.Option("--format", help="table, json, csv, md or docx (a Word table).")] = "table",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (needed for docx on a terminal).")] = None,
 ) -> None:
     """One row per requirement (ska, får, bör, …) with its actor and the provisions it rests on."""
     from policykb.store import Store
-    from policykb.query.trace import to_csv, to_markdown, trace
+    from policykb.query.trace import render_docx, to_csv, to_markdown, trace
 
     output_format = "json" if as_json else output_format.lower()
     if output_format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}")
     with Store.open(index_dir(index_dir_opt), create=False, readonly=True) as store:
         rows = trace(store, doc_id=doc, actor=actor, modality=modality, source=source)
-    if output_format == "json":
+    if output_format == "docx":
+        write_binary(render_docx(rows), output, "a Word table")
+    elif output is not None and output_format in {"json", "csv", "md"}:
+        text = {"json": lambda: json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n",
+                "csv": lambda: to_csv(rows), "md": lambda: to_markdown(rows)}[output_format]()
+        write_binary(text.encode("utf-8"), output, "the trace")
+    elif output_format == "json":
         emit_json(rows)
     elif output_format == "csv":
         sys.stdout.buffer.write(to_csv(rows).encode("utf-8"))

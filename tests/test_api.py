@@ -575,7 +575,7 @@ def test_consultation_splits_the_proposal_document(reader: TestClient) -> None:
             assert e["doc_id"] != PROPOSAL_DOC and e["quote"]
     markdown = body["markdown"]
     assert markdown.count("Ställningstagande:") == len(proposals)
-    assert markdown.count("\n## ") == len(proposals) + 1  # + Sammanfattning
+    assert markdown.count("\n## ") == len(proposals) + 2  # + Sammanfattning, Övriga synpunkter
     assert all(p["evidence"] for p in proposals)
     assert "s. " in markdown and "”" in markdown
 

@@ -124,7 +124,8 @@ def test_the_remissvar_skeleton_has_one_heading_and_position_line_per_proposal(c
     assert markdown.startswith("# Remissvar: Förslag: Nationell strategi och handlingsplan för rehabilitering och habilitering (2026-5-10283)")
     assert markdown.count("\nStällningstagande: ") == len(result.proposals)
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
-    assert headings[0] == "## Sammanfattning" and len(headings) == len(result.proposals) + 1
+    assert headings[0] == "## Sammanfattning" and headings[-1] == "## Övriga synpunkter"
+    assert len(headings) == len(result.proposals) + 2
     assert "## 2. 1.1.1 Det finns kunskapsstöd och vägledning" in markdown
     data = result.to_dict()
     assert json.loads(json.dumps(data))["proposals"][0]["text"] == result.proposals[0].text
@@ -178,7 +179,7 @@ def test_consult_command_prints_markdown_or_json(corpus_index: Path) -> None:
     ("args", "words"),
     [
         (["okänd.txt"], "no document with id"),
-        ([PROPOSAL_DOC, "--format", "docx"], "--format"),
+        ([PROPOSAL_DOC, "--format", "pdf"], "--format"),
         ([PROPOSAL_DOC, "--evidence", "50"], "--evidence"),
     ],
 )

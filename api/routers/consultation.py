@@ -5,13 +5,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from policykb.errors import InputError, NotFoundError
 
 from policykb.api.deps import JobsDep, SettingsDep, SnapshotDep
 from policykb.api.jobs import JobNotFound
 from policykb.api.schemas import ERROR_RESPONSES, ConsultationIn, ConsultationOut
+from policykb.query.wordfile import DOCX_MEDIA_TYPE
 
 router = APIRouter(tags=["consultation"])
 
@@ -23,8 +24,9 @@ router = APIRouter(tags=["consultation"])
         **ERROR_RESPONSES,
         409: {"description": "The upload job has not finished yet"},
         200: {
-            "content": {"application/json": {}, "text/markdown": {}},
-            "description": "Proposals with evidence (JSON), or only the remissvar skeleton with Accept: text/markdown",
+            "content": {"application/json": {}, "text/markdown": {}, DOCX_MEDIA_TYPE: {}},
+            "description": "Proposals with evidence (JSON), or only the remissvar draft with Accept: text/markdown "
+            f"or as a Word file with Accept: {DOCX_MEDIA_TYPE}",
         },
     },
     summary="Remisshjälp: split a proposal document into proposals and gather the evidence for a remissvar",
@@ -33,7 +35,7 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
     """For each proposal: its text and page, the strongest passages from *other* documents, the
     provisions it cites and who else cites them, the requirements resting on those provisions;
     plus `markdown`, a remissvar skeleton with a `Ställningstagande:` line per proposal."""
-    from policykb.consult import consult, render_markdown
+    from policykb.consult import consult, render_docx, render_markdown
 
     doc_id = _document_of(body, jobs)
     searcher = snapshot.searcher
@@ -44,9 +46,13 @@ def consultation(body: ConsultationIn, request: Request, snapshot: SnapshotDep, 
             store, doc_id, searcher=searcher, evidence=body.evidence,
             max_proposals=body.max_proposals, mode=body.mode,
         )
-    if "text/markdown" in request.headers.get("accept", ""):
-        return PlainTextResponse(render_markdown(result), media_type="text/markdown; charset=utf-8")
-    return {**result.to_dict(), "markdown": render_markdown(result)}
+    accept = request.headers.get("accept", "")
+    if DOCX_MEDIA_TYPE in accept:
+        return Response(render_docx(result, body.answers), media_type=DOCX_MEDIA_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="remissvar.docx"'})
+    if "text/markdown" in accept:
+        return PlainTextResponse(render_markdown(result, body.answers), media_type="text/markdown; charset=utf-8")
+    return {**result.to_dict(), "markdown": render_markdown(result, body.answers)}
 
 
 def _document_of(body: ConsultationIn, jobs) -> str:  # noqa: ANN001

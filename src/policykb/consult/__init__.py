@@ -17,15 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from policykb.consult.evidence import SearcherLike, find_evidence
-from policykb.consult.model import Consultation, Evidence, Proposal, Provision
+from policykb.consult.model import Consultation, Evidence, Proposal, Provision, assign_ids
 from policykb.consult.proposals import split_proposals
 from policykb.consult.provisions import provisions_of, requirements_on
-from policykb.consult.render import render_markdown
+from policykb.consult.render import render_docx, render_markdown
 from policykb.query.pagelabel import unpaged_documents
 from policykb.models import Progress
 from policykb.store import Store
 
-__all__ = ["Consultation", "Evidence", "Proposal", "Provision", "SearcherLike", "consult", "render_markdown", "split_proposals"]
+__all__ = ["Consultation", "Evidence", "Proposal", "Provision", "SearcherLike", "consult", "render_docx", "render_markdown", "split_proposals"]
 
 
 
@@ -45,6 +45,7 @@ def consult(
     """Split `doc_id` into proposals and gather evidence, provisions and requirements for each."""
     meta = _document_meta(store, doc_id)
     proposals = split_proposals(store, doc_id)
+    assign_ids(doc_id, proposals)
     warnings: list[str] = []
     if not proposals:
         warnings.append(

@@ -158,3 +158,33 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def render_docx(rows: list[dict[str, Any]], *, title: str = "Kravmatris") -> bytes:
+    """The trace as a Word table (.docx): one row per requirement, its sources as links to the
+    provisions, the header row repeated on every page; landscape, as a seven-column table needs."""
+    from docx.enum.section import WD_ORIENT
+
+    from policykb.query.pagelabel import page_label
+    from policykb.query.wordfile import add_run, add_table, new_document, to_bytes
+
+    document = new_document(title)
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    document.add_heading(title, level=1)
+    add_run(document.add_paragraph(), f"{len(rows)} krav" if rows else "Inga krav matchar urvalet.")
+    if rows:
+        header = ["Dokument", "Sida", "Krav", "Modalitet", "Aktör", "Lagrum", "Via"]
+        body = [
+            [
+                row["doc_id"],
+                page_label(row["page"], row.get("printed_page")),
+                row["sentence"], row["modality"], row["actor"],
+                [(item["canonical"], item["url"]) for item in row["links"]] or "",
+                row["via"] or "",
+            ]
+            for row in rows
+        ]
+        add_table(document, header, body, widths_cm=[3.5, 1.5, 9.5, 2.5, 2.5, 4.0, 1.7])
+    return to_bytes(document)
