@@ -116,6 +116,8 @@ def _environment() -> jinja2.Environment:
         kind_labels=KIND_LABELS,
         modality_labels=MODALITY_LABELS,
     )
+    # "1 hänvisning", "6 hänvisningar"
+    env.globals["counted"] = lambda n, one, many: f"{n} {one if n == 1 else many}"
     env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind or "", kind or "")
     env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u00a0")
     env.filters["urlpart"] = lambda s: quote(str(s), safe="")

@@ -37,11 +37,13 @@ def xref_page(request: Request, store: StoreDep, ref: Annotated[str | None, Quer
     ref = _reference(ref, "hänvisningen")
     if ref is None:
         return render(request, "xref.html", ref="", result=None, acts=most_cited(store, level="act"),
-                      documents=most_cited(store, level="document", limit=15), message=None)
+                      documents=most_cited(store, level="document", limit=15), message=None, unpaged=set())
+    from policykb.query.pagelabel import unpaged_documents
+
     result = xref(store, ref)
     acts = list(dict.fromkeys(a for a in (act_of(t["canonical"]) for t in result["targets"]) if a))
     return render(request, "xref.html", ref=ref, result=result, acts=acts, documents=[],
-                  message=unknown_act_message(result))
+                  message=unknown_act_message(result), unpaged=unpaged_documents(store.conn))
 
 
 @router.get("/lag", response_class=HTMLResponse, name="web_law")

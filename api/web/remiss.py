@@ -135,7 +135,7 @@ def remiss_document(request: Request, doc_id: DocId, snapshot: SnapshotDep, sett
         return render(request, "remiss_wait.html", doc=meta, run=run,
                       headers={"Retry-After": "3", "Cache-Control": "no-store"})
     return render(request, "remiss.html", doc=meta, consultation=run.result, positions=POSITIONS,
-                  own_paged=doc_id not in run.result.unpaged)
+                  own_paged=doc_id not in run.result.unpaged, particulars=PARTICULARS)
 
 
 @router.post("/remiss/{doc_id}/utkast", name="web_remiss_draft")
@@ -159,9 +159,23 @@ async def remiss_draft(request: Request, doc_id: DocId, snapshot: SnapshotDep) -
                     headers={"Content-Disposition": f'attachment; filename="{name}.md"'})
 
 
-def _answers(form: Any, consultation: Any) -> dict[str, dict[str, str]]:
-    """The typed answers by proposal id; a position outside the list or an oversize text is refused."""
-    answers: dict[str, dict[str, str]] = {}
+# The draft's own fields (the renderer's `ANSWER_KEYS`) as the page names them.
+PARTICULARS = (("_remissinstans", "remissinstans", "Remissinstans (er organisation)", False),
+               ("_datum", "datum", "Datum", False),
+               ("_sammanfattning", "sammanfattning", "Sammanfattning", True),
+               ("_ovriga", "ovriga", "Övriga synpunkter", True))
+
+
+def _answers(form: Any, consultation: Any) -> dict[str, Any]:
+    """The typed answers by proposal id (and the draft's own fields by their keys); a position
+    outside the list or an oversize text is refused."""
+    answers: dict[str, Any] = {}
+    for key, name, label, _ in PARTICULARS:
+        value = str(form.get(name) or "").strip()
+        if len(value) > MAX_ANSWER_CHARS:
+            raise InputError(f"{label} är längre än {MAX_ANSWER_CHARS} tecken")
+        if value:
+            answers[key] = value
     for p in consultation.proposals:
         position = str(form.get(f"position-{p.id}") or "").strip()
         motivation = str(form.get(f"motivering-{p.id}") or "").strip()

@@ -152,7 +152,7 @@ def search_page(
             if like_id is not None:
                 if store.get_passage(like_id) is None:
                     raise NotFoundError(f"det finns inget stycke med id {like_id} i indexet")
-                hits = searcher.like(like_id, k=MAX_K)
+                hits = searcher.like(like_id, k=MAX_K, warn=warnings.append)
             else:
                 hits = searcher.search(query, k=MAX_K, mode=mode, warn=warnings.append)
             results = ResultList(hits, hit_facts(store.conn, [h.passage_id for h in hits]), warnings)
@@ -191,7 +191,10 @@ def search_page(
 
 def _hit_view(hit: Any, facts: HitFacts, rank: int) -> dict[str, Any]:
     text, spans = _snippet(hit.text, list(hit.highlights))
-    best = getattr(hit, "best_sentence", None)
+    best = None
+    if hit.best_sentence and hit.best_sentence_span is not None and hit.best_sentence.strip() != hit.text.strip():
+        start, end = hit.best_sentence_span
+        best = marked(hit.best_sentence, [(s - start, e - start) for s, e in hit.highlights if s >= start and e <= end])
     return {
         "rank": rank,
         "passage_id": hit.passage_id,
