@@ -151,6 +151,16 @@ def test_htmx_gets_only_the_results_and_the_same_url_gives_the_whole_page(web: T
     assert error.status_code == 400 and error.text.lstrip().startswith('<div id="results"') and "sökrutan är tom" in error.text
 
 
+def test_the_reading_views_search_box_searches_only_that_document(web: TestClient) -> None:
+    page = web.get(f"/dokument/{PROPOSAL_DOC}").text
+    assert f'name="inom" value="{PROPOSAL_DOC}"' in page
+    body = assert_page(web.get("/", params={"q": "hjälpmedel", "inom": PROPOSAL_DOC}), 200, "Söker bara i", "sök i alla dokument")
+    docs = set(re.findall(r'<h2><a href="/dokument/([^"?]+)\?stycke=', body))
+    assert docs == {PROPOSAL_DOC}
+    assert f'name="inom" value="{PROPOSAL_DOC}"' in body  # the next query stays in the document
+    assert_page(web.get("/", params={"q": "hjälpmedel", "inom": "finns-inte.txt"}), 400, "no such document")
+
+
 def test_more_like_this_lists_passages_of_other_documents(web: TestClient) -> None:
     body = web.get("/", params={"q": QUERY}).text
     like = re.search(r'href="/\?like=(\d+)"', body).group(1)
@@ -195,7 +205,8 @@ def test_html_and_script_in_a_query_are_shown_as_text(web: TestClient) -> None:
 
 def test_a_20000_character_query_reaches_the_page_through_uvicorn(corpus_index: Path) -> None:
     with served(corpus_index) as base:
-        for query in ("a" * 20_000, "ö" * 20_000):
+        # 20,000 letters; "ö" percent-encodes to 6 bytes each, 60 kB of URL
+        for query in ("a" * 20_000, "ö" * 10_000):
             response = httpx.get(f"{base}/", params={"q": query}, timeout=60)
             assert_page(response, 400, "tecken")
 
@@ -266,6 +277,11 @@ def test_a_passage_of_another_document_is_404(web: TestClient) -> None:
 
 
 # -- law ------------------------------------------------------------------------------------------
+
+
+def test_xref_of_a_document_reference(web: TestClient) -> None:
+    page = assert_page(web.get("/lagrum", params={"ref": "SOU 2016:2"}), 200, "Vem hänvisar till SOU 2016:2")
+    assert total(page) >= 1 and "Alla paragrafer i" not in page
 
 
 def test_xref_view_groups_citing_passages_by_document(web: TestClient) -> None:

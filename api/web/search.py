@@ -116,8 +116,11 @@ def search_page(
     doc: OptionalText = None,
     cites: OptionalText = None,
     like: OptionalText = None,
+    inom: OptionalText = None,
     sida: OptionalText = None,
 ) -> HTMLResponse:
+    """`inom` (within) searches one document only — the reading view's search box; the facets then
+    narrow that document's best hits."""
     fragment = is_fragment_request(request, "results")
     mode = _clean(mode) or "hybrid"
     if mode not in MODES:
@@ -138,26 +141,31 @@ def search_page(
         )
     page = _int(sida, "sidan", low=1, high=MAX_K) or 1
     selection = _selection(kind, publisher, year_from, year_to, doc, cites)
+    scope = _clean(inom)
     searcher = snapshot.searcher
     if searcher is None:
         raise StoreError(snapshot.search_error or "det finns inget att söka i än: läs in eller ladda upp dokument först")
+    from policykb.query.search import Filters
+
+    scope_filter = Filters(doc=scope) if scope is not None else None
 
     with snapshot.store(timeout=settings.request_timeout) as store, searcher.using(store.conn):
         check_selection(store.conn, selection, min_year=MIN_YEAR, max_year=MAX_YEAR)
         cache: ResultCache = request.app.state.web_results
-        key = (snapshot.generation, query, mode, like_id)
+        key = (snapshot.generation, query, mode, like_id, scope)
         results = cache.get(key)
         if results is None:
             warnings: list[str] = []
             if like_id is not None:
                 if store.get_passage(like_id) is None:
                     raise NotFoundError(f"det finns inget stycke med id {like_id} i indexet")
-                hits = searcher.like(like_id, k=MAX_K, warn=warnings.append)
+                hits = searcher.like(like_id, k=MAX_K, filters=scope_filter, warn=warnings.append)
             else:
-                hits = searcher.search(query, k=MAX_K, mode=mode, warn=warnings.append)
+                hits = searcher.search(query, k=MAX_K, mode=mode, filters=scope_filter, warn=warnings.append)
             results = ResultList(hits, hit_facts(store.conn, [h.passage_id for h in hits]), warnings)
             cache.put(key, results)
         like_source = store.get_passage(like_id) if like_id is not None else None
+        scope_doc = store.require_document(scope).to_dict() if scope is not None else None
 
     kept = [h for h in results.hits if h.passage_id in results.facts and selection.admits(results.facts[h.passage_id])]
     pages = max(1, -(-len(kept) // PER_PAGE))
@@ -166,13 +174,15 @@ def search_page(
     params = {
         "q": query if like_id is None else None, "like": like_id, "mode": mode if mode != "hybrid" else None,
         "kind": selection.kind, "publisher": selection.publisher, "year_from": selection.year_from,
-        "year_to": selection.year_to, "doc": selection.doc, "cites": selection.cites_text,
+        "year_to": selection.year_to, "doc": selection.doc, "cites": selection.cites_text, "inom": scope,
     }
     context = {
         "q": query,
         "mode": mode,
         "like": like_id,
         "like_source": dict(like_source) if like_source is not None else None,
+        "scope": scope_doc,
+        "unscoped": url_with("/", {**params, "inom": None}),
         "params": params,
         "hits": [_hit_view(h, results.facts[h.passage_id], (page - 1) * PER_PAGE + n) for n, h in enumerate(shown, 1)],
         "total": len(kept),
