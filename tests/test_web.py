@@ -448,7 +448,13 @@ def test_upload_with_the_key_shows_the_job_until_the_document_is_in(corpus_index
         doc_link = re.search(r'href="(/dokument/[^"]+)"', page.text.split("<table>")[1]).group(1)
         assert_page(client.get(doc_link), 200, "Glesbygd &lt;i&gt;test&lt;/i&gt;")
         assert_page(client.get("/jobb/ffffffffffffffff"), 404, "inget uppladdningsjobb")
-        assert_page(client.get("/jobb/..%2F.."), 404)
+        assert_page(client.get("/jobb/inte-ett-id!"), 400, "bokstäver och siffror")
+
+
+def test_an_unknown_path_is_a_page_for_a_browser_and_json_for_an_api_client(web: TestClient) -> None:
+    assert_page(web.get("/finns/inte", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}), 404, "/finns/inte")
+    api = web.get("/finns/inte")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
 
 
 # -- hostile documents, static files, no outside requests -----------------------------------------------

@@ -29,3 +29,22 @@ def install(app: FastAPI) -> None:
     for module in (search, reading, law, trace, remiss, upload):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _pages_for_browsers(app)
+
+
+def _pages_for_browsers(app: FastAPI) -> None:
+    """A browser that follows a wrong link gets a page, not the API's JSON; API clients (which do not
+    ask for text/html first) keep their JSON answer."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from policykb.api.web.common import error_page
+
+    api_handler = app.exception_handlers[StarletteHTTPException]
+
+    async def handler(request, exc):  # noqa: ANN001, ANN202
+        accept = request.headers.get("accept", "")
+        if exc.status_code == 404 and accept.startswith("text/html") and request.method in ("GET", "HEAD"):
+            return error_page(request, 404, f"sidan {request.url.path} finns inte; börja om från sökningen")
+        return await api_handler(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, handler)
