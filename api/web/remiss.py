@@ -26,7 +26,7 @@ from policykb.errors import InputError, PolicyKBError
 
 from policykb.api.deps import SettingsDep, SnapshotDep, StoreDep
 from policykb.api.errors import public_message
-from policykb.api.web.common import PageRoute, doc_url, render
+from policykb.api.web.common import PageRoute, render
 
 log = logging.getLogger("policykb.api.web")
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -17,7 +17,7 @@ from policykb.api.deps import JobsDep, SettingsDep, key_matches
 from policykb.api.jobs import JobNotFound
 from policykb.api.settings import API_KEY_ENV
 from policykb.api.uploads import METADATA_FIELDS, submit_upload
-from policykb.api.web.common import PageRoute, doc_url, render
+from policykb.api.web.common import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -24,7 +24,6 @@ from policykb.errors import InputError
 from policykb.legal.canonical import act_of, lawbook_title
 
 FACETS = ("kind", "publisher", "year", "doc", "cites")
-SINGLE_VALUED = ("kind", "publisher", "doc")
 
 
 @dataclass
