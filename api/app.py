@@ -93,9 +93,6 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     _include_routers(app)
-    from policykb.api.web import install as install_web_page
-
-    install_web_page(app)
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -152,3 +149,6 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (health, search, documents, passages, refs, entities, xref, trace, jobs, consultation):
         app.include_router(module.router)
+    from policykb.api.web import install as install_web_page  # the HTML pages at / and their static files
+
+    install_web_page(app)
