@@ -498,3 +498,11 @@ def test_the_json_api_is_unchanged_beside_the_pages(web: TestClient) -> None:
     assert len(response.json()["hits"]) == 3
     assert web.get("/xref", params={"ref": ""}).headers["content-type"] == "application/json"
     assert "/" not in web.get("/openapi.json").json()["paths"]
+
+
+def test_a_server_without_an_index_says_so_and_still_offers_the_upload(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path / "tomt", api_key=KEY)) as client:
+        start = client.get("/")
+        assert start.status_code == 503 and "policykb ingest" in start.text and "Traceback" not in start.text
+        assert_page(client.get("/uppladdning"), 200, "Ladda upp dokument")
+        assert client.get("/", params={"q": QUERY}).status_code == 503
