@@ -104,7 +104,7 @@ def test_search_shows_hits_with_title_page_heading_best_sentence_and_marked_snip
     link = re.search(r'href="(/dokument/[^"?]+\?stycke=(\d+)#stycke-(\d+))"', first)
     assert link and link.group(2) == link.group(3)
     assert re.search(r"<mark>[Rr]ehabilitering</mark>", first)
-    assert re.search(r"s\. \d+", first)  # the printed or positional page of a paged document
+    assert re.search(r"(s\.|sida) \d+", first)  # the printed or positional page of a paged document
     assert '<p class="path">' in first
     assert sum('<p class="best">' in h for h in hits) >= 5
     assert 'href="/?like=' in first
