@@ -112,8 +112,12 @@ def create_app(
     return app
 
 
+# The JSON API's upload and the web page's upload form.
+UPLOAD_PATHS = ("/documents", "/uppladdning")
+
+
 def _is_upload(scope: dict) -> bool:
-    return scope.get("method") == "POST" and scope.get("path", "").rstrip("/") == "/documents"
+    return scope.get("method") == "POST" and scope.get("path", "").rstrip("/") in UPLOAD_PATHS
 
 
 def _body_limit_for(scope: dict, settings: ApiSettings) -> int:
@@ -152,3 +156,6 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (health, search, documents, passages, refs, entities, xref, trace, jobs, consultation, fetch):
         app.include_router(module.router)
+    from policykb.api.web import install as install_web_page  # the HTML pages at / and their static files
+
+    install_web_page(app)

@@ -50,6 +50,13 @@ def get_store(
         yield store
 
 
+def key_matches(settings: ApiSettings, sent: str) -> bool:
+    """Whether `sent` is the server's API key (compared in constant time); False when writes are off."""
+    if not settings.writes_enabled or not sent:
+        return False
+    return hmac.compare_digest(sent.encode(), settings.api_key.encode())
+
+
 def require_api_key(request: Request, settings: Annotated[ApiSettings, Depends(get_settings)]) -> None:
     """Writes need the server's API key in X-API-Key; without a configured key they are off."""
     if not settings.writes_enabled:
@@ -58,8 +65,7 @@ def require_api_key(request: Request, settings: Annotated[ApiSettings, Depends(g
             f"uploads are disabled on this server: start it with the environment variable {API_KEY_ENV} "
             f"set to a secret, then send that secret in the {API_KEY_HEADER} header",
         )
-    sent = request.headers.get(API_KEY_HEADER, "")
-    if not sent or not hmac.compare_digest(sent.encode(), settings.api_key.encode()):
+    if not key_matches(settings, request.headers.get(API_KEY_HEADER, "")):
         raise HTTPException(
             401,
             f"missing or wrong {API_KEY_HEADER} header; send the key the server was started with",

@@ -7,14 +7,22 @@ The client's file name is only ever shown back to the client; the file is writte
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from policykb.errors import InputError, TooLargeError
+from fastapi.concurrency import run_in_threadpool
+
+from policykb.errors import InputError, StoreError, TooLargeError
 from policykb.extract.files import STREAM_CHUNK, ContentSniffer
+
+from policykb.api.jobs import IngestJobs, JobFileRecord, JobRecord
+from policykb.api.settings import ApiSettings
 TEXT_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 METADATA_FIELDS = ("title", "kind", "publisher", "date", "identifier", "language")
 _DISPLAY_NAME = re.compile(r"[\x00-\x1f\x7f]")
@@ -74,3 +82,50 @@ def store_upload(source: BinaryIO, client_name: str, dest_dir: Path, stem: str, 
         tmp.unlink(missing_ok=True)
         raise
     return StoredUpload(client_name, final, size, content_type, digest.hexdigest())
+
+
+async def submit_upload(uploads: list, metadata: dict[str, str], settings: ApiSettings, jobs: IngestJobs) -> JobRecord:
+    """Store the uploaded files of one request (form `UploadFile`s) under a new job and queue it.
+
+    `metadata` (any of METADATA_FIELDS) goes into a manifest beside the files. A file sent twice in
+    one upload is kept once; the job record says which. The JSON API and the web page both call this."""
+    job_id = secrets.token_hex(8)
+    try:
+        job_dir = jobs.new_job_dir(job_id)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot store uploads in {settings.uploads_dir}: {exc.strerror}; the index directory must be writable"
+        ) from exc
+    try:
+        files = await run_in_threadpool(_store_all, uploads, job_dir, job_id, settings.max_upload_bytes)
+        if metadata:
+            manifest = {"documents": [{"file": f.path.name, **metadata} for f in files]}
+            (job_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(job_dir, ignore_errors=True)
+        raise
+    records: list[JobFileRecord] = []
+    seen: set[str] = set()
+    for f in files:
+        duplicate = f.sha256 in seen
+        seen.add(f.sha256)
+        if duplicate:
+            f.path.unlink(missing_ok=True)
+        records.append(
+            JobFileRecord(
+                name=f.name,
+                stored_as=str(f.path.relative_to(settings.index_dir)),
+                size_bytes=f.size_bytes,
+                content_type=f.content_type,
+                sha256=f.sha256,
+                status="duplicate" if duplicate else "queued",
+            )
+        )
+    return jobs.submit(JobRecord(job_id=job_id, files=records))
+
+
+def _store_all(uploads: list, job_dir: Path, job_id: str, limit: int) -> list[StoredUpload]:
+    return [
+        store_upload(item.file, display_name(item.filename, n), job_dir, f"{job_id}-{n}", limit=limit)
+        for n, item in enumerate(uploads, start=1)
+    ]

@@ -4,20 +4,17 @@ DELETE /documents/{id}."""
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from policykb.errors import InputError, StoreError, UnsupportedInputError
+from policykb.errors import InputError, UnsupportedInputError
 
 from policykb.api.deps import JobsDep, SettingsDep, StateDep, StoreDep, require_api_key
-from policykb.api.jobs import JobFileRecord, JobRecord
 from policykb.api.schemas import ERROR_RESPONSES, DocumentDetail, DocumentList, Job, Removed
-from policykb.api.uploads import METADATA_FIELDS, display_name, store_upload
+from policykb.api.uploads import METADATA_FIELDS, submit_upload
 
 router = APIRouter(tags=["documents"])
 
@@ -137,47 +134,8 @@ async def upload_documents(request: Request, settings: SettingsDep, jobs: JobsDe
         if not uploads:
             raise InputError("no file in the upload: send one or more files in `file` fields (multipart/form-data)")
         metadata = {name: str(form[name]).strip() for name in METADATA_FIELDS if form.get(name) and str(form[name]).strip()}
-        job_id = secrets.token_hex(8)
-        try:
-            job_dir = jobs.new_job_dir(job_id)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot store uploads in {settings.uploads_dir}: {exc.strerror}; the index directory must be writable"
-            ) from exc
-        try:
-            files = await run_in_threadpool(_store_all, uploads, job_dir, job_id, settings.max_upload_bytes)
-            if metadata:
-                manifest = {"documents": [{"file": f.path.name, **metadata} for f in files]}
-                (job_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-        except BaseException:
-            shutil.rmtree(job_dir, ignore_errors=True)
-            raise
-    records: list[JobFileRecord] = []
-    seen: set[str] = set()
-    for f in files:
-        duplicate = f.sha256 in seen
-        seen.add(f.sha256)
-        if duplicate:
-            f.path.unlink(missing_ok=True)
-        records.append(
-            JobFileRecord(
-                name=f.name,
-                stored_as=str(f.path.relative_to(settings.index_dir)),
-                size_bytes=f.size_bytes,
-                content_type=f.content_type,
-                sha256=f.sha256,
-                status="duplicate" if duplicate else "queued",
-            )
-        )
-    job = jobs.submit(JobRecord(job_id=job_id, files=records))
-    return JSONResponse(job.public(), status_code=202, headers={"Location": f"/jobs/{job_id}"})
-
-
-def _store_all(uploads: list, job_dir, job_id: str, limit: int) -> list:  # noqa: ANN001
-    return [
-        store_upload(item.file, display_name(item.filename, n), job_dir, f"{job_id}-{n}", limit=limit)
-        for n, item in enumerate(uploads, start=1)
-    ]
+        job = await submit_upload(uploads, metadata, settings, jobs)
+    return JSONResponse(job.public(), status_code=202, headers={"Location": f"/jobs/{job.job_id}"})
 
 
 @router.delete(

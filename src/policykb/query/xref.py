@@ -320,3 +320,18 @@ def _regulation_provisions(store: Store, regulation: str) -> list[dict[str, Any]
         entry["citations"] += 1
         entry["documents"].add(row["doc_id"])
     return [{**e, "documents": len(e["documents"])} for e in counts.values()]
+
+
+def most_cited(store: Store, *, level: str = "act", limit: int = 30) -> list[dict[str, Any]]:
+    """The acts (or documents, `level="document"`) the corpus cites most, with counts: where a
+    reader without a reference in mind can start."""
+    rows = store.conn.execute(
+        "SELECT target, count(*) AS n, count(DISTINCT doc_id) AS docs FROM citations WHERE level = ? "
+        "GROUP BY target ORDER BY n DESC, target LIMIT ?",
+        (level, limit),
+    ).fetchall()
+    return [
+        {"canonical": r["target"], "title": lawbook_title(r["target"]) if level == "act" else None,
+         "url": provision_url(r["target"]), "citations": r["n"], "documents": r["docs"]}
+        for r in rows
+    ]
