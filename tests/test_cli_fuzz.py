@@ -110,7 +110,7 @@ def test_any_input_to_a_read_only_command_is_an_answer_or_one_line_error(argv, f
         (["show", "x", "--lines", "99999999999999999999"], "--lines"),
         (["docs", "--bogus"], "No such option: --bogus"),
         (["nosuch"], "No such command"),
-        (["search"], "Missing argument"),
+        (["show"], "Missing argument"),
     ],
 )
 def test_usage_errors_are_one_line_with_a_pointer_to_help(argv, message, fuzz_index, monkeypatch) -> None:
