@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -15,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from helpers.index_copy import copy_index
+from helpers.served import serve_process
 
 KEY = "server-test-key"
 NEW_DOC_TEXT = (
@@ -24,45 +20,12 @@ NEW_DOC_TEXT = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    index = tmp_path_factory.mktemp("served") / "index"
-    copy_index(corpus_index, index)
-    port = free_port()
-    env = {**os.environ, "POLICYKB_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--index-dir", str(index), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"policykb serve exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("policykb serve did not answer within 60 s")
-        time.sleep(0.2)
-    yield base, index
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    assert proc.returncode == 0, proc.stderr.read()
+    root = tmp_path_factory.mktemp("served")
+    index = copy_index(corpus_index, root / "index")
+    with serve_process(index, api_key=KEY, log_dir=root) as running:  # stops cleanly: exit 0, no traceback
+        yield running.base, index
 
 
 def test_the_served_api_answers_over_http(server) -> None:

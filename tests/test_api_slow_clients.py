@@ -7,9 +7,7 @@ server must go on answering normal requests, and its log must hold one line per 
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.served import serve_process
 from policykb.api.server import ConnectionLimits, effective_max_connections
 
 from policykb.errors import PolicyKBError
@@ -25,55 +24,24 @@ from policykb.errors import PolicyKBError
 MAX_CONNECTIONS = 12
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
 def guarded_server(tmp_path: Path):
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("POLICYKB_API_KEY", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--index-dir", str(tmp_path / "index"), "--log-level", "warning",
-         "--header-timeout", "1.5", "--body-timeout", "1.5", "--max-connections", str(MAX_CONNECTIONS)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"policykb serve exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("policykb serve did not answer within 60 s")
-        time.sleep(0.2)
-    log: dict[str, str] = {}
-    yield port, log
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    log["stderr"] = proc.stderr.read()
-    assert proc.returncode == 0, log["stderr"]
-    assert "Traceback" not in log["stderr"], log["stderr"]
-    if "expect_refused" in log:
-        lines = log["stderr"].splitlines()
-        assert sum("refused connection from 127.0.0.1:" in line for line in lines) == int(log["expect_refused"])
+    """A server with short limits; after it stops, its log is checked against what the test expects."""
+    expected: dict[str, str] = {}
+    with serve_process(
+        tmp_path / "index", log_dir=tmp_path,
+        args=["--header-timeout", "1.5", "--body-timeout", "1.5", "--max-connections", str(MAX_CONNECTIONS)],
+    ) as server:
+        yield server.port, expected
+    # serve_process has checked: exit code 0, no traceback in the log.
+    if "expect_refused" in expected:
+        text = server.log()
+        lines = text.splitlines()
+        assert sum("refused connection from 127.0.0.1:" in line for line in lines) == int(expected["expect_refused"])
         # At most ten lines a second per kind; the rest are counted in one summary line.
         closed = sum("closed connection from 127.0.0.1:" in line for line in lines)
-        summed = sum(int(m.group(1)) for m in re.finditer(r"(\d+) more connections closed", log["stderr"]))
-        assert closed <= 10 * 3 and closed + summed == MAX_CONNECTIONS, log["stderr"]
+        summed = sum(int(m.group(1)) for m in re.finditer(r"(\d+) more connections closed", text))
+        assert closed <= 10 * 3 and closed + summed == MAX_CONNECTIONS, text
 
 
 def _connect(port: int) -> socket.socket:

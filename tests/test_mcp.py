@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import anyio
 import httpx
 import pytest
 from helpers.index_copy import copy_index
+from helpers.served import serve_process
 
 from mcp import Client, MCPError, StdioServerParameters
 
@@ -463,43 +461,10 @@ def test_stdio_command_without_an_index_exits_2_with_one_line(tmp_path: Path) ->
     assert done.stderr.count("\n") == 1 and "policykb ingest" in done.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def http_server(served_index: Path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--index-dir", str(served_index), "--log-level", "warning"],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "POLICYKB_API_KEY": ""},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"policykb serve exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("policykb serve did not answer within 90 s")
-        time.sleep(0.2)
-    yield base
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    assert proc.returncode == 0, proc.stderr.read()
+    with serve_process(served_index, log_dir=served_index.parent) as running:  # stops cleanly, no traceback
+        yield running.base
 
 
 def test_http_transport_of_policykb_serve(http_server: str) -> None:
