@@ -35,6 +35,8 @@ STORED_RUNS = {
     "after": "round 1 (old index)",
     "rebuilt": "round 1 code, index rebuilt at round 2",
 }
+# Judged quotes kept only as judgements (the proposals without evidence are not stored there).
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:
@@ -100,7 +102,7 @@ def judge_from_fixture(items: list[dict], fixture: dict) -> None:
     Not by passage id: ids change when the index is rebuilt (round 2 rebuilt it from main's
     code), and a judgement belongs to what a reader saw, the quote beside its proposal."""
     by_text = {}
-    for run in STORED_RUNS:
+    for run in JUDGEMENT_POOLS:
         for item in fixture.get(run, []):
             for e in item["evidence"]:
                 if e.get("judgement"):
