@@ -14,13 +14,18 @@ whatever they said): of 86 quotes 6 were relevant and 53 not. The steps now:
    like its passage (`Searcher.like`). The consulted document never counts as support for
    itself; `Sources` narrows or widens where evidence may come from.
 3. **Not quotable**: tables of contents, front matter and reference lists, lists of names,
-   slide fragments (a presentation's bullet words), anything shorter than a sentence.
+   slide fragments (a presentation's bullet words), anything shorter than a sentence, table
+   rows (another bill's `Nuvarande lydelse | Föreslagen lydelse` is a proposal, not evidence),
+   a figure's source line, a sentence cut from its start.
 4. **The quote** is the sentence (or two) of the passage that carries most key terms.
 5. **The relevance test**: the quote must share the proposal's subject — at least
    `MIN_SHARED` distinct key terms covering at least `MIN_COVERAGE` of the subject's weight,
    or a legal reference or named role/plan of the proposal plus one key term — and the search
-   score must reach `SCORE_FLOOR`. Below that the proposal says honestly that no evidence was
-   found. The thresholds were chosen on the strategy's proposals and reported on a bill's
+   score must reach `SCORE_FLOOR`; the candidates are ranked by relevance (that share of the
+   subject plus `SCORE_WEIGHT` x the search score), which must reach `RELEVANCE_FLOOR`, and a
+   further quote is shown only within `KEEP_RATIO` of the best. A subject of fewer than
+   `MIN_SUBJECT_TERMS` distinct words is matched by chance and gets none. Below that the
+   proposal says honestly that no evidence was found. The thresholds were chosen on the strategy's proposals and reported on a bill's
    (`benchmarks/eval_consult.py`, `tests/fixtures/consult/`).
 6. **Across proposals** (`assign_evidence`): a passage is quoted for the proposal it fits best;
    it is quoted for another only where it is that proposal's best evidence too.
