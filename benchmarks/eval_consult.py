@@ -28,6 +28,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
+# The judged runs kept in the fixture: main before issue 18, round 1 on its own index, round 1's
+# code on the index rebuilt from main at round 2 (whole passages, new lemmas, no TOC blocks).
+STORED_RUNS = {
+    "before": "before issue 18 (main, old index)",
+    "after": "round 1 (old index)",
+    "rebuilt": "round 1 code, index rebuilt at round 2",
+}
+# Judged quotes kept only as judgements (the proposals without evidence are not stored there).
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:
@@ -88,17 +97,19 @@ def bootstrap(items: list[dict], key: str, runs: int = 2000, seed: int = 7) -> t
 
 
 def judge_from_fixture(items: list[dict], fixture: dict) -> None:
-    """Put the fixture's judgement on each shown quote: by proposal id and passage, else by proposal text and quote."""
-    by_id = {}
+    """Put the fixture's judgement on each shown quote, by the proposal's text and the quote's.
+
+    Not by passage id: ids change when the index is rebuilt (round 2 rebuilt it from main's
+    code), and a judgement belongs to what a reader saw, the quote beside its proposal."""
     by_text = {}
-    for item in fixture.get("after", []) + fixture.get("before", []):
-        for e in item["evidence"]:
-            if e.get("judgement"):
-                by_id[(item["proposal"], e["passage_id"])] = e["judgement"]
-                by_text[(item["text"][:120], e["quote"][:120])] = e["judgement"]
+    for run in JUDGEMENT_POOLS:
+        for item in fixture.get(run, []):
+            for e in item["evidence"]:
+                if e.get("judgement"):
+                    by_text[(item["text"][:120], e["quote"][:120])] = e["judgement"]
     for item in items:
         for e in item["evidence"]:
-            e["judgement"] = by_id.get((item["proposal"], e["passage_id"])) or by_text.get((item["text"][:120], e["quote"][:120]))
+            e["judgement"] = by_text.get((item["text"][:120], e["quote"][:120]))
 
 
 def _fmt(value) -> str:  # noqa: ANN001
@@ -121,10 +132,12 @@ def main() -> None:
         return
     fixture = json.loads(args.judgements.read_text(encoding="utf-8"))
     split = fixture["split"]  # doc_id -> "train" | "test"
-    print("before issue 18 (judged quotes as main showed them):")
-    for doc_id, role in split.items():
-        items = [i for i in fixture["before"] if i["doc_id"] == doc_id]
-        _print_row(f"  {role:5} {doc_id}", items)
+    for run, name in STORED_RUNS.items():
+        print(f"{name} (judged quotes as that code showed them):")
+        for doc_id, role in split.items():
+            items = [i for i in fixture.get(run, []) if i["doc_id"] == doc_id]
+            if items:
+                _print_row(f"  {role:5} {doc_id}", items)
     if not args.index_dir.exists():
         sys.exit(f"no evaluation index at {args.index_dir}; build it as the module doc says")
     items = shown(args.index_dir, list(split))

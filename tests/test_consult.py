@@ -9,7 +9,7 @@ import pytest
 
 from policykb.chunk import chunk
 from policykb.consult import consult, render_markdown, split_proposals
-from policykb.consult.evidence import best_quote
+from policykb.consult.evidence import Analysis, Subject, best_quote, best_quote_for, distinct_words
 from policykb.consult.render import citation
 from policykb.ingest import ingest
 from policykb.models import Block, Document, DocumentMeta, Page
@@ -219,6 +219,37 @@ def test_best_quote_picks_the_sentences_that_match() -> None:
     quote = best_quote(text, "fast vårdkontakt samordning patienter", [])
     assert "Fast vårdkontakt ska utses" in quote and len(quote) <= 380
     assert not quote.startswith("Inledningen")
+
+
+def test_only_statements_of_their_own_are_quoted(corpus_index: Path) -> None:
+    """A table row (another bill's `Nuvarande lydelse | Föreslagen lydelse`), a figure's source
+    line and a sentence cut from its start are not quoted; a layout's link stub is trimmed."""
+    from policykb.query.search import Searcher
+
+    with Store.open(corpus_index, create=False, readonly=True) as store:
+        analysis = Analysis(store, Searcher(corpus_index))
+        subject = Subject(query="", terms={t: 1.0 for t in analysis.terms("förskrivning hjälpmedel vårdövergång")},
+                          references=set(), entities=set())
+        assert subject.terms
+        table = ("Nuvarande lydelse | Föreslagen lydelse 5 § | 5 § Förskrivning av hjälpmedel ska ske enligt "
+                 "förskrivningsprocessen vid varje vårdövergång i kommunen.")
+        assert best_quote_for(analysis, table, subject) == ("", [])
+        caption = "Källa: förskrivning av hjälpmedel vid en vårdövergång, Socialstyrelsen 2022 och senare år."
+        assert best_quote_for(analysis, caption, subject) == ("", [])
+        fragment = "och förskrivning av hjälpmedel vid varje vårdövergång ska följas upp av den som förskriver."
+        assert best_quote_for(analysis, fragment, subject) == ("", [])
+        statement = ("Den som förskriver ett hjälpmedel behöver följa förskrivningsprocessen vid varje vårdövergång. "
+                     "➔ Läs mer:")
+        quote, shared = best_quote_for(analysis, statement, subject)
+        assert quote.startswith("Den som förskriver") and "Läs mer" not in quote and shared
+
+
+def test_two_forms_of_one_word_are_one_subject_word() -> None:
+    # "Strategin föreslås gälla i 8 år": `strategin` and its lemma `strategi` are one word, so the
+    # subject is too thin (fewer than MIN_SUBJECT_TERMS words) to tell evidence from chance.
+    assert distinct_words({"strategi", "strategin", "habilitering"}) == {"strategi", "habilitering"}
+    assert distinct_words({"förskrivning", "hjälpmedel", "vårdövergång"}) == {"förskrivning", "hjälpmedel", "vårdövergång"}
+    assert distinct_words(set()) == set()
 
 
 def test_evidence_comes_from_other_documents_and_shares_the_subject(corpus_index: Path) -> None:

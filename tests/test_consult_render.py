@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 
 from policykb.consult.model import CitingDocument, Consultation, Evidence, Proposal, Provision, assign_ids
 from policykb.consult.render import POSITION_PLACEHOLDER, render_docx, render_markdown
+from policykb.query.pagelabel import page_label
 from policykb.query.trace import render_docx as trace_docx
 from policykb.query.wordfile import DOCX_MEDIA_TYPE
 
@@ -108,7 +109,8 @@ def test_the_word_draft_has_real_styles_footnotes_links_and_fields() -> None:
     assert len(list(document.element.body.iter(qn("w:footnoteReference")))) == 2
     notes, targets = _footnotes(blob)
     assert "Regeringen, Insatser för vissa nyanlända (prop. 2013/14:104), s. 11." in notes
-    assert "Socialstyrelsen, Rehabilitering i hemmet, sida 4 i filen." in notes
+    # no printed page: the one page convention (query.pagelabel) names the page of the file
+    assert f"Socialstyrelsen, Rehabilitering i hemmet, {page_label(3, None, True)}." in notes
     assert targets == ["https://lagen.nu/prop/2013/14:104#sid11"]
     # the provision is a hyperlink in the body
     links = [(h.text, h.address) for p in document.paragraphs for h in p.hyperlinks]
@@ -140,7 +142,7 @@ def test_answers_fill_the_draft_in_word_and_markdown() -> None:
     assert "*Gällande rätt*" in markdown and "[^1]: Regeringen, *Insatser för vissa nyanlända* (prop. 2013/14:104), s. 11." in markdown
     assert "\\[x\\](javascript" in markdown  # the quote's brackets are escaped: no link
     assert "javascript" not in markdown.split("[^2]:")[1]  # a javascript: address is never linked
-    assert markdown.rstrip().endswith("*Rehabilitering i hemmet*, sida 4 i filen.")
+    assert markdown.rstrip().endswith(f"*Rehabilitering i hemmet*, {page_label(3, None, True)}.")
     assert "## Övriga synpunkter" in markdown
 
 

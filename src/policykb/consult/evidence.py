@@ -14,13 +14,18 @@ whatever they said): of 86 quotes 6 were relevant and 53 not. The steps now:
    like its passage (`Searcher.like`). The consulted document never counts as support for
    itself; `Sources` narrows or widens where evidence may come from.
 3. **Not quotable**: tables of contents, front matter and reference lists, lists of names,
-   slide fragments (a presentation's bullet words), anything shorter than a sentence.
+   slide fragments (a presentation's bullet words), anything shorter than a sentence, table
+   rows (another bill's `Nuvarande lydelse | Föreslagen lydelse` is a proposal, not evidence),
+   a figure's source line, a sentence cut from its start.
 4. **The quote** is the sentence (or two) of the passage that carries most key terms.
 5. **The relevance test**: the quote must share the proposal's subject — at least
    `MIN_SHARED` distinct key terms covering at least `MIN_COVERAGE` of the subject's weight,
    or a legal reference or named role/plan of the proposal plus one key term — and the search
-   score must reach `SCORE_FLOOR`. Below that the proposal says honestly that no evidence was
-   found. The thresholds were chosen on the strategy's proposals and reported on a bill's
+   score must reach `SCORE_FLOOR`; the candidates are ranked by relevance (that share of the
+   subject plus `SCORE_WEIGHT` x the search score), which must reach `RELEVANCE_FLOOR`, and a
+   further quote is shown only within `KEEP_RATIO` of the best. A subject of fewer than
+   `MIN_SUBJECT_TERMS` distinct words is matched by chance and gets none. Below that the
+   proposal says honestly that no evidence was found. The thresholds were chosen on the strategy's proposals and reported on a bill's
    (`benchmarks/eval_consult.py`, `tests/fixtures/consult/`).
 6. **Across proposals** (`assign_evidence`): a passage is quoted for the proposal it fits best;
    it is quoted for another only where it is that proposal's best evidence too.
@@ -67,6 +72,15 @@ MIN_SHARED = 2
 MIN_COVERAGE = 0.15
 TOP_TERMS = 4  # one shared term must be among the proposal's strongest
 SCORE_FLOOR = 0.34  # a search hit scored below this share of the best hit is not evidence (chosen on the strategy)
+# Round 2 (chosen on the strategy only, after judging its quotes on main's rebuilt index): a
+# candidate's relevance is what its quote shares of the subject plus half its search score;
+# below RELEVANCE_FLOOR it is not shown, and a second or third quote only where it comes within
+# KEEP_RATIO of the proposal's best (fewer, better quotes). A subject of fewer than
+# MIN_SUBJECT_TERMS key terms ("Strategin föreslås gälla i 8 år") is matched by chance.
+SCORE_WEIGHT = 0.5
+RELEVANCE_FLOOR = 0.42
+KEEP_RATIO = 0.9
+MIN_SUBJECT_TERMS = 3
 NO_EVIDENCE = "Inget underlag hittades: inget stycke i andra dokument delar förslagets ämne ({terms})."
 
 LAW_KINDS = {"statute", "regulation", "sfs", "law"}
@@ -300,6 +314,11 @@ class Candidate:
     search_score: float
     rank: int = 0
 
+    @property
+    def relevance(self) -> float:
+        """What the quote shares of the subject, plus the search's own view of the passage."""
+        return self.coverage + SCORE_WEIGHT * self.search_score
+
 
 def gather_candidates(
     store: Store,
@@ -317,6 +336,8 @@ def gather_candidates(
 ) -> list[Candidate]:
     """The passages that pass the relevance test for the proposal, best first."""
     hits: list[Any] = []
+    if len(distinct_words(subject.terms)) < MIN_SUBJECT_TERMS:
+        return []
     if subject.query.strip():
         hits = list(searcher.search(subject.query, k=SEARCH_DEPTH, mode=mode))
     out: list[Candidate] = []
@@ -339,6 +360,8 @@ def gather_candidates(
             coverage = sum(subject.terms[t] for t in shared) / subject.weight
             strong = bool(set(shared) & set(list(subject.terms)[:TOP_TERMS]))
             if not _relevant(len(shared), coverage, bonus, float(hit.score), strong):
+                continue
+            if coverage + 0.15 * bonus + SCORE_WEIGHT * float(hit.score) < RELEVANCE_FLOOR:
                 continue
             printed = [p for p in (getattr(hit, "printed_pages", None) or []) if p]
             out.append(
@@ -368,7 +391,9 @@ def gather_candidates(
     # more than a search, so a long bill does not pay it for every proposal.
     if proposal.kind in PROSE_KINDS and len(out) < want:
         test(_like(searcher, proposal.passage_id, like_cache))
-    out.sort(key=lambda c: (-c.coverage, -c.search_score))
+    out.sort(key=lambda c: (-c.relevance, -c.coverage))
+    # Fewer, better: a further quote only where it is nearly as relevant as the best.
+    out = [c for c in out if c.relevance >= KEEP_RATIO * out[0].relevance] if out else out
     for rank, candidate in enumerate(out):
         candidate.rank = rank
     return out
@@ -392,6 +417,17 @@ def _like(searcher: Any, passage_id: int | None, cache: dict[int, list[Any]] | N
     return found
 
 
+def distinct_words(terms: Any) -> set[str]:
+    """The terms counted once per word: the analyser gives both a form and its lemma
+    (`strategin`, `strategi`), and two forms of one word are one shared subject, not two."""
+    ordered = sorted(set(terms), key=len)
+    out: list[str] = []
+    for term in ordered:
+        if not any(term.startswith(root) for root in out if len(root) >= 4):
+            out.append(term)
+    return set(out)
+
+
 def _relevant(shared: int, coverage: float, bonus: int, score: float, strong: bool) -> bool:
     if score < SCORE_FLOOR:
         return False
@@ -406,8 +442,8 @@ def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -
     for pid, items in candidates.items():
         for c in items:
             key = c.evidence.passage_id
-            if key not in best_for or c.coverage > best_for[key][0]:
-                best_for[key] = (c.coverage, pid)
+            if key not in best_for or c.relevance > best_for[key][0]:
+                best_for[key] = (c.relevance, pid)
     out: dict[str, list[Evidence]] = {}
     for pid, items in candidates.items():
         chosen: list[Evidence] = []
@@ -441,11 +477,22 @@ def not_quotable(text: str, heading: str, kind: str | None) -> bool:
 ENACTING_FORMULA = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+Förslag till .{0,200}?)?(Härigenom föreskrivs|Enligt riksdagens beslut föreskrivs|Utfärdad den)", re.I)
 
 
+# Not a statement of its own: a table row (cells joined by `|`, such as another bill's
+# `Nuvarande lydelse | Föreslagen lydelse`: a proposal, not evidence), a figure's source line.
+NOT_A_STATEMENT = re.compile(r"\s\|\s|\b(?:Nuvarande|Föreslagen) lydelse\b|\bKälla:", re.I)
+# A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
+FRAGMENT_START = re.compile(r"^\s*(?:[-–—]\s*)?[a-zåäö]")
+# A link stub left at a quote's end by a guidance's layout (`➔ Läs mer:`).
+LINK_STUB = re.compile(r"\s*(?:➔|→)?\s*Läs mer:?\s*$", re.I)
+
+
 def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     """A real sentence: enough words, mostly lower-case (not a list of names or a title run),
     not an enacting formula (`Härigenom föreskrivs att …`: every bill has one, it says nothing
     about the subject), and for a slide deck a full sentence, not bullet words."""
-    if ENACTING_FORMULA.match(sentence):
+    if ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence):
+        return False
+    if FRAGMENT_START.match(sentence):
         return False
     words = _WORD.findall(sentence)
     if len(words) < (10 if presentation else 7):
@@ -486,7 +533,7 @@ def best_quote_for(analysis: Analysis, text: str, subject: Subject, *, presentat
                 start, end = min(start, s), max(end, e)
                 shared |= scored[j][1]
                 break
-    quote = clip(" ".join(text[start:end].split()), QUOTE_CHARS)
+    quote = LINK_STUB.sub("", clip(" ".join(text[start:end].split()), QUOTE_CHARS))
     return quote, sorted(shared)
 
 
