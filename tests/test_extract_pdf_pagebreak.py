@@ -1,0 +1,71 @@
+"""Headings at a page break, tables' header rows, footers and a comparison across pages (issue 17.3,
+17.6): bill-like pages built with reportlab, laid out as Regeringskansliet sets them, so the
+truth is exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policykb.chunk import chunk
+from policykb.extract.pdf.reader import extract_pdf_pages
+
+HEIGHT, WIDTH = 686, 468
+HEADER = "Prop. 2099/00:42"
+BODY = ("Regeringen beslutade att ge en särskild utredare i uppdrag att se över hur",
+        "insatserna för nyanlända kan förbättras och hur kommunerna kan stödja",
+        "arbetet med etableringen på arbetsmarknaden under de första åren.")
+
+
+def _bill(path: Path, chapters: dict[int, str]) -> None:
+    """Six pages of a bill. The running header "Prop. 2099/00:42" stands in the outer margin on the
+    first baseline (10 pt), the page number in the bottom margin. A chapter opens at the top of a
+    page in 15 pt with its number set a tab apart ("3   Ärendet …"); on an even page it shares the
+    header's baseline, 1.1 em of the header's size to the right of it."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    for p in range(6):
+        top = HEIGHT - 49
+        c.setFont("Times-Roman", 10)
+        c.drawString(37 if p % 2 == 0 else 355, top, HEADER)
+        c.drawString(WIDTH / 2, 30, str(p + 1))
+        y = top - 30
+        if p in chapters:
+            number, title = chapters[p].split(" ", 1)
+            c.setFont("Times-Roman", 15)
+            x = 122.4 if p % 2 == 0 else 51.7
+            c.drawString(x, top + (0 if p % 2 == 0 else -4), number)
+            c.drawString(x + 45, top + (0 if p % 2 == 0 else -4), title)
+            c.setFont("Times-Roman", 10)
+        for k in range(36):
+            c.drawString(122 if p % 2 == 0 else 51, y, BODY[k % 3])
+            y -= 14
+        c.showPage()
+    c.save()
+
+
+def test_a_chapter_heading_at_the_top_of_a_page_keeps_its_number_and_starts_a_new_path(tmp_path: Path):
+    from policykb.extract import extract
+
+    path = tmp_path / "prop.pdf"
+    chapters = {0: "1 Förslag till riksdagsbeslut", 2: "3 Ärendet och dess beredning", 3: "4 Överväganden"}
+    _bill(path, chapters)
+    pages = extract_pdf_pages(path, ocr="never")[0]
+    headings = {p.index: [b.text for b in p.blocks if b.kind == "heading"] for p in pages}
+    # the chapter number is the heading's, not a page number; the header beside it is furniture
+    assert headings == {0: [chapters[0]], 1: [], 2: [chapters[2]], 3: [chapters[3]], 4: [], 5: []}
+    assert [p.printed for p in pages] == ["1", "2", "3", "4", "5", "6"]
+    assert all(HEADER not in b.text for p in pages for b in p.blocks)
+    # after the break the passage is under the new chapter, never the previous one
+    for passage in chunk(extract(path, ocr="never")):
+        first = passage.page_start
+        expected = chapters[max(k for k in chapters if k <= first)]
+        assert passage.heading_path == [expected], (passage.page_start, passage.heading_path)
+
+
+def test_the_chapters_of_the_shared_bills_keep_their_numbers(real_pdfs: Path):
+    """prop. 2012/13:144 as riksdagen.se serves it: chapter headings with their numbers."""
+    pages = extract_pdf_pages(real_pdfs / "prop-2012-13-144-riksdagen.pdf", ocr="never")[0]
+    headings = [b.text for p in pages for b in p.blocks if b.kind == "heading" and b.level == 2]
+    assert "1 Förslag till riksdagsbeslut" in headings
+    assert "2 Ärendet och dess beredning" in headings
