@@ -69,3 +69,59 @@ def test_the_chapters_of_the_shared_bills_keep_their_numbers(real_pdfs: Path):
     headings = [b.text for p in pages for b in p.blocks if b.kind == "heading" and b.level == 2]
     assert "1 Förslag till riksdagsbeslut" in headings
     assert "2 Ärendet och dess beredning" in headings
+
+
+def test_a_tables_header_row_is_the_tables_first_row_not_a_heading(tmp_path: Path):
+    """AFS 2011:19, bilaga 1: a bold row "Cancerframkallande ämnen    CAS-nr" over substances with
+    their CAS numbers set after dot leaders; the bold row is the table's header."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "afs.pdf"
+    substances = [("Benzidin", "92-87-5"), ("Erionit", "12510-42-8"), ("4-Nitrodifenyl", "92-93-3")]
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(71, 760, "Grupp A – Ämnen som enligt 45 § inte får hanteras")
+    c.setFont("Helvetica", 9.5)
+    c.drawString(71, 742, "Bestämmelserna i 45 § gäller även ämnets salter och när ämnet innehåller kristallvatten.")
+    c.setFont("Helvetica-Bold", 9.5)
+    c.drawString(71, 724, "Cancerframkallande ämnen")
+    c.drawRightString(389.5, 724, "CAS-nr")
+    c.setFont("Helvetica", 9.5)
+    y = 712
+    for name, cas in substances:
+        c.drawString(71, y, name + " " + "." * int((300 - c.stringWidth(name + " ", "Helvetica", 9.5)) / c.stringWidth(".", "Helvetica", 9.5)))
+        c.drawRightString(389.5, y, cas)
+        y -= 12
+    c.drawString(71, y - 20, "Förbudet gäller inte ämnen som hanteras i slutna system.")
+    c.showPage()
+    c.save()
+    page = extract_pdf_pages(path, ocr="never")[0][0]
+    assert [b.text for b in page.blocks if b.kind == "heading"] == ["Grupp A – Ämnen som enligt 45 § inte får hanteras"]
+    table = next(b for b in page.blocks if b.kind == "table")
+    assert table.rows == [["Cancerframkallande ämnen", "CAS-nr"], *map(list, substances)]
+
+
+def test_a_comparison_headed_lydelse_enligt_is_a_table_with_its_own_headings(tmp_path: Path):
+    """prop. 2012/13:187 compares with an amendment not yet in force: "Lydelse enligt SFS 2013:530"."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "prop.pdf"
+    c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    c.setFont("Times-Roman", 10)
+    c.drawString(122, 600, "Härigenom föreskrivs att 28 kap. 3 § skollagen ska ha följande lydelse.")
+    c.drawString(122, 576, "Lydelse enligt SFS 2013:530")
+    c.drawString(275, 576, "Föreslagen lydelse")
+    c.drawString(263, 553, "3 §")
+    for k, (old, new) in enumerate([("Beslut av Statens skolverk", "Beslut av Statens skolverk"),
+                                    ("får överklagas hos allmän", "får överklagas hos allmän"),
+                                    ("förvaltningsdomstol.", "förvaltningsdomstol om beslutet gäller legitimation.")]):
+        c.drawString(122, 541 - 11.5 * k, old)
+        c.drawString(275, 541 - 11.5 * k, new)
+    c.showPage()
+    c.save()
+    page = extract_pdf_pages(path, ocr="never")[0][0]
+    assert not [b.text for b in page.blocks if b.kind == "heading"]
+    table = next(b for b in page.blocks if b.kind == "table")
+    assert table.rows[0] == ["Lydelse enligt SFS 2013:530", "Föreslagen lydelse"]
+    assert table.rows[-1] == ["Beslut av Statens skolverk får överklagas hos allmän förvaltningsdomstol.",
+                              "Beslut av Statens skolverk får överklagas hos allmän förvaltningsdomstol om beslutet gäller legitimation."]

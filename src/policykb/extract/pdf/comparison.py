@@ -17,9 +17,12 @@ from policykb.models import Block
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.lines import RowLines, join_segments
 
-LEFT_HEADING = re.compile(r"^\s*Nuvarande\s+lydelse\s*$", re.IGNORECASE)
+# The wording in force is "Nuvarande lydelse", or, where an amendment not yet in force is the base,
+# "Lydelse enligt SFS 2013:530" / "Lydelse enligt prop. 2013/14:81" (read as a heading before).
+_LEFT = r"(?:Nuvarande\s+lydelse|Lydelse\s+enligt\s+\S.{2,60}?)"
+LEFT_HEADING = re.compile(rf"^\s*{_LEFT}\s*$", re.IGNORECASE)
 RIGHT_HEADING = re.compile(r"^\s*Föreslagen\s+lydelse\s*$", re.IGNORECASE)
-BOTH_HEADINGS = re.compile(r"^\s*Nuvarande\s+lydelse\s+Föreslagen\s+lydelse\s*$", re.IGNORECASE)
+BOTH_HEADINGS = re.compile(rf"^\s*{_LEFT}\s+Föreslagen\s+lydelse\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -41,6 +44,13 @@ def _split_x(row: RowLines) -> float | None:
         at = re.search(r"Föreslagen", text, re.IGNORECASE).start()
         return segs[0].x0 + (segs[0].x1 - segs[0].x0) * at / max(1, len(text))
     return None
+
+
+def _heading_cells(row: RowLines) -> list[str]:
+    """The two headings as printed ("Lydelse enligt SFS 2013:530", "Föreslagen lydelse")."""
+    text = " ".join(" ".join(s.text.split()) for s in sorted(row.segs, key=lambda s: s.x0))
+    at = re.search(r"Föreslagen\s+lydelse", text, re.IGNORECASE)
+    return [text[: at.start()].strip(), text[at.start():].strip()]
 
 
 def find_comparisons(rows: list[RowLines], em: float) -> list[Comparison]:
@@ -78,7 +88,7 @@ def _comparison(heading: RowLines, body: list[RowLines], split: float, em: float
     once across both columns), starts a new row; text across the gutter is in both versions."""
     gaps = [b.base - a.base for a, b in zip(body, body[1:])]
     leading = sorted(gaps)[len(gaps) // 2] if gaps else em * 1.2
-    table: list[list[str]] = [["Nuvarande lydelse", "Föreslagen lydelse"]]
+    table: list[list[str]] = [_heading_cells(heading)]
     current = ["", ""]
     previous_base, previous_common, previous_text = heading.base, None, ""
 

@@ -54,7 +54,7 @@ def text_with_raised(line: "Line", *, skip_leading: bool) -> str:
 class Line:
     __slots__ = (
         "text", "x0", "x1", "top", "bottom", "base", "size", "bold", "font", "raised", "n_chars",
-        "map_errors", "column", "italic",
+        "map_errors", "column", "italic", "cells",
     )
 
     def __init__(self, text, x0, x1, top, bottom, base, size, bold, font, raised, n_chars, map_errors, italic=False):
@@ -72,6 +72,7 @@ class Line:
         self.n_chars = n_chars
         self.map_errors = map_errors
         self.column = 0  # (zone, column) reading slot, set by pdf_columns
+        self.cells: list[tuple[float, float, str]] | None = None  # the segments a joined line was made of
 
     @property
     def width(self) -> float:
@@ -393,10 +394,12 @@ def join_segments(segs: list[Line]) -> Line:
         parts.append(seg.text)
         offset += len(seg.text)
     main = max(segs, key=lambda s: s.n_chars)
-    return Line(
+    line = Line(
         "".join(parts), segs[0].x0, max(s.x1 for s in segs), min(s.top for s in segs),
         max(s.bottom for s in segs), main.base, max(s.size for s in segs),
         sum(s.n_chars for s in segs if s.bold) * 2 > sum(s.n_chars for s in segs), main.font, raised,
         sum(s.n_chars for s in segs), sum(s.map_errors for s in segs),
         all(s.italic for s in segs),
     )
+    line.cells = [(s.x0, s.x1, s.text) for s in segs]  # a table's header row is told by them (blocks)
+    return line
