@@ -125,3 +125,78 @@ def test_a_comparison_headed_lydelse_enligt_is_a_table_with_its_own_headings(tmp
     assert table.rows[0] == ["Lydelse enligt SFS 2013:530", "Föreslagen lydelse"]
     assert table.rows[-1] == ["Beslut av Statens skolverk får överklagas hos allmän förvaltningsdomstol.",
                               "Beslut av Statens skolverk får överklagas hos allmän förvaltningsdomstol om beslutet gäller legitimation."]
+
+
+def _comparison_pages(path: Path, *, ends_overleaf: bool) -> None:
+    """prop. 2013/14:104, 2.1: a comparison whose proposed wording runs past the foot of an even
+    page (text at x 122, right column at 275) and goes on at the top of the odd page (text at
+    x 51, right column at 204) mid-sentence, then the next section, then ordinary text."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=(WIDTH, HEIGHT))
+    c.setFont("Times-Roman", 10)
+    c.drawString(37, HEIGHT - 49, HEADER)
+    c.drawString(122, 600, "Härigenom föreskrivs att 8 § lagen (2010:197) ska ha följande lydelse.")
+    c.drawString(122, 576, "Nuvarande lydelse")
+    c.drawString(275, 576, "Föreslagen lydelse")
+    c.drawString(262, 553, "8 §")
+    y = 541
+    left = ["Av etableringsplanen ska det", "framgå under vilken tid den", "gäller."]
+    right = ["En etableringsplan ska omfatta", "högst 24 månader. Planen får", "förlängas med den tid som"]
+    for k in range(3):
+        c.drawString(122, y, left[k])
+        c.drawString(275, y, right[k])
+        y -= 11.5
+    c.drawString(WIDTH / 2, 30, "6")
+    c.showPage()
+    c.setFont("Times-Roman", 10)
+    c.drawString(355, HEIGHT - 49, HEADER)
+    top = HEIGHT - 60
+    if not ends_overleaf:
+        c.drawString(204, top, "motsvarar tiden för vård av barn.")
+        top -= 23
+        c.drawString(192, top, "9 §")
+        top -= 11.5
+        c.drawString(51, top, "Planen upphör att gälla när")
+        c.drawString(204, top, "Planen upphör att gälla när")
+        top -= 11.5
+        c.drawString(51, top, "tiden har löpt ut.")
+        c.drawString(204, top, "tiden har löpt ut eller arbete ges.")
+        top -= 60
+    c.setFont("Times-Roman", 15)
+    c.drawString(51, top, "3 Ärendet och dess beredning")
+    c.setFont("Times-Roman", 10)
+    for k in range(6):
+        top -= 14
+        c.drawString(51, top, BODY[k % 3])
+    c.drawString(WIDTH / 2, 30, "7")
+    c.showPage()
+    c.save()
+
+
+def test_a_comparison_going_on_overleaf_is_one_table(tmp_path: Path):
+    path = tmp_path / "prop.pdf"
+    _comparison_pages(path, ends_overleaf=False)
+    pages = extract_pdf_pages(path, ocr="never")[0]
+    tables = [b for p in pages for b in p.blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0] in pages[0].blocks
+    assert tables[0].rows == [
+        ["Nuvarande lydelse", "Föreslagen lydelse"],
+        ["8 §", "8 §"],
+        ["Av etableringsplanen ska det framgå under vilken tid den gäller.",
+         "En etableringsplan ska omfatta högst 24 månader. Planen får förlängas med den tid som "
+         "motsvarar tiden för vård av barn."],
+        ["9 §", "9 §"],
+        ["Planen upphör att gälla när tiden har löpt ut.", "Planen upphör att gälla när tiden har löpt ut eller arbete ges."],
+    ]
+    # what follows the comparison on the second page is that page's own text
+    assert [b.text for b in pages[1].blocks][:2] == ["3 Ärendet och dess beredning", " ".join(BODY * 2)]
+
+
+def test_a_comparison_that_ends_at_a_pages_foot_takes_nothing_from_the_next_page(tmp_path: Path):
+    path = tmp_path / "prop.pdf"
+    _comparison_pages(path, ends_overleaf=True)
+    pages = extract_pdf_pages(path, ocr="never")[0]
+    table = next(b for b in pages[0].blocks if b.kind == "table")
+    assert len(table.rows) == 3
+    assert [b.kind for b in pages[1].blocks][:2] == ["heading", "paragraph"]
