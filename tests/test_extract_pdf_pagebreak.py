@@ -162,6 +162,9 @@ def _comparison_pages(path: Path, *, ends_overleaf: bool) -> None:
         top -= 11.5
         c.drawString(51, top, "tiden har löpt ut.")
         c.drawString(204, top, "tiden har löpt ut eller arbete ges.")
+        top -= 23  # the short rule under the compared text, then the transitional provisions
+        c.line(51, top + 11, 143, top + 11)
+        c.drawString(59.7, top, "1. Denna lag träder i kraft den 1 augusti 2014 och gäller alla planer.")
         top -= 60
     c.setFont("Times-Roman", 15)
     c.drawString(51, top, "3 Ärendet och dess beredning")
@@ -190,7 +193,9 @@ def test_a_comparison_going_on_overleaf_is_one_table(tmp_path: Path):
         ["Planen upphör att gälla när tiden har löpt ut.", "Planen upphör att gälla när tiden har löpt ut eller arbete ges."],
     ]
     # what follows the comparison on the second page is that page's own text
-    assert [b.text for b in pages[1].blocks][:2] == ["3 Ärendet och dess beredning", " ".join(BODY * 2)]
+    assert [b.text for b in pages[1].blocks][:3] == [
+        "1. Denna lag träder i kraft den 1 augusti 2014 och gäller alla planer.",
+        "3 Ärendet och dess beredning", " ".join(BODY * 2)]
 
 
 def test_a_comparison_that_ends_at_a_pages_foot_takes_nothing_from_the_next_page(tmp_path: Path):

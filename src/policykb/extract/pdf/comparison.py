@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from policykb.models import Block
 from policykb.swedish.hyphenation import join_lines
+from policykb.extract.pdf.chars import Rule
 from policykb.extract.pdf.lines import RowLines, join_segments
 
 # The wording in force is "Nuvarande lydelse", or, where an amendment not yet in force is the base,
@@ -55,7 +56,7 @@ def _heading_cells(row: RowLines) -> list[str]:
     return [text[: at.start()].strip(), text[at.start():].strip()]
 
 
-def find_comparisons(rows: list[RowLines], em: float) -> list[Comparison]:
+def find_comparisons(rows: list[RowLines], em: float, rules: list[Rule] = ()) -> list[Comparison]:
     """The comparisons on a page, each as a table block with the rows it covers. A comparison runs
     from its heading row to the next heading-sized row, the next heading row, a gap of several
     lines, or the page's end."""
@@ -68,7 +69,7 @@ def find_comparisons(rows: list[RowLines], em: float) -> list[Comparison]:
             k += 1
             continue
         heading = ordered[k]
-        body = _body(ordered, k + 1, em)
+        body = _body(ordered, k + 1, em, _stops(rules, heading, ordered))
         j = k + 1 + len(body)
         if body:
             found = _comparison(heading, body, split, em)
@@ -78,21 +79,39 @@ def find_comparisons(rows: list[RowLines], em: float) -> list[Comparison]:
     return out
 
 
-def _body(ordered: list[RowLines], start: int, em: float) -> list[RowLines]:
+def _body(ordered: list[RowLines], start: int, em: float, stops: list[float] = ()) -> list[RowLines]:
     """The comparison's rows from `start` down to the next heading-sized row, the next heading
-    row or a gap of several lines (the notes at the page foot)."""
+    row, a gap of several lines (the notes at the page foot) or a short rule (`_stops`)."""
     body: list[RowLines] = []
+    above = ordered[start - 1].base if start > 0 else float("-inf")
     for row in ordered[start:]:
         if _split_x(row) is not None or row.size >= 1.12 * em:
             break
         if body and row.base - body[-1].base > 4 * em:
             break
+        if any(above < y < row.base - 0.7 * row.size for y in stops):
+            break
         body.append(row)
+        above = row.base
     return body
 
 
+def _stops(rules: list[Rule], heading: RowLines | None, ordered: list[RowLines]) -> list[float]:
+    """Where a short horizontal rule stands: the bill's line under the compared text, before the
+    transitional provisions ("1. Denna lag träder i kraft …"), which are no part of either column.
+    Rules as wide as the text (under a running header, a table's border) do not count."""
+    if not ordered:
+        return []
+    width = max(r.x1 for r in ordered) - min(r.x0 for r in ordered)
+    top = heading.base if heading is not None else float("-inf")
+    return [
+        (rule.top + rule.bottom) / 2 for rule in rules
+        if rule.horizontal and rule.x1 - rule.x0 < 0.5 * width and rule.top > top
+    ]
+
+
 def continue_comparison(
-    rows: list[RowLines], previous: Comparison, em: float
+    rows: list[RowLines], previous: Comparison, em: float, rules: list[Rule] = ()
 ) -> tuple[list[RowLines], Comparison | None]:
     """A comparison that ran to the foot of the previous page and goes on at the top of this one,
     with no heading row of its own: its rows are read with the previous page's column split and
@@ -114,7 +133,9 @@ def continue_comparison(
     unfinished_left = bool(table) and table[-1][0].rstrip()[-1:] not in ".:;!?" and table[-1][0] != table[-1][1]
     if not (right_side or centred or unfinished_left):
         return rows, None  # left-column text after a finished row: the page's own text
-    body = _body(ordered, 0, em)
+    body = _body(ordered, 0, em, _stops(rules, None, ordered))
+    if not body:
+        return rows, None  # a rule over the page's first line: the comparison ended overleaf
     more = _comparison(None, body, split, em).block.rows or []
     if more and len(table) > 1 and all(
         table[-1][side] and table[-1][side].rstrip()[-1:] not in ".:;!?" for side in (0, 1) if more[0][side]

@@ -419,13 +419,13 @@ def _read_pages(
             if running_comparison is not None:
                 from policykb.extract.pdf.comparison import continue_comparison
 
-                body, running_comparison = continue_comparison(body, running_comparison, body_size or 10.0)
+                body, running_comparison = continue_comparison(body, running_comparison, body_size or 10.0, rules)
             if running_comparison is not None:
                 page.blocks = []  # the whole page continues the comparison overleaf
                 last_note = split.notes[-1] if split.notes else None
                 continue
             page.blocks, running_comparison = _page_blocks(
-                body, tables.on_page(scan.index), body_size, heading_levels, valid
+                body, tables.on_page(scan.index), body_size, heading_levels, valid, rules
             )
             last_note = split.notes[-1] if split.notes else None
     finally:
@@ -440,7 +440,8 @@ def _join_note(text: str, more: str) -> str:
 
 
 def _page_blocks(
-    rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int]
+    rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int],
+    rules: list[Rule] = (),
 ) -> tuple[list[Block], Any]:
     """Blocks in reading order, tables placed between the rows above and below them; a bill's
     "Nuvarande / Föreslagen lydelse" comparison is a table too (`comparison`). Also the page's
@@ -448,7 +449,7 @@ def _page_blocks(
     em = body_size or 10.0
     from policykb.extract.pdf.comparison import find_comparisons
 
-    comparisons = find_comparisons(rows, em)
+    comparisons = find_comparisons(rows, em, rules)
     running = comparisons[-1] if comparisons and comparisons[-1].runs_on else None
     if comparisons:
         covered = {id(r) for c in comparisons for r in rows if c.top <= r.base <= c.bottom + 0.5}
