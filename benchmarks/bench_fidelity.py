@@ -41,24 +41,69 @@ def titles() -> None:
         print(f"{path.name[:40]:40} | {str(meta.title)[:75]:75} | {meta.identifier} | {meta.publisher}")
 
 
+_FILE_ID = re.compile(r"^(afs|sfs|ssmfs|dir|prop)-(\d{4})(?:-(\d{2,4}))?-(\d+)")
+_CITING = re.compile(r"(?:\bi|enligt|se|och|till|av|med|om|ändrad|ändring|genom)\s*$", re.IGNORECASE)
+
+
+def _own_identifier(name: str) -> re.Pattern | None:
+    """The document's own series number from its file name ("prop-2012-13-187" -> "Prop. 2012/13:187"),
+    as it stands in its running header, not in parentheses and not after a citing word."""
+    match = _FILE_ID.match(name)
+    if match is None:
+        return None
+    series, year, year2, number = match.groups()
+    label = {"afs": "AFS", "sfs": "SFS", "ssmfs": "SSMFS", "dir": r"Dir\.", "prop": r"Prop\."}[series]
+    years = year + (f"/{year2}" if year2 else "")
+    return re.compile(rf"(?<![(\w]){label}\s*{re.escape(years)}:{number}(?![)\w])", re.IGNORECASE)
+
+
+def _inside_leaks(page, own: re.Pattern | None) -> list[str]:
+    """Running header or page-number text inside a block of other text (it reaches the passage's
+    text or its heading path): the document's own header identifier, or the page's printed number
+    glued to the first or last block of the page."""
+    found = []
+    for i, block in enumerate(page.blocks):
+        if block.kind == "table":
+            continue
+        text = " ".join(block.text.split())
+        for match in own.finditer(text) if own is not None else ():
+            whole = match.start() == 0 and match.end() == len(text)
+            if not whole and not _CITING.search(text[max(0, match.start() - 12):match.start()]):
+                found.append(text[max(0, match.start() - 40):match.end() + 30])
+        if page.printed and i in (0, len(page.blocks) - 1) and (
+            re.match(rf"{re.escape(page.printed)}\s+\S", text) or re.search(rf"\S\s+{re.escape(page.printed)}$", text)
+        ):
+            found.append(text[:40] + " … " + text[-30:])
+    return found
+
+
 def leakage() -> None:
+    """Whole blocks that are a running header or a page number, and header/page-number text
+    inside blocks of other text (what reaches passages and heading paths: issue 17.3)."""
     from policykb.extract.pdf.reader import extract_pdf_pages
 
-    total = leaked = 0
+    total = leaked = inside = 0
     for path in sorted(PDFS.glob("*.pdf")):
         if "scanned" in path.name:
             continue
         words = leak = 0
+        own = _own_identifier(path.name)
+        leaks: list[str] = []
         for page in extract_pdf_pages(path, ocr="never")[0]:
             for block in page.blocks:
                 n = len(block.text.split())
                 words += n
                 if PAGE_NUMBER.fullmatch(block.text) or HEADER.match(block.text):
                     leak += n
+            leaks.extend(f"p{page.index + 1}: {text}" for text in _inside_leaks(page, own))
         total += words
         leaked += leak
-        print(f"{path.name:40} body words {words:6}  header/page-number words {leak:5}")
-    print(f"ALL: {leaked} of {total} body words are running headers or page numbers; clean share {1 - leaked / total:.4f}")
+        inside += len(leaks)
+        print(f"{path.name:40} body words {words:6}  header/page-number words {leak:5}  inside other text {len(leaks):3}")
+        for text in leaks:
+            print(f"    {text}")
+    print(f"ALL: {leaked} of {total} body words are running headers or page numbers; clean share {1 - leaked / total:.4f}; "
+          f"header/page-number text inside other blocks: {inside}")
 
 
 def pages() -> None:

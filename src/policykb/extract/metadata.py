@@ -57,7 +57,8 @@ PUBLISHER_SPAN = 1500
 # Names of series, cover boilerplate and headings that stand large on a title page but are no
 # document's title (issue 17.4).
 _NOT_A_TITLE = re.compile(
-    r"^(?:svensk författningssamling|[\wåäö-]+s författningssamling|[\wåäö-]*författningssamling|"
+    r"^(?:\d{1,2}\s+)?"  # a bill's chapter heading keeps its number ("1 Förslag till riksdagsbeslut")
+    r"(?:svensk författningssamling|[\wåäö-]+s författningssamling|[\wåäö-]*författningssamling|"
     r"regeringens proposition|proposition|kommittédirektiv|direktiv|statens offentliga utredningar|"
     r"departementsserien|innehållsförteckning|innehåll|förord|sammanfattning|"
     r"propositionens huvudsakliga innehåll|propositionens innehåll|issn.*|isbn.*|"

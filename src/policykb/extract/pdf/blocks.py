@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from policykb.models import Block
+from policykb.models import CELL_SEPARATOR, Block
 from policykb.swedish.hyphenation import join_lines
 from policykb.extract.pdf.columns import Placed
 from policykb.extract.pdf.lines import Line, unit_exponent
@@ -81,14 +81,22 @@ def build_blocks(
     italic_level = heading_levels.get(-1, len(heading_levels) + 1) + 1
     leader_rows: list[list[str]] = []  # an open list of "name ........ value" lines (issue 17.5)
 
+    closed: list[_Open | None] = [None]  # the open block that made blocks[-1]
+
+    header_markers: list[tuple[int, int]] = []  # a header row's note markers, as offsets in the table's text
+
     def close_leaders() -> None:
         if leader_rows:
-            blocks.append(Block.table([list(r) for r in leader_rows]))
+            table = Block.table([list(r) for r in leader_rows])
+            table.markers = list(header_markers)
+            blocks.append(table)
             leader_rows.clear()
+            header_markers.clear()
 
     def close() -> None:
         if cur is not None and cur.text.strip():
             text = cur.text.replace("\ufffe", "-")
+            closed[0] = cur
             if _italic_heading(cur):
                 blocks.append(Block("heading", text, cur.markers, italic_level))
                 return
@@ -104,6 +112,13 @@ def build_blocks(
             # page numbers, is left to `extract.mark_tables_of_contents`)
             close()
             cur = None
+            if not leader_rows:
+                header = _header_row(blocks, closed[0], line)
+                if header is not None:
+                    # a marker after the first cell moves by the separator's extra width
+                    cut, extra = len(header[0]), len(CELL_SEPARATOR) - 1
+                    header_markers.extend((o + extra if o > cut else o, n) for o, n in blocks.pop().markers)
+                    leader_rows.append(header)
             leader_rows.append([leader.group(1).strip(), leader.group(2).strip()])
             continue
         if leader_rows and _VALUE_ONLY.fullmatch(text):
@@ -127,6 +142,22 @@ def build_blocks(
     close()
     close_leaders()
     return blocks
+
+
+def _header_row(blocks: list[Block], last: _Open | None, first_row: Line) -> list[str] | None:
+    """The cells of the row just above a table's first row when that row is the table's header
+    ("Cancerframkallande ämnen    CAS-nr" over "Benzidin ........ 92-87-5"): one line set as
+    separate segments, its last cell ending where the table's values end. Set in bold it was read
+    as a heading, and every row of the table came under it (issue 17.3)."""
+    if not blocks or last is None or last.lines != 1 or blocks[-1].kind not in ("heading", "paragraph"):
+        return None
+    cells = last.last.cells
+    if not cells or len(cells) < 2:
+        return None
+    em = max(first_row.size, 1.0)
+    if abs(cells[-1][1] - first_row.x1) > 1.5 * em or cells[-1][0] < first_row.x0 + 0.5 * (first_row.x1 - first_row.x0):
+        return None
+    return [" ".join(text for _, _, text in cells[:-1]).strip(), cells[-1][2].strip()]
 
 
 def classify(line: Line, text: str, body_size: float, heading_levels: dict[float, int]) -> tuple[str, int | None]:

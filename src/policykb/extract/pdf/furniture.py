@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from policykb.extract.pdf.blocks import HEADING_RATIO
 from policykb.extract.pdf.footnotes import FOOTNOTE_RATIO, note_start
 from policykb.extract.pdf.lines import Line, RowLines
 
@@ -73,6 +74,8 @@ def edge_candidates(rows: list[RowLines], height: float) -> PageEdges:
                 continue  # begins with a raised note number: a footnote, however often it recurs
             if band == "bottom" and _confirmed_footnote(seg, body_size, markers):
                 continue
+            if _heading_number(row, j, body_size):
+                continue
             edges.candidates.append((i, j, band + ":" + furniture_key(seg.text), seg.text))
             edges.bases.append(row.base)
     return edges
@@ -85,6 +88,24 @@ def _body_size(rows: list[RowLines]) -> float:
         for seg in row.segs:
             sizes[round(seg.size * 2) / 2] += seg.n_chars
     return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _heading_number(row: RowLines, j: int, body_size: float) -> bool:
+    """A chapter number set apart from its heading ("3   Ärendet och dess beredning" at the top of a
+    bill's page) looks like a page number standing in the band; it is the heading's when the
+    segment right after it in the row is heading-sized text of the same size, a tab's width away.
+    Taken for a page number, the heading lost its number and the page after the break kept the
+    previous chapter's heading path (issue 17.3)."""
+    seg = row.segs[j]
+    if page_number_of(seg.text) is None or j + 1 >= len(row.segs) or not body_size:
+        return False
+    after = row.segs[j + 1]
+    return (
+        seg.size >= HEADING_RATIO * body_size
+        and abs(after.size - seg.size) <= 0.1 * seg.size
+        and after.text[:1].isalpha()
+        and 0 <= after.x0 - seg.x1 <= 4 * seg.size
+    )
 
 
 def _confirmed_footnote(seg: Line, body_size: float, markers: set[int]) -> bool:

@@ -390,6 +390,7 @@ def _read_pages(
     tables = _TableQueue(path, [s.index for s in scans if s.table_candidate])
     pages: list[Page] = []
     last_note: Footnote | None = None
+    running_comparison = None  # a "Nuvarande / Föreslagen lydelse" table that ran to a page's foot
     try:
         for done, scan in enumerate(scans):
             page = Page(index=scan.index, printed=furniture.printed.get(scan.index), status=scan.status)
@@ -398,6 +399,7 @@ def _read_pages(
                 progress("pdf-layout", done + 1, len(scans), "")
             if scan.status == "unread":
                 page.note = scan.error or scan.need_ocr
+                running_comparison = None
                 continue
             if scan.need_ocr and scan.status == "ocr":
                 page.note = f"OCR: {scan.need_ocr}"
@@ -413,7 +415,18 @@ def _read_pages(
                     split.notes.insert(0, Footnote(0, split.continuation))
             page.footnotes = split.notes
             valid = {note.number for note in split.notes}
-            page.blocks = _page_blocks(split.body, tables.on_page(scan.index), body_size, heading_levels, valid)
+            body = split.body
+            if running_comparison is not None:
+                from policykb.extract.pdf.comparison import continue_comparison
+
+                body, running_comparison = continue_comparison(body, running_comparison, body_size or 10.0, rules)
+            if running_comparison is not None:
+                page.blocks = []  # the whole page continues the comparison overleaf
+                last_note = split.notes[-1] if split.notes else None
+                continue
+            page.blocks, running_comparison = _page_blocks(
+                body, tables.on_page(scan.index), body_size, heading_levels, valid, rules
+            )
             last_note = split.notes[-1] if split.notes else None
     finally:
         tables.close()
@@ -426,19 +439,24 @@ def _join_note(text: str, more: str) -> str:
     return join_lines(text, more)[0]
 
 
-def _page_blocks(rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int]) -> list[Block]:
+def _page_blocks(
+    rows: list[RowLines], tables: list[Any], body_size: float, heading_levels, valid: set[int],
+    rules: list[Rule] = (),
+) -> tuple[list[Block], Any]:
     """Blocks in reading order, tables placed between the rows above and below them; a bill's
-    "Nuvarande / Föreslagen lydelse" comparison is a table too (`comparison`)."""
+    "Nuvarande / Föreslagen lydelse" comparison is a table too (`comparison`). Also the page's
+    last comparison when it runs to the page's foot (it may go on overleaf), else None."""
     em = body_size or 10.0
     from policykb.extract.pdf.comparison import find_comparisons
 
-    comparisons = find_comparisons(rows, em)
+    comparisons = find_comparisons(rows, em, rules)
+    running = comparisons[-1] if comparisons and comparisons[-1].runs_on else None
     if comparisons:
         covered = {id(r) for c in comparisons for r in rows if c.top <= r.base <= c.bottom + 0.5}
         rows = [r for r in rows if id(r) not in covered]
         tables = [*tables, *comparisons]
     if not tables:
-        return build_blocks(reading_order(rows, em), body_size, heading_levels, valid)
+        return build_blocks(reading_order(rows, em), body_size, heading_levels, valid), running
     rows = [r for r in rows if not any(_row_in_table(r, t) for t in tables)]
     blocks: list[Block] = []
     remaining = sorted(rows, key=lambda r: r.base)
@@ -448,7 +466,7 @@ def _page_blocks(rows: list[RowLines], tables: list[Any], body_size: float, head
         blocks.extend(build_blocks(reading_order(above, em), body_size, heading_levels, valid))
         blocks.append(table.block)
     blocks.extend(build_blocks(reading_order(remaining, em), body_size, heading_levels, valid))
-    return blocks
+    return blocks, running
 
 
 def _row_in_table(row: RowLines, table) -> bool:
