@@ -390,8 +390,8 @@ class IngestJobs:
         self._update(job, warnings=job.warnings + list(report.get("warnings", [])))
 
 
-def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -> None:  # noqa: ANN001
-    """Entry point of the ingest process: runs the core ingest and sends progress and the report."""
+def _throttled_progress(sender):  # noqa: ANN001, ANN202
+    """A progress callback sending at most one message per stage every PROGRESS_INTERVAL (and every last one)."""
     last_sent: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int, item: str) -> None:
@@ -401,14 +401,17 @@ def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -
         last_sent[stage] = now
         sender.send(("progress", {"stage": stage, "done": done, "total": total, "item": item or None}))
 
+    return progress
+
+
+def _run_and_report(sender, what: str, work) -> None:  # noqa: ANN001
+    """Run `work(progress)` in a job's process and send its report; a user error is its message,
+    anything else a line pointing to the server log (where the traceback goes)."""
     try:
         from policykb.errors import PolicyKBError
-        from policykb.ingest import ingest
 
         try:
-            # A CLI ingest or remove may hold the write lock: wait for it rather than fail the job.
-            report = ingest(paths, index_dir, max_bytes=max_bytes, progress=progress,
-                            wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: upload job")
+            report = work(_throttled_progress(sender))
         except PolicyKBError as exc:
             sender.send(("error", str(exc)))
             return
@@ -417,9 +420,22 @@ def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -
         import traceback
 
         traceback.print_exc()
-        sender.send(("error", f"the ingest failed unexpectedly ({exc.__class__.__name__}: {exc}); see the server log"))
+        sender.send(("error", f"the {what} failed unexpectedly ({exc.__class__.__name__}: {exc}); see the server log"))
     finally:
         sender.close()
+
+
+def run_ingest_child(sender, paths: list[str], index_dir: str, max_bytes: int) -> None:  # noqa: ANN001
+    """Entry point of the ingest process: runs the core ingest and sends progress and the report."""
+
+    def work(progress):  # noqa: ANN001, ANN202
+        from policykb.ingest import ingest
+
+        # A CLI ingest or remove may hold the write lock: wait for it rather than fail the job.
+        return ingest(paths, index_dir, max_bytes=max_bytes, progress=progress,
+                      wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: upload job")
+
+    _run_and_report(sender, "ingest", work)
 
 
 def _size(path: Path) -> int:
@@ -433,27 +449,13 @@ def run_fetch_child(sender, request: dict[str, Any], index_dir: str, max_bytes: 
     """Entry point of a fetch job's process: downloads from Riksdagen (the base URL from
     $POLICYKB_RIKSDAGEN_URL, never from the client) and ingests, sending progress and the report."""
 
-    def progress(stage: str, done: int, total: int, item: str) -> None:
-        sender.send(("progress", {"stage": stage, "done": done, "total": total, "item": item or None}))
-
-    try:
-        from policykb.errors import PolicyKBError
+    def work(progress):  # noqa: ANN001, ANN202
         from policykb.ingest import fetch
 
-        try:
-            report = fetch(
-                request.get("identifiers") or [], index_dir, search=request.get("search"), kind=request.get("kind"),
-                year_from=request.get("year_from"), year_to=request.get("year_to"), limit=request.get("limit"),
-                progress=progress, wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: fetch job",
-            )
-        except PolicyKBError as exc:
-            sender.send(("error", str(exc)))
-            return
-        sender.send(("report", report.to_dict()))
-    except Exception as exc:
-        import traceback
+        return fetch(
+            request.get("identifiers") or [], index_dir, search=request.get("search"), kind=request.get("kind"),
+            year_from=request.get("year_from"), year_to=request.get("year_to"), limit=request.get("limit"),
+            progress=progress, wait=JOB_WRITE_WAIT_SECONDS, writer="policykb serve: fetch job",
+        )
 
-        traceback.print_exc()
-        sender.send(("error", f"the fetch failed unexpectedly ({exc.__class__.__name__}: {exc}); see the server log"))
-    finally:
-        sender.close()
+    _run_and_report(sender, "fetch", work)

@@ -37,27 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_api import QUERIES  # the same 16 queries as the JSON API benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
-QUERIES = [
-    "vem ansvarar för rehabilitering i hemmet",
-    "fast vårdkontakt för patienter i hemsjukvården",
-    "samordnad individuell plan SIP",
-    "medicinskt ansvarig för rehabilitering",
-    "läkarinsatser i kommunal hälso- och sjukvård",
-    "2 kap. 3 § HSL",
-    "hjälpmedel i dagliga livet",
-    "kompetensförsörjning legitimerad personal",
-    "primärvården som nav i nära vård",
-    "uppföljning av omställningen till nära vård",
-    "delegering av hälso- och sjukvårdsuppgifter",
-    "patientens delaktighet och egenvård",
-    "habilitering för vuxna med funktionsnedsättning",
-    "fallprevention i särskilt boende",
-    "arbetsterapeutens roll i hemmet",
-    "who is responsible for home rehabilitation",
-]
 K = 10
 DOCUMENT_CHARS = 20_000
 BASELINE = "JSON API"
