@@ -131,15 +131,16 @@ async def load(base: str, concurrency: int, duration: float, mode: str, k: int, 
     }
 
 
-def start_server(index: Path, port: int) -> subprocess.Popen:
-    """`policykb serve` on `port`; its log goes to `proc.log_path` (a pipe nobody reads would fill
-    up and block the server on its next log line)."""
+def start_server(index: Path, port: int, *args: str) -> subprocess.Popen:
+    """`policykb serve [ARGS]` on `port`, returned once it can search; its log goes to `proc.log_path`
+    (a pipe nobody reads would fill up and block the server on its next log line). The benchmarks
+    of the web page, MCP and hostile clients start their servers here too."""
     env = {**os.environ, "POLICYKB_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
     log_path = index.parent / f"serve-{port}.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--index-dir", str(index), "--log-level", "warning"],
+             "--index-dir", str(index), "--log-level", "warning", *args],
             env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
         )
     proc.log_path = log_path  # type: ignore[attr-defined]
@@ -155,6 +156,15 @@ def start_server(index: Path, port: int) -> subprocess.Popen:
         time.sleep(0.3)
     proc.kill()
     raise SystemExit("policykb serve did not become ready (with search) within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Ctrl-C, as a user would; killed if it does not stop within 20 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def memory_mb(proc: psutil.Process) -> float:

@@ -14,7 +14,6 @@ Run it with PYTHONPATH pointing at another checkout's `src` to get that version'
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import re
 import shutil

@@ -26,9 +26,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,45 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_api import QUERIES  # the same 16 queries as the JSON API benchmark
+from bench_api import QUERIES, free_port, percentile, start_server, stop_server  # the JSON API benchmark's
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 K = 10
 DOCUMENT_CHARS = 20_000
 BASELINE = "JSON API"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def start_server(index: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--index-dir", str(index), "--log-level", "warning"],
-        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"policykb serve exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json().get("search"):
-                return proc
-        except (httpx.TransportError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("policykb serve did not come up within 120 s")
-        time.sleep(0.3)
 
 
 async def timed(fn: Callable[[], Awaitable[Any] | Any]) -> float:
@@ -154,11 +119,7 @@ async def measure(index: Path, rounds: int, warmup: int) -> dict[str, dict[str, 
             core_store.close()
         return times
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def report(times: dict[str, dict[str, list[float]]]) -> dict[str, Any]:

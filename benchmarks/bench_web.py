@@ -27,10 +27,7 @@ import gzip
 import json
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from bench_api import free_port, percentile, start_server, stop_server  # one way to run a server for every benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -59,35 +57,6 @@ QUALIFIERS = {1: ["", " för äldre", " i kommunen", " och samverkan"],
 WEIGHT_QUERY = "rehabilitering i hemmet"  # a typical query, not among the timed ones
 # 40 distinct queries per level: the hit lists a level's cold page views fetch are not yet kept
 QUERIES = {level: [q + s for s in qualifiers for q in BASE_QUERIES] for level, qualifiers in QUALIFIERS.items()}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(index: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policykb.cli", "serve", "--port", str(port), "--index-dir", str(index),
-         "--log-level", "warning", "--timeout", "120"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"policykb serve exited: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).json().get("search"):
-                return proc, base
-        except (httpx.TransportError, ValueError):
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("policykb serve did not start in 120 s")
 
 
 def timed_get(client: httpx.Client, url: str, params: dict | None = None) -> tuple[float, float, bytes]:
@@ -145,11 +114,6 @@ def run_level(base: str, clients: int, kind: str) -> dict[str, list[float]]:
     return {"ttfb": ttfb, "full": full}
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, help="an existing index (default: ingest corpus/ into a temp dir)")
@@ -165,7 +129,8 @@ def main() -> None:
         index = Path(tmp.name) / "index"
         print(f"ingesting {CORPUS} …", file=sys.stderr)
         ingest([CORPUS], index)
-    proc, base = start_server(index)
+    port = free_port()
+    proc, base = start_server(index, port, "--timeout", "120"), f"http://127.0.0.1:{port}"
     try:
         # one warm-up search loads the query model, as the first user of a fresh server would pay
         httpx.get(f"{base}/search", params={"q": "uppvärmning", "k": 1}, timeout=120)
@@ -183,16 +148,12 @@ def main() -> None:
                 figures = run_level(base, clients, kind)
                 results[f"{kind}@{clients}"] = {
                     "requests": len(figures["ttfb"]),
-                    "ttfb_p50": pct(figures["ttfb"], 50), "ttfb_p95": pct(figures["ttfb"], 95),
-                    "full_p50": pct(figures["full"], 50), "full_p95": pct(figures["full"], 95),
+                    "ttfb_p50": percentile(figures["ttfb"], 50), "ttfb_p95": percentile(figures["ttfb"], 95),
+                    "full_p50": percentile(figures["full"], 50), "full_p95": percentile(figures["full"], 95),
                     "mean_full": statistics.fmean(figures["full"]),
                 }
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
         if tmp is not None:
             tmp.cleanup()
 
