@@ -3,12 +3,14 @@
     python benchmarks/bench_search.py [--corpus corpus] [--gold tests/fixtures/gold/queries-dev.json]
 
 Prints:
-- end-to-end ingest of the corpus into a fresh index (target < 90 s), the embedding stage's
+- end-to-end ingest of the corpus into a fresh index (target <= 50 s), the embedding stage's
   throughput in units/s (the sentences embedded) and tokens/s, and next to it what the machine's arithmetic allows for
   e5-small: FLOPs per token x tokens / measured GFLOP/s (a float32 matrix-multiply peak measured
   here with numpy, on all cores);
-- warm in-process query latency per mode (p50/p95 over the query set; target hybrid p50 <= 30 ms);
-- cold `policykb search` in a new process, wall time (target <= 1.5 s), median of several runs.
+- warm in-process query latency per mode (p50/p95 over the query set; target hybrid p50 <= 25 ms),
+  each query's first run (nothing about it cached by the searcher: its passages' sentence units and
+  analysed words are read afresh) and the repeats of the set (the searcher's caches warm) apart;
+- cold `policykb search` in a new process, wall time (target <= 0.6 s), median of several runs.
 
     python benchmarks/bench_search.py --baseline REF [--rounds 5]
 
@@ -109,21 +111,29 @@ def bench_warm(index_dir: Path, queries: list[str], repeats: int = 3) -> dict:
 
     out = {}
     with Searcher(index_dir) as searcher:
-        searcher.search(queries[0], k=10)  # loads the model and the vectors
+        searcher.search("uppföljning av hälso- och sjukvård", k=10)  # loads the model and the vectors
         for mode in ("hybrid", "lexical", "dense"):
-            times = []
-            for _ in range(repeats):
+            first, again = [], []
+            for round_ in range(repeats + 1):
                 for query in queries:
                     start = time.perf_counter()
                     searcher.search(query, k=10, mode=mode)
-                    times.append((time.perf_counter() - start) * 1000)
-            times.sort()
-            out[mode] = {
-                "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-                "queries": len(times),
-            }
+                    (first if round_ == 0 and mode == "hybrid" else again).append(
+                        (time.perf_counter() - start) * 1000
+                    )
+            out[mode] = _latency(again)
+            if first:
+                out["hybrid_first_run"] = _latency(first)
     return out
+
+
+def _latency(times: list[float]) -> dict:
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+        "queries": len(times),
+    }
 
 
 def bench_cold(index_dir: Path, query: str, runs: int = 5) -> dict:
@@ -263,11 +273,11 @@ def main() -> None:
             f"{(ingest['tokens_per_s'] or 0) / bound:.0%} of that bound; whole corpus ({ingest['tokens']} tokens) "
             f">= {ingest['tokens'] / bound:.1f} s of arithmetic"
         )
-        print(f"ingest total: {ingest['seconds_total']} s (target < 90 s)")
+        print(f"ingest total: {ingest['seconds_total']} s (target <= 50 s)")
         warm = bench_warm(index_dir, queries)
-        print("warm queries:", json.dumps(warm), "(target hybrid p50 <= 30 ms)")
+        print("warm queries:", json.dumps(warm), "(target hybrid p50 <= 25 ms)")
         cold = bench_cold(index_dir, queries[0])
-        print("cold `policykb search`:", json.dumps(cold), "(target <= 1.5 s)")
+        print("cold `policykb search`:", json.dumps(cold), "(target <= 0.6 s)")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -139,6 +139,35 @@ def test_filters_apply_before_the_cut(searcher):
     assert searcher.search("rehabilitering", filters=Filters(year_to=1990)) == []
 
 
+@pytest.mark.parametrize("query", ["vem ansvarar för rehabilitering i hemmet", "MAR delegering läkemedel", "5 kap. 7 § HSL"])
+def test_dense_candidates_get_their_bm25_without_a_second_query_and_the_same_ranking(searcher, monkeypatch, query):
+    """The one lexical query of a hybrid search reads up to LEXICAL_SCORED scores; when a query
+    matches more passages than that, the dense candidates outside them are scored by a second
+    query. Both paths rank alike: with 20 candidates a side and only those 20 scores read, every
+    hit and score is the same as with every matching passage read in one query."""
+    from policykb.index import lexical
+    from policykb.query.search import searcher as searcher_module
+
+    only_ids_calls: list[bool] = []
+    original = lexical.search
+
+    def counting(*args, **kwargs):
+        only_ids_calls.append(kwargs.get("only_ids") is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lexical, "search", counting)
+    monkeypatch.setattr(searcher_module, "CANDIDATES", 20)
+    one_query = searcher.search(query, k=10)
+    assert only_ids_calls == [False], "a hybrid search on the corpus needs one lexical query"
+    only_ids_calls.clear()
+    monkeypatch.setattr(searcher_module, "LEXICAL_SCORED", 20)
+    two_queries = searcher.search(query, k=10)
+    assert only_ids_calls == [False, True], "the dense candidates beyond the 20 scores read are scored apart"
+    assert [(h.passage_id, round(h.score, 9)) for h in two_queries] == [
+        (h.passage_id, round(h.score, 9)) for h in one_query
+    ]
+
+
 def test_near_duplicates_collapse(searcher):
     hits = searcher.search("god och nära vård omställning primärvården", k=20)
     texts = [" ".join(h.text.split()).lower() for h in hits]
