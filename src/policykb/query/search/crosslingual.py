@@ -78,6 +78,13 @@ class Glossary:
             forms.extend(f for f in swedish if f not in forms)
         self.vocabulary = frozenset(stem for key in self.entries for stem in key)
 
+    def with_fallback(self, other: Glossary) -> Glossary:
+        """This glossary, plus `other`'s entries for the phrases this one lacks."""
+        merged = Glossary([])
+        merged.entries = {**other.entries, **self.entries}
+        merged.vocabulary = self.vocabulary | other.vocabulary
+        return merged
+
     def knows(self, word: str) -> bool:
         """Whether `word` is an English word of the glossary or an English function word."""
         lowered = word.lower()
@@ -120,9 +127,22 @@ class Glossary:
         return out
 
 
-@lru_cache(maxsize=1)
-def default_glossary() -> Glossary:
-    return Glossary.from_lines(word_lines("glossary_en_sv.tsv"))
+# The field glossary (care and social policy), then general vocabulary of government, law, work,
+# schools, tax, transport and the like for the words it lacks (`repealed`, `teacher`, `three`).
+GLOSSARY_FILES = ("glossary_en_sv.tsv", "glossary_en_sv_general.tsv")
+# Whether the general vocabulary is used (measured with and without: README "Search quality").
+GENERAL_GLOSSARY = True
+
+
+@lru_cache(maxsize=2)
+def default_glossary(general: bool | None = None) -> Glossary:
+    """The bundled glossary: the field's entries, and the general file's for any English phrase
+    the field's do not have (the field's translation wins: `care` is `vård`, not `omsorg` alone)."""
+    use_general = GENERAL_GLOSSARY if general is None else general
+    glossary = Glossary.from_lines(word_lines(GLOSSARY_FILES[0]))
+    if use_general:
+        glossary = glossary.with_fallback(Glossary.from_lines(word_lines(GLOSSARY_FILES[1])))
+    return glossary
 
 
 def is_english(text: str, frequency: Frequency | None = None, glossary: Glossary | None = None) -> bool:

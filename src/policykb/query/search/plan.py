@@ -10,7 +10,9 @@
 - the canonical forms of the legal references in the query (to boost passages citing them),
 - for an English query (`crosslingual.is_english`), its Swedish translation by the care-policy
   glossary: the Swedish terms are what the word index searches for, and the Swedish text is a
-  second text for the embedding model (its vector is averaged with the English query's).
+  second text for the embedding model (its vector is averaged with the English query's);
+- for a Swedish query in everyday words (`doktor`, `psyket`), the words official texts use for the
+  same thing (`register`): searched beside the query's own words, at a lower weight.
 
 Synonym groups and the reference finder come from `policykb.legal` and `policykb.annotate.entities` when
 those modules are installed; both can be passed in explicitly (tests, other corpora).
@@ -27,6 +29,7 @@ from typing import Any
 from policykb.swedish.analyzer import Analyzer
 from policykb.swedish.text import check_unicode
 from policykb.query.search.crosslingual import Glossary, default_glossary, is_english
+from policykb.query.search.register import Register, default_register
 from policykb.errors import InputError
 
 MAX_QUERY_CHARS = 1000
@@ -42,6 +45,10 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöé"
 _LETTERS = re.compile(r"[^\W\d_]+")
 # At most this many spelled-out forms are added to the dense query per matched group.
 MAX_DENSE_EXPANSIONS = 2
+# Whether the official forms of a query's everyday words (`register`) are added to the text the
+# embedding model reads, as the spelled-out forms of abbreviations are: on the training queries
+# with them +0.007 nDCG@10, without +0.005 (README "Search quality").
+REGISTER_IN_DENSE = True
 _SPACE = re.compile(r"\s+")
 
 ReferenceFinder = Callable[[str], list[str]]
@@ -57,6 +64,8 @@ class QueryPlan:
     warnings: list[str] = field(default_factory=list)
     # An English query's Swedish translation (None for a Swedish query).
     translation: str | None = None
+    # The official forms of the query's everyday words (`register`), as analysed terms.
+    register_phrases: list[list[str]] = field(default_factory=list)
 
     @property
     def dense_texts(self) -> list[str]:
@@ -65,11 +74,11 @@ class QueryPlan:
 
     @property
     def highlight_terms(self) -> set[str]:
-        return set(self.terms) | {t for p in self.phrases for t in p}
+        return set(self.terms) | {t for p in [*self.phrases, *self.register_phrases] for t in p}
 
     @property
     def has_lexical_terms(self) -> bool:
-        return bool(self.terms or self.phrases)
+        return bool(self.terms or self.phrases or self.register_phrases)
 
 
 def clean_query(text: str, warnings: list[str]) -> str:
@@ -159,16 +168,19 @@ class QueryAnalyzer:
         frequency: Callable[[str], int] | None = None,
         glossary: Glossary | None | bool = True,
         known_words: Callable[[Sequence[str]], dict[str, int]] | None = None,
+        register: Register | None | bool = True,
     ):
         """`frequency(word)`: how often the corpus uses a word (tells English from Swedish);
         `known_words(words)`: the corpus counts of those of `words` it uses (for typos);
         `glossary`: the English-Swedish glossary (True: the bundled one; None/False: English
-        queries are searched as typed)."""
+        queries are searched as typed); `register`: everyday to official Swedish (True: the
+        bundled list; None/False: none)."""
         self.analyzer = analyzer
         self.reference_finder = reference_finder
         self.frequency = frequency
         self.known_words = known_words
         self.glossary = default_glossary() if glossary is True else (glossary or None)
+        self.register = default_register() if register is True else (register or None)
         # variant -> its whole-word terms, grouped by first term for matching.
         self._groups: list[list[tuple[str, tuple[str, ...]]]] = []
         self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
@@ -239,6 +251,11 @@ class QueryAnalyzer:
                 plan.phrases.extend([t] for t in variant_terms if any(c.isdigit() for c in t) and ":" in t)
             wordy = [form for form, terms_ in others if len(terms_) > 1 and not any(c.isdigit() for c in form)]
             spelled_out.extend(wordy[:MAX_DENSE_EXPANSIONS])
+        if translation is None and self.register is not None:
+            official = self.register.expansions(lexical_text)
+            plan.register_phrases = [list(e.terms) for e in official]
+            if REGISTER_IN_DENSE:
+                spelled_out.extend(e.form for e in official)
         if spelled_out:
             plan.dense_text = f"{dense_text} ({'; '.join(dict.fromkeys(spelled_out))})"
         if self.reference_finder is not None:
