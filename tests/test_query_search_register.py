@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.data import word_lines
+from policykb.data import alternatives, word_lines
 from policykb.query.search.plan import QueryAnalyzer
-from policykb.query.search.register import REGISTER_FILE, Register, default_register, parse_lines, word_keys
+from policykb.query.search.register import REGISTER_FILE, Register, default_register, word_keys
 from policykb.swedish.analyzer import Analyzer
 
 ENTRIES = [
@@ -59,7 +59,7 @@ def test_word_keys_relate_the_stemmer_s_forms():
 
 def test_the_bundled_list_parses_and_every_line_is_an_entry():
     lines = word_lines(REGISTER_FILE)
-    entries = parse_lines(lines)
+    entries = alternatives(lines)
     assert len(entries) == len(lines) > 100, "every non-comment line is `everyday<TAB>official[|official]`"
     everyday = [e for e, _ in entries]
     assert len(everyday) == len(set(everyday)), "each everyday phrase is listed once"

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from policykb.data import word_lines
+from policykb.data import alternatives, word_lines
 
 MAX_PHRASE_WORDS = 6
 # A word the Swedish corpus uses at least this often counts as Swedish (`team`, `plan`, `stroke`).
@@ -92,13 +92,7 @@ class Glossary:
 
     @classmethod
     def from_lines(cls, lines: list[str]) -> Glossary:
-        entries = []
-        for line in lines:
-            english, _, swedish = line.partition("\t")
-            forms = [f.strip() for f in swedish.split("|") if f.strip()]
-            if english.strip() and forms:
-                entries.append((english.strip(), forms))
-        return cls(entries)
+        return cls(alternatives(lines))
 
     def translate(self, text: str) -> Translation:
         tokens = words(text)

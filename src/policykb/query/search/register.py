@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from policykb.data import word_lines
+from policykb.data import alternatives, word_lines
 from policykb.swedish.analyzer import Analyzer, lemma_stem, stem
 
 REGISTER_FILE = "register_sv.tsv"
@@ -150,19 +150,8 @@ def word_keys(word: str) -> set[str]:
     return keys
 
 
-def parse_lines(lines: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """`everyday<TAB>official[|official...]` lines (comments and blank lines already dropped)."""
-    entries = []
-    for line in lines:
-        everyday, _, official = line.partition("\t")
-        forms = [f.strip() for f in official.split("|") if f.strip()]
-        if everyday.strip() and forms:
-            entries.append((everyday.strip(), forms))
-    return entries
-
-
 @lru_cache(maxsize=1)
 def default_register() -> Register:
     """The bundled register list. Its phrases are matched on whole-word terms, which do not depend
     on an index's vocabulary (only compound parts do), so one analysis serves every index."""
-    return Register(parse_lines(word_lines(REGISTER_FILE)))
+    return Register(alternatives(word_lines(REGISTER_FILE)))

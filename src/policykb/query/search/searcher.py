@@ -462,9 +462,9 @@ class Searcher:
             lexical.match_expression([], plan.register_phrases),
         )
         if mode == "lexical":
-            lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params)
+            lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params).scores
         elif mode == "hybrid":
-            scored = self._lexical_scored(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
+            scored = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
             lexical_scores = dict(list(scored.scores.items())[:depth])
         dense_scores: dict[int, float] = {}
         query_vector = None
@@ -472,7 +472,7 @@ class Searcher:
             index = self.usable_vectors(warn)
             if index is None:  # stale vectors: answer from what is consistent, the lexical side
                 if mode == "dense":
-                    lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params)
+                    lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params).scores
                 mode = "lexical"
         if mode in ("hybrid", "dense"):
             query_vector = self._embed_query(plan.dense_texts)
@@ -626,21 +626,10 @@ class Searcher:
         allowed_sql: str | None = None,
         allowed_params: Sequence[object] = (),
         only_ids: Sequence[int] | None = None,
-    ) -> dict[int, float]:
-        """BM25 of the query's own words plus EXPANSION_WEIGHT x BM25 of its expansions plus
-        REGISTER_WEIGHT x BM25 of the official forms of its everyday words."""
-        return self._lexical_scored(conn, matches, limit, allowed_sql, allowed_params, only_ids).scores
-
-    def _lexical_scored(
-        self,
-        conn: sqlite3.Connection,
-        matches: tuple[str | None, ...],
-        limit: int,
-        allowed_sql: str | None = None,
-        allowed_params: Sequence[object] = (),
-        only_ids: Sequence[int] | None = None,
     ) -> _LexicalScores:
-        """`_lexical`, best first, and whether every passage that matches is in it."""
+        """BM25 of the query's own words plus EXPANSION_WEIGHT x BM25 of its expansions plus
+        REGISTER_WEIGHT x BM25 of the official forms of its everyday words, best first, and
+        whether every passage that matches is in it."""
         scores: dict[int, float] = {}
         complete = True
         for match, weight in zip(matches, (1.0, EXPANSION_WEIGHT, REGISTER_WEIGHT)):
@@ -734,7 +723,7 @@ class Searcher:
             # Every matching passage was read: a candidate not among them matches no query word.
             missing_lexical = [] if scored.complete else [c for c in missing_lexical if c not in lexical_scores]
         if missing_lexical:
-            lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical))
+            lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical).scores)
         dense_norm = _min_max({c: dense_scores.get(c, 0.0) for c in candidates})
         lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
         w = self.dense_weight if lexical_scores else 1.0
