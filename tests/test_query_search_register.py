@@ -52,6 +52,14 @@ def test_the_official_word_is_not_widened_to_the_everyday_one(register):
     assert forms(register, "läkare inom psykiatrisk vård för äldre") == []
 
 
+def test_words_the_stemmer_merges_stay_apart():
+    register = Register([("vården", ["hälso- och sjukvård"]), ("vårdare", ["vårdpersonal"]), ("skepp", ["fartyg"])])
+    assert forms(register, "vårdaren kom hem") == ["vårdpersonal"]
+    assert forms(register, "vårdarna") == ["vårdpersonal"]
+    assert forms(register, "vård av äldre") == ["hälso- och sjukvård"]
+    assert forms(register, "skepparen") == []
+
+
 def test_word_keys_relate_the_stemmer_s_forms():
     assert word_keys("doktor") & word_keys("doktorer")
     assert word_keys("doktorn") & word_keys("doktor")

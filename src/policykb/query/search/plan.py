@@ -12,7 +12,7 @@
   glossary: the Swedish terms are what the word index searches for, and the Swedish text is a
   second text for the embedding model (its vector is averaged with the English query's);
 - for a Swedish query in everyday words (`doktor`, `psyket`), the words official texts use for the
-  same thing (`register`): searched beside the query's own words, at a lower weight.
+  same thing (`register`): searched beside the query's own words.
 
 Synonym groups and the reference finder come from `policykb.legal` and `policykb.annotate.entities` when
 those modules are installed; both can be passed in explicitly (tests, other corpora).

@@ -27,12 +27,11 @@ from policykb.swedish.analyzer import Analyzer, lemma_stem, stem
 REGISTER_FILE = "register_sv.tsv"
 # The longest everyday phrase matched, in words.
 MAX_PHRASE_TERMS = 6
-# Endings of Swedish nouns, adjectives and verbs (definite, plural, genitive, past): what may
-# follow a listed word's base in a query word of the same lemma.
+# Inflection endings of Swedish nouns, adjectives and verbs (definite, plural, genitive, past): what
+# may follow a listed word's base in a query word of the same lemma (no derivations: `-are`, `-ig`).
 _ENDINGS = frozenset(
     ["", "s", "n", "t", "a", "e", "r", "en", "et", "na", "ar", "er", "or", "de", "te", "ad", "at", "ns", "ts",
-     "ens", "ets", "nas", "ade", "ande", "arna", "erna", "orna", "arnas", "ernas", "ornas", "are", "ig", "iga",
-     "igt"]
+     "ens", "ets", "nas", "ade", "arna", "erna", "orna", "arnas", "ernas", "ornas"]
 )
 # A stem shorter than this is shared by too many unrelated words to match a listed word by.
 MIN_KEY_LENGTH = 4
@@ -106,26 +105,32 @@ class Register:
         return out
 
     def _lookup(self, words: Sequence[str], keys: Sequence[set[str]]) -> list[Expansion]:
+        """The expansions of the listed phrase the words are forms of; of several (`vården`,
+        `vårdare` for `vårdarna`), the one sharing the most letters with them."""
+        best: tuple[int, list[Expansion]] = (-1, [])
         for combination in product(*keys):
             for entry in self._by_keys.get(combination, ()):
-                if all(inflects(word, listed) for word, listed in zip(words, entry.words)):
-                    return entry.expansions
-        return []
+                shared = [inflects(word, listed) for word, listed in zip(words, entry.words)]
+                if all(n is not None for n in shared) and sum(shared) > best[0]:
+                    best = (sum(shared), entry.expansions)
+        return best[1]
 
 
-def inflects(word: str, listed: str) -> bool:
-    """Whether `word` (from a query) may be an inflected form of `listed` (a word of the list),
-    given that their stems agree: `listed`, less at most its last two letters, plus a Swedish
-    inflection ending (`doktorn`, `doktorer` for `doktor`; `psyke` for `psyket`), so that words
-    the stemmer merges but which are different words stay apart (`vårdare` is not `vården`,
-    `skeppare` not `skepp`). Irregular forms the lemma data relates (`gammal`, `gamla`) pass on
-    their lemma."""
+def inflects(word: str, listed: str) -> int | None:
+    """How many letters `word` (from a query) shares with `listed` (a word of the list) as an
+    inflected form of it, or None when it is not one; their stems are known to agree. It is when
+    it is `listed`, less at most its last two letters, plus a Swedish inflection ending
+    (`doktorn`, `doktorer` for `doktor`; `psyke` for `psyket`), so that words the stemmer merges
+    but which are different words stay apart (`vårdare` is not `vården`, `skeppare` not `skepp`);
+    irregular forms the lemma data relates (`gammal`, `gamla`) count as sharing their lemma."""
     for cut in range(3):
         base = listed[: len(listed) - cut]
         if len(base) >= MIN_KEY_LENGTH - 1 and word.startswith(base) and word[len(base) :] in _ENDINGS:
-            return True
+            return len(base)
     lemma_word = lemma_stem(word)
-    return lemma_word is not None and lemma_word in {lemma_stem(listed), stem(listed)}
+    if lemma_word is not None and lemma_word in {lemma_stem(listed), stem(listed)}:
+        return len(lemma_word)
+    return None
 
 
 def entry_key(word: str) -> str:
