@@ -21,6 +21,7 @@ from policykb.consult.evidence import (
     Sources,
     SearcherLike,
     assign_evidence,
+    document_parts,
     document_info,
     find_evidence,
     gather_candidates,
@@ -75,7 +76,10 @@ def consult(
     if len(proposals) > max_proposals:
         warnings.append(f"{len(proposals)} proposals found; only the first {max_proposals} are included")
         proposals = proposals[:max_proposals]
-    allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else None
+    # The consulted document and its parts (a separately ingested appendix) never support it.
+    allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else (
+        {r[0] for r in store.conn.execute("SELECT doc_id FROM documents")} - document_parts(store, doc_id)
+    )
     if searcher is None and evidence:
         warnings.append("no search index: evidence passages are missing; run `policykb ingest` to build it")
     provisions_cache: dict[str, Provision] = {}

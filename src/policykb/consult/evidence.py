@@ -58,6 +58,24 @@ CONSULTATION_WORDS = re.compile(
     r"gäll|upphör|betecknas|införas|träd|kraft$|ikraftträd|januari|februari|mars$|april|maj$|juni|juli|augusti|"
     r"september|oktober|november|december)"
 )
+# The vocabulary of law-making: it says in what legal form something is proposed (a provision
+# enters into force, a decision can be appealed, the government may issue regulations, transitional
+# rules), not what it is about. Every bill has it, so a quote sharing only these words shares the
+# bill's form, not the proposal's subject (`överklagas till allmän förvaltningsdomstol` backed a
+# proposal on newcomers' establishment plans with a bill on teachers' certification). Like the
+# proposing vocabulary it is left out of the subject and the query.
+LAWMAKING_WORDS = re.compile(
+    r"^(överklag|förvaltningsdomstol|domstol$|allmän$|beslut$|beslutet$|ikraft|träd|kraft|övergångsbestäm|övergångsperiod|övergångsregl|bemynd|"
+    r"föreskrift|författning|lagtext|lagförslag|lagändring|lagstift|lagråd|proposition|riksdag|upphäv|"
+    r"bestämmels|bestäm$|tillämp|juster|språklig|meddel|kap$|punkt$|första$|tredje$|enligt$|avse|utgång|"
+    r"tidpunkt|regel$|regler$|reglering|konsekvens|ekonomisk|beräkn|införande|sfs$|"
+    # the connectives of legal prose (`därvid`, `såväl … som`, `framgår`, `nuvarande`, `i dag`,
+    # `övriga`, `hittills`, `nämligen`, `utgör`, `i sak`): rare in other prose, so distinctive
+    # by IDF, yet they say nothing about what a provision is about
+    r"därvid|såväl|framgår|nuvar|dag$|övr|hittil|näm$|nämlig|utgör|sak$|denne|den$|ankom|likstäl|"
+    # the vocabulary of drafting: how a provision is worded, not what it rules
+    r"begrep|formuler|definition|återg|uttryck)"
+)
 # A term in more than this share of the consulted document's own passages is its field (the
 # strategy's `habilitering`, `hjälpmedel`): it does not tell one proposal from another.
 FIELD_SHARE = 0.2
@@ -141,13 +159,63 @@ class Sources:
             allowed = chosen
         for spec in self.exclude:
             allowed -= matching(spec)
-        allowed.discard(consulted)
+        allowed -= document_parts(store, consulted)
         if not allowed:
             raise InputError(
                 "no document is left to give evidence after --sources/--exclude (the consulted document never "
                 "counts as its own evidence); widen --sources"
             )
         return allowed
+
+
+# A page with less text than this is empty of the document's own words (a scanned page without a
+# text layer, or only its heading left): another file may hold what is printed there.
+EMPTY_PAGE_CHARS = 300
+PART_MIN_PAGES = 3
+PART_PAGE_SHARE = 0.6
+
+
+def document_parts(store: Store, doc_id: str) -> set[str]:
+    """The consulted document and the documents that are part of it, none of which may support it:
+    the same identifier (another copy, an edition), a file named as the consulted file's part
+    (`prop-2008-09-5-bilaga1-scanned.pdf` beside `prop-2008-09-5.pdf`), or a document whose
+    printed pages are mostly pages the consulted document has empty (its scanned appendix,
+    ingested separately, fills pages 66-69 the bill itself holds without text)."""
+    from pathlib import PurePath
+
+    docs = {r["doc_id"]: dict(r) for r in store.conn.execute("SELECT doc_id, path, identifier FROM documents")}
+    me = docs.get(doc_id)
+    if me is None:
+        return {doc_id}
+    parts = {doc_id}
+    ident = _identifier_key(me["identifier"])
+    stem = PurePath(me["path"] or doc_id).stem.casefold()
+    empty = {
+        r["printed"] for r in store.conn.execute(
+            "SELECT printed, length(text) AS chars FROM pages WHERE doc_id = ? AND printed IS NOT NULL", (doc_id,)
+        ) if r["chars"] < EMPTY_PAGE_CHARS
+    }
+    for other, row in docs.items():
+        if other == doc_id:
+            continue
+        if ident and _identifier_key(row["identifier"]) == ident:
+            parts.add(other)
+            continue
+        other_stem = PurePath(row["path"] or other).stem.casefold()
+        if len(stem) >= 4 and other_stem.startswith(stem) and other_stem[len(stem):len(stem) + 1] in {"-", "_", " ", "."}:
+            parts.add(other)
+            continue
+        if empty:
+            printed = [r[0] for r in store.conn.execute(
+                "SELECT printed FROM pages WHERE doc_id = ? AND printed IS NOT NULL", (other,))]
+            filled = sum(1 for label in printed if label in empty)
+            if filled >= PART_MIN_PAGES and filled >= PART_PAGE_SHARE * len(printed):
+                parts.add(other)
+    return parts
+
+
+def _identifier_key(identifier: str | None) -> str:
+    return " ".join((identifier or "").casefold().replace(".", " ").split())
 
 
 # -- the subject of a proposal -----------------------------------------------------------------
@@ -268,7 +336,7 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
         # whole words only: `vägledning` is one subject, not also `väg` and `ledning` (a quote's
         # compounds still match through their parts: `hjälpmedelsförskrivning` has `förskrivning`)
         for term in dict.fromkeys(t.term for t in analysis.analyzer.tokens(source)) if source else []:
-            if len(term) > 2 and not term.isdigit() and not CONSULTATION_WORDS.match(term):
+            if len(term) > 2 and not term.isdigit() and not procedural(term):
                 counts[term] = counts.get(term, 0.0) + weight * analysis.field_weight(term)
     idf = analysis.idf(list(counts))
     floor = analysis.generic_idf()
@@ -285,6 +353,13 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
     query = _query_words(analysis, [src for src, _ in sources if src], ranked[:QUERY_TERMS])
     return Subject(query=query, terms={t: round(counts[t] * distinctive[t], 3) for t in ranked},
                    references=set(references), entities=entities)
+
+
+def procedural(term: str) -> bool:
+    """A term of proposing or of law-making: the form of a proposal, not its subject. A term with
+    a digit is a number, a date or a section range (`3 kap. 1–3 §§` → `1-3`): the references a
+    proposal cites are matched as references, not as words."""
+    return bool(CONSULTATION_WORDS.match(term) or LAWMAKING_WORDS.match(term) or any(c.isdigit() for c in term))
 
 
 def _query_words(analysis: Analysis, texts: list[str], key_terms: list[str]) -> str:
@@ -460,9 +535,29 @@ def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -
 # -- what may not be quoted --------------------------------------------------------------------
 
 
+# Another document's own proposal text: a bill's `Förslag till lag …` (its lagtext), the
+# inquiry's or working group's `lagförslag` in its appendices, a `Förslag till riksdagsbeslut`.
+# What another bill proposes is not evidence about this proposal's subject, only a proposal of
+# its own (one bill's appeal rule backed another bill's unrelated proposal by their shared form).
+PROPOSAL_TEXT_HEADING = re.compile(
+    r"(?:^|›)\s*(?:\d+(?:\.\d+)*\s+)?(?:Förslag till (?:lag|förordning|riksdagsbeslut)\b|Lagtext\b|"
+    r"[\wåäö]*\s*(?:lag|författnings)förslag(?:en)?\b)",
+    re.I,
+)
+# A sentence stating another document's proposal: `Regeringens förslag: …`, `Promemorians bedömning: …`.
+PROPOSAL_LABEL = re.compile(
+    r"^\s*(?:Regeringens|Utredningens|Utredarens|Promemorians|Promemoriornas|Arbetsgruppens|Kommitténs|"
+    r"Departementets|Lagrådsremissens|Betänkandets|Socialstyrelsens|Myndighetens)\s+(?:förslag|bedömning)"
+    r"(?:\s+och\s+(?:förslag|bedömning))?\s*(?:\([^)]{0,80}\))?\s*:",
+)
+
+
 def not_quotable(text: str, heading: str, kind: str | None) -> bool:
-    """A table of contents, front matter, a reference list, a list of names: no evidence."""
+    """A table of contents, front matter, a reference list, a list of names, another document's
+    own proposal text: no evidence."""
     if FRONT_MATTER.match(heading or "") or FRONT_MATTER.match(text[:60]):
+        return True
+    if PROPOSAL_TEXT_HEADING.search(heading or ""):
         return True
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if lines and sum(1 for ln in lines if is_toc_line(ln) or LEADERS.search(ln)) >= max(2, len(lines) // 3):
@@ -481,7 +576,7 @@ ENACTING_FORMULA = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+Förslag till .{0,200}?)?
 # `Nuvarande lydelse | Föreslagen lydelse`: a proposal, not evidence), a figure's source line.
 NOT_A_STATEMENT = re.compile(r"\s\|\s|\b(?:Nuvarande|Föreslagen) lydelse\b|\bKälla:", re.I)
 # A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
-FRAGMENT_START = re.compile(r"^\s*(?:[-–—]\s*)?[a-zåäö]")
+FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
 # A link stub left at a quote's end by a guidance's layout (`➔ Läs mer:`).
 LINK_STUB = re.compile(r"\s*(?:➔|→)?\s*Läs mer:?\s*$", re.I)
 
@@ -490,7 +585,7 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     """A real sentence: enough words, mostly lower-case (not a list of names or a title run),
     not an enacting formula (`Härigenom föreskrivs att …`: every bill has one, it says nothing
     about the subject), and for a slide deck a full sentence, not bullet words."""
-    if ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence):
+    if ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence):
         return False
     if FRAGMENT_START.match(sentence):
         return False
