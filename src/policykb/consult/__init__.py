@@ -91,7 +91,6 @@ def consult(
     info = document_info(store) if gathering else {}
     candidates: dict[str, list] = {}
     subjects: dict[str, Any] = {}
-    like_cache: dict[int, list] = {}
     for n, proposal in enumerate(proposals):
         if progress is not None:
             progress("consult", n, len(proposals), proposal.label or proposal.text[:40])
@@ -101,7 +100,7 @@ def consult(
             subjects[proposal.id] = subject
             candidates[proposal.id] = gather_candidates(
                 store, searcher, analysis, proposal, subject, consulted=doc_id, allowed=allowed, mode=mode, doc_info=info,
-                like_cache=like_cache, want=evidence,
+                want=evidence,
             )
     chosen = assign_evidence(candidates, evidence) if gathering else {}
     for proposal in proposals:
