@@ -73,7 +73,7 @@ CONSULTATION_WORDS = re.compile(
 LAWMAKING_WORDS = re.compile(
     r"^(överklag|förvaltningsdomstol|domstol$|allmän$|beslut$|beslutet$|ikraft|träd|kraft|övergångsbestäm|övergångsperiod|övergångsregl|bemynd|"
     r"föreskrift|författning|lagtext|lagförslag|lagändring|lagstift|lagråd|proposition|riksdag|upphäv|"
-    r"bestämmels|bestäm$|tillämp|juster|språklig|meddel|kap$|punkt$|första$|tredje$|enligt$|avse|utgång|"
+    r"bestämmels|bestäm$|tillämp|juster|språk$|språklig|meddel|kap$|punkt$|första$|tredje$|enl$|enligt$|gäl$|avse|utgång|"
     r"tidpunkt|regel$|regler$|reglering|konsekvens|ekonomisk|beräkn|införande|sfs$|"
     # the connectives of legal prose (`därvid`, `såväl … som`, `framgår`, `nuvarande`, `i dag`,
     # `övriga`, `hittills`, `nämligen`, `utgör`, `i sak`): rare in other prose, so distinctive
