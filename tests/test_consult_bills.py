@@ -36,7 +36,8 @@ LYDELSE_HEADER = ["Nuvarande lydelse", "Föreslagen lydelse"]
 LAW_TABLE = [
     LYDELSE_HEADER,
     ["3 kap. 7 § Den som låter utföra byggnads- eller anläggningsarbete ansvarar för samordningen.",
-     "3 kap. 7 § Den som låter utföra byggnads- eller anläggningsarbete ska utse en byggarbetsmiljösamordnare."],
+     # the number on a line of its own, as a PDF's table cell has it
+     "3 kap.\n7 § Den som låter utföra byggnads- eller anläggningsarbete ska utse en byggarbetsmiljösamordnare."],
     ["", "7 a § Byggarbetsmiljösamordnaren ska samordna planeringen av arbetsmiljöarbetet på arbetsstället."],
 ]
 

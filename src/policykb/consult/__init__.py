@@ -77,8 +77,9 @@ def consult(
         warnings.append(f"{len(proposals)} proposals found; only the first {max_proposals} are included")
         proposals = proposals[:max_proposals]
     # The consulted document and its parts (a separately ingested appendix) never support it.
+    parts = document_parts(store, doc_id)
     allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else (
-        {r[0] for r in store.conn.execute("SELECT doc_id FROM documents")} - document_parts(store, doc_id)
+        {r[0] for r in store.conn.execute("SELECT doc_id FROM documents")} - parts
     )
     if searcher is None and evidence:
         warnings.append("no search index: evidence passages are missing; run `policykb ingest` to build it")
@@ -108,7 +109,7 @@ def consult(
         if gathering and not proposal.evidence:
             proposal.evidence_note = no_evidence_note(subjects[proposal.id])
         proposal.provisions += evidence_provisions(store, proposal, doc_id, provisions_cache)
-        proposal.requirements = requirements_on(store, proposal.provisions, requirements_cache)
+        proposal.requirements = requirements_on(store, proposal.provisions, requirements_cache, exclude=parts)
     if progress is not None:
         progress("consult", len(proposals), len(proposals), "")
     return Consultation(

@@ -303,10 +303,12 @@ def _proposed_provisions(heading: str, block: _Block, before: list[Proposal]) ->
     for j, m in enumerate(starts):
         end = starts[j + 1].start() if j + 1 < len(starts) else len(text)
         own = text[m.start("num"):end].strip()
+        label = " ".join(m.group("num").split())
         at = block.text.find(own[:60])
         proposal = _proposal("provision", heading, block, max(at, 0), max(at, 0) + len(own) if at >= 0 else len(block.text),
-                             label=" ".join(m.group("num").split()))
-        proposal.text = clip(own, 2000)
+                             label=label)
+        # the number on one line (`3 kap.` / `6 §` in a cell): the label as the text's start
+        proposal.text = clip(f"{label} {text[m.end('num'):end].strip()}", 2000)
         out.append(proposal)
     return out
 

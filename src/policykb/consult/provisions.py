@@ -105,9 +105,12 @@ def citing_documents(store: Store, canonical: str, *, exclude_doc: str | None = 
 
 
 def requirements_on(
-    store: Store, provisions: list[Provision], cache: dict[str, list[dict[str, Any]]], *, limit: int = 10
+    store: Store, provisions: list[Provision], cache: dict[str, list[dict[str, Any]]], *, limit: int = 10,
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Trace rows (requirements) whose sources include any of the provisions."""
+    """Trace rows (requirements) whose sources include any of the provisions, from documents other
+    than `exclude` (the consulted document and its parts: a bill's own sentences on the act it
+    amends are what is proposed, not requirements standing on it)."""
     if not provisions:
         return []
     from policykb.query.trace import trace
@@ -119,7 +122,7 @@ def requirements_on(
             cache[provision.canonical] = trace(store, source=provision.canonical)
         for row in cache[provision.canonical]:
             key = (row.get("doc_id"), row.get("passage_id"), row.get("sentence"))
-            if key not in seen:
+            if key not in seen and row.get("doc_id") not in exclude:
                 seen.add(key)
                 rows.append(row)
     rows = rows[:limit]
