@@ -109,7 +109,7 @@ def consult(
         if gathering and not proposal.evidence:
             proposal.evidence_note = no_evidence_note(subjects[proposal.id])
         proposal.provisions += evidence_provisions(store, proposal, doc_id, provisions_cache)
-        proposal.requirements = requirements_on(store, proposal.provisions, requirements_cache, exclude=parts)
+        proposal.requirements = requirements_on(store, proposal.provisions, requirements_cache)
     if progress is not None:
         progress("consult", len(proposals), len(proposals), "")
     return Consultation(

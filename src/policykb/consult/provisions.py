@@ -105,12 +105,9 @@ def citing_documents(store: Store, canonical: str, *, exclude_doc: str | None = 
 
 
 def requirements_on(
-    store: Store, provisions: list[Provision], cache: dict[str, list[dict[str, Any]]], *, limit: int = 10,
-    exclude: set[str] | frozenset[str] = frozenset(),
+    store: Store, provisions: list[Provision], cache: dict[str, list[dict[str, Any]]], *, limit: int = 10
 ) -> list[dict[str, Any]]:
-    """Trace rows (requirements) whose sources include any of the provisions, from documents other
-    than `exclude` (the consulted document and its parts: a bill's own sentences on the act it
-    amends are what is proposed, not requirements standing on it)."""
+    """Trace rows (requirements) whose sources include any of the provisions."""
     if not provisions:
         return []
     from policykb.query.trace import trace
@@ -122,7 +119,7 @@ def requirements_on(
             cache[provision.canonical] = trace(store, source=provision.canonical)
         for row in cache[provision.canonical]:
             key = (row.get("doc_id"), row.get("passage_id"), row.get("sentence"))
-            if key not in seen and row.get("doc_id") not in exclude:
+            if key not in seen:
                 seen.add(key)
                 rows.append(row)
     rows = rows[:limit]
