@@ -21,7 +21,7 @@ def consult_command(
     evidence: Annotated[int, typer.Option("--evidence", help="Evidence passages per proposal (0-10).")] = 3,
     mode: Annotated[
         str,
-        typer.Option("--mode", help="Search for evidence: lexical (with more-like-this on stored vectors; fast), "
+        typer.Option("--mode", help="Search for evidence: lexical (the word index; fast), "
                                     "hybrid or dense (one model run per proposal)."),
     ] = "lexical",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,

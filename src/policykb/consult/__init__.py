@@ -21,6 +21,7 @@ from policykb.consult.evidence import (
     Sources,
     SearcherLike,
     assign_evidence,
+    document_parts,
     document_info,
     find_evidence,
     gather_candidates,
@@ -75,7 +76,11 @@ def consult(
     if len(proposals) > max_proposals:
         warnings.append(f"{len(proposals)} proposals found; only the first {max_proposals} are included")
         proposals = proposals[:max_proposals]
-    allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else None
+    # The consulted document and its parts (a separately ingested appendix) never support it.
+    parts = document_parts(store, doc_id)
+    allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else (
+        {r[0] for r in store.conn.execute("SELECT doc_id FROM documents")} - parts
+    )
     if searcher is None and evidence:
         warnings.append("no search index: evidence passages are missing; run `policykb ingest` to build it")
     provisions_cache: dict[str, Provision] = {}
@@ -87,7 +92,6 @@ def consult(
     info = document_info(store) if gathering else {}
     candidates: dict[str, list] = {}
     subjects: dict[str, Any] = {}
-    like_cache: dict[int, list] = {}
     for n, proposal in enumerate(proposals):
         if progress is not None:
             progress("consult", n, len(proposals), proposal.label or proposal.text[:40])
@@ -97,7 +101,7 @@ def consult(
             subjects[proposal.id] = subject
             candidates[proposal.id] = gather_candidates(
                 store, searcher, analysis, proposal, subject, consulted=doc_id, allowed=allowed, mode=mode, doc_info=info,
-                like_cache=like_cache, want=evidence,
+                want=evidence,
             )
     chosen = assign_evidence(candidates, evidence) if gathering else {}
     for proposal in proposals:

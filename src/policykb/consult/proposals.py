@@ -93,6 +93,7 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
             (doc_id,),
         )
     ]
+    blocks = _join_broken_headings(blocks)
     found: list[Proposal] = []
     heading = ""
     skipping = False
@@ -114,6 +115,12 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
             continue
         if block.kind == "heading" or _looks_like_heading(text):
             close_section()
+            if APPENDIX_HEADING.match(text) and any(p.kind != "sentence" for p in found):
+                # the appendices (after the document's own stated proposals, so not a table of
+                # contents listing them): the inquiry's, the working group's and the lagrådsremiss's
+                # proposals again, the remissinstanser, the Lagrådet's opinion — not this
+                # document's proposals, and its own law proposal read a second and third time
+                break
             heading = text
             goal_context = {}
             table_goals = {}
@@ -141,12 +148,62 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
     # group proposed (`Utredningens förslag: I huvudsak detsamma …`): those are background.
     if any(p.kind == "labelled" and GOVERNMENT_LABEL.match(p.text) for p in found):
         found = [p for p in found if not (p.kind == "labelled" and OTHERS_LABEL.match(p.text))]
+    found = _first_statements(found)
     if level == "fokusområde":
         found = _by_focus_area(found)
     for n, proposal in enumerate(found, start=1):
         proposal.number = n
         proposal.passage_id = _passage_at(store, doc_id, proposal)
     return found
+
+
+# Where a bill's (or report's) appendices begin: the proposals of the inquiry, memorandum or
+# working group it rests on, the list of consulted bodies, the Lagrådet's opinion, the minutes.
+# (The `Bilaga N` running header is not text of its own in an extracted page; these headings are.)
+APPENDIX_HEADING = re.compile(
+    r"^\s*(?:Bilaga\s+\d+\b|(?:utredningens|utredarens|promemorians|promemoriornas|arbetsgruppens|kommitténs|"
+    r"betänkandets|lagrådsremissens|departementspromemorians)\s+(?:lag|författnings)förslag\b|"
+    r"Sammanfattning av (?:betänkandet|promemorian|promemoriorna|utredningsförslaget|utredningens)|"
+    r"Förteckning över remissinstanser|Lagrådets yttrande|Utdrag ur protokoll)",
+    re.I,
+)
+
+
+def _join_broken_headings(blocks: list[_Block]) -> list[_Block]:
+    """A `heading` that is the start of a sentence (extraction took a line for a heading:
+    `Promemorians förslag (Ds 2013:69): Överensstämmer i sak med` / `regeringens förslag. I …`)
+    joined to its continuation: else the continuation is read as a proposal starting mid-sentence,
+    and the broken line as a heading that opens a proposal section."""
+    out: list[_Block] = []
+    for block in blocks:
+        last = out[-1] if out else None
+        if (
+            last is not None and last.kind == "heading" and block.kind == "paragraph"
+            and FRAGMENT_CONTINUES.match(block.text) and not last.text.rstrip().endswith((".", "!", "?", ":"))
+            and len(last.text.split()) >= 3
+        ):
+            out[-1] = _Block(last.block_id, last.page, last.printed, "paragraph",
+                             f"{last.text.rstrip()} {block.text.lstrip()}", None, last.char_start)
+            continue
+        out.append(block)
+    return out
+
+
+FRAGMENT_CONTINUES = re.compile(r"^\s*[a-zåäö]")
+
+
+def _first_statements(found: list[Proposal]) -> list[Proposal]:
+    """Each proposal once: the same words stated again (a summary's repetition, a law proposal
+    printed again) are the first statement's."""
+    seen: set[str] = set()
+    out = []
+    for p in found:
+        key = _norm(p.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(p)
+    return out
 
 
 def _by_focus_area(found: list[Proposal]) -> list[Proposal]:
@@ -178,6 +235,9 @@ def _section_proposals(heading: str, body: list[_Block], level: str = "delmål")
     out: list[Proposal] = []
     if STATUTE_PROPOSAL.match(heading):
         for block in body:
+            if block.kind == "table" and block.rows and _proposed_column(block.rows[0]) is not None:
+                out.extend(_proposed_provisions(heading, block, out))
+                continue
             # a provision starts a paragraph, or follows the enacting formula in the same one
             starts = [m for m in PROVISION_INLINE.finditer(block.text)]
             for j, m in enumerate(starts):
@@ -210,6 +270,45 @@ def _section_proposals(heading: str, body: list[_Block], level: str = "delmål")
             text = f"{text}\n{block.text}" if text else block.text
         proposal = _proposal("section", heading, first, 0, len(first.text))
         proposal.text, proposal.spans = clip(text, 1200), spans
+        out.append(proposal)
+    return out
+
+
+PROPOSED_COLUMN = re.compile(r"^\s*Föreslagen lydelse\s*$", re.I)
+# A provision's start at the start of a table cell's line: `2 kap. 13 §`, `7 a §`.
+PROVISION_LINE = re.compile(r"(?:^|(?<=\n)|(?<=[.:]\s))\s*(?P<num>(?:\d+\s*kap\.\s*)?\d+\s*(?:[a-z]\s*)?§)\s+(?=[A-ZÅÄÖ])")
+
+
+def _proposed_column(header: list[str]) -> int | None:
+    for i, cell in enumerate(header):
+        if PROPOSED_COLUMN.match(_plain(cell or "")):
+            return i
+    return None
+
+
+def _proposed_provisions(heading: str, block: _Block, before: list[Proposal]) -> list[Proposal]:
+    """The provisions of a `Nuvarande lydelse | Föreslagen lydelse` table as proposed: the right
+    column only (the left is the law as it stands, the same provision a second time), each
+    provision from its number to the next; rows before the first number (the table goes on
+    after a page break) continue the provision above."""
+    col = _proposed_column(block.rows[0]) if block.rows else None
+    if col is None:
+        return []
+    text = "\n".join(_plain(row[col] or "") for row in block.rows[1:] if col < len(row) and (row[col] or "").strip())
+    starts = list(PROVISION_LINE.finditer(text))
+    out: list[Proposal] = []
+    lead = text[: starts[0].start()].strip() if starts else text.strip()
+    if lead and before and before[-1].kind == "provision":
+        before[-1].text = clip(f"{before[-1].text}\n{lead}", 2000)
+    for j, m in enumerate(starts):
+        end = starts[j + 1].start() if j + 1 < len(starts) else len(text)
+        own = text[m.start("num"):end].strip()
+        label = " ".join(m.group("num").split())
+        at = block.text.find(own[:60])
+        proposal = _proposal("provision", heading, block, max(at, 0), max(at, 0) + len(own) if at >= 0 else len(block.text),
+                             label=label)
+        # the number on one line (`3 kap.` / `6 §` in a cell): the label as the text's start
+        proposal.text = clip(f"{label} {text[m.end('num'):end].strip()}", 2000)
         out.append(proposal)
     return out
 
@@ -353,6 +452,10 @@ def _flattened_table_header(text: str) -> bool:
     first = GOAL_NUMBER.search(text)
     if first is None or first.start() > 200:
         return False
+    # a header is a few labels, not running sentences (`… behandlas i avsnitten 4, 7 och 16.1. I …`
+    # refers to a section, it does not start a table)
+    if re.search(r"[.!?]\s+[A-ZÅÄÖ]", text[: first.start()]):
+        return False
     return bool(TABLE_PROPOSAL_HEADER.search(text[: first.start()])) and len(GOAL_NUMBER.findall(text)) >= 1
 
 
@@ -398,7 +501,9 @@ def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Pro
     if LABEL_HINT.search(text):
         starts = [
             s for s, _ in sentence_spans(text)
-            if LABELLED.match(text[s:]) and not (title and _norm(text[s:]).startswith(title))
+            # a label opens a sentence with a capital (`regeringens förslag. I …` continues one)
+            if LABELLED.match(text[s:]) and text[s:].lstrip()[:1].isupper()
+            and not (title and _norm(text[s:]).startswith(title))
         ]
     if not starts:
         return _proposing_sentences(heading, block)

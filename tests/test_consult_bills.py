@@ -1,0 +1,265 @@
+"""The remiss helper on a bill (issue 18, round 3): its own proposals read once, law-making
+vocabulary taken for form, and no evidence from another bill's proposal text or from the
+consulted bill's own parts. The fixtures are small real extracts of the shapes met in
+prop. 2008/09:5, 2012/13:187 and 2013/14:104 (the shared PDFs are not needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policykb.chunk import chunk
+from policykb.consult import consult, split_proposals
+from policykb.consult.evidence import (
+    Analysis,
+    Subject,
+    best_quote_for,
+    document_parts,
+    not_quotable,
+    procedural,
+    proposal_subject,
+)
+from policykb.models import Block, Document, DocumentMeta, Page
+from policykb.store import Store
+from policykb.swedish.analyzer import Analyzer
+
+
+def _doc(doc_id: str, pages: list[Page], *, identifier: str | None = None, kind: str | None = None,
+         path: str | None = None) -> Document:
+    return Document(
+        DocumentMeta(doc_id=doc_id, path=path or f"/x/{doc_id}", sha256=str(abs(hash(doc_id))).rjust(64, "0"),
+                     source_format="pdf", title=doc_id, identifier=identifier, kind=kind),
+        pages,
+    )
+
+
+LYDELSE_HEADER = ["Nuvarande lydelse", "Föreslagen lydelse"]
+LAW_TABLE = [
+    LYDELSE_HEADER,
+    ["3 kap. 7 § Den som låter utföra byggnads- eller anläggningsarbete ansvarar för samordningen.",
+     # the number on a line of its own, as a PDF's table cell has it
+     "3 kap.\n7 § Den som låter utföra byggnads- eller anläggningsarbete ska utse en byggarbetsmiljösamordnare."],
+    ["", "7 a § Byggarbetsmiljösamordnaren ska samordna planeringen av arbetsmiljöarbetet på arbetsstället."],
+]
+
+
+def _bill() -> Document:
+    def table(rows: list[list[str]]) -> Block:
+        return Block(kind="table", text="\n".join(" | ".join(r) for r in rows), rows=rows)
+
+    pages = [
+        Page(index=0, printed="1", blocks=[
+            Block(kind="heading", text="2.1 Förslag till lag om ändring i arbetsmiljölagen (1977:1160)", level=2),
+            Block(kind="paragraph", text="Härigenom föreskrivs att 3 kap. 7 § arbetsmiljölagen ska ha följande lydelse."),
+            table(LAW_TABLE),
+        ]),
+        Page(index=1, printed="2", blocks=[
+            Block(kind="heading", text="5 Byggarbetsmiljösamordnare", level=2),
+            Block(kind="paragraph", text="Regeringens förslag: Den som låter utföra ett byggnads- eller anläggningsarbete "
+                                         "ska utse en lämplig byggarbetsmiljösamordnare."),
+            # extraction took the first line of a paragraph for a heading: the rest continues it
+            Block(kind="heading", text="Promemorians förslag (Ds 2008:24): Överensstämmer i sak med", level=3),
+            Block(kind="paragraph", text="regeringens förslag. I promemorian föreslås dock att samordnaren utses tidigare."),
+            Block(kind="heading", text="Skälen för regeringens förslag: Den föreslagna lagändringen bör", level=3),
+            Block(kind="paragraph", text="träda i kraft så snart som möjligt. Bestämmelsen bör tillämpas på alla nya bygglov."),
+        ]),
+        Page(index=2, printed="3", blocks=[
+            Block(kind="heading", text="Lagrådsremissens lagförslag", level=1),
+            Block(kind="heading", text="Förslag till lag om ändring i arbetsmiljölagen (1977:1160)", level=2),
+            table(LAW_TABLE),
+        ]),
+        Page(index=3, printed="4", blocks=[]),  # a scanned appendix page without a text layer
+        Page(index=4, printed="5", blocks=[]),
+        Page(index=5, printed="6", blocks=[]),
+    ]
+    return _doc("prop-2008-09-5.pdf", pages, identifier="prop. 2008/09:5", kind="proposition")
+
+
+def test_a_bill_states_each_proposal_once_and_from_a_sentence_start(tmp_path: Path) -> None:
+    bill = _bill()
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(bill, chunk(bill))
+        proposals = split_proposals(store, bill.meta.doc_id)
+    provisions = [p for p in proposals if p.kind == "provision"]
+    # the proposed column only (the law as it stands is not proposed), and not again from the
+    # lagrådsremiss's law proposal in the appendix
+    assert [p.label for p in provisions] == ["3 kap. 7 §", "7 a §"]
+    assert provisions[0].text == ("3 kap. 7 § Den som låter utföra byggnads- eller anläggningsarbete ska utse en "
+                                  "byggarbetsmiljösamordnare.")
+    assert all("ansvarar för samordningen" not in p.text for p in proposals)
+    assert [p.text for p in proposals if p.kind == "labelled"] == [
+        "Regeringens förslag: Den som låter utföra ett byggnads- eller anläggningsarbete ska utse en lämplig "
+        "byggarbetsmiljösamordnare."
+    ]
+    # a line taken for a heading is joined to its continuation: nothing starts mid-sentence
+    assert all(not p.text[:1].islower() for p in proposals)
+    assert len({p.text for p in proposals}) == len(proposals)
+
+
+def test_law_making_vocabulary_is_form_not_subject() -> None:
+    analyzer = Analyzer(split_compounds=False)
+    form = ("Beslutet kan överklagas till allmän förvaltningsdomstol. Lagen träder i kraft den 1 augusti 2014 "
+            "och övergångsbestämmelserna gäller enligt 3 kap. 1–3 §§; bemyndigandet att meddela föreskrifter "
+            "justeras språkligt.")
+    terms = {t.term for t in analyzer.tokens(form) if len(t.term) > 2}
+    assert terms and all(procedural(t) for t in terms), [t for t in terms if not procedural(t)]
+    subject = {t.term for t in analyzer.tokens("etableringsplanen byggarbetsmiljösamordnare legitimation vårdövergångar")}
+    assert not any(procedural(t) for t in subject)
+
+
+def test_a_procedural_proposal_has_no_subject_to_find_evidence_for(tmp_path: Path) -> None:
+    bill = _bill()
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(bill, chunk(bill))
+        analysis = Analysis(store, None)
+        analysis.consulted(bill.meta.doc_id)
+        proposal = split_proposals(store, bill.meta.doc_id)[0]
+        proposal.text = "Regeringens förslag: Lagändringarna ska träda i kraft den 1 augusti 2014 och beslut får överklagas."
+        subject = proposal_subject(store, analysis, proposal, references=set())
+    assert subject.terms == {}
+
+
+def test_another_documents_proposal_text_is_not_evidence(tmp_path: Path) -> None:
+    lagtext = "Regeringens proposition 2012/13:187 › 2 Lagtext › 2.1 Förslag till lag om ändring i skollagen (2010:800)"
+    assert not_quotable("15 § En legitimerad lärare har ansvar för undervisningen.", lagtext, "proposition")
+    assert not_quotable("7 § Etableringsplanen ska utformas tillsammans med den nyanlände.",
+                        "Prop. 2013/14:104 › Promemorians lagförslag (Ds 2013:69)", "proposition")
+    assert not not_quotable("Lärare med lång erfarenhet bör kunna bli behöriga.",
+                            "Regeringens proposition 2012/13:187 › 4 Lärare och förskollärare med lång yrkeserfarenhet",
+                            "proposition")
+    doc = _doc("other.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text="Text om etableringsplaner.")])])
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(doc, chunk(doc))
+        analysis = Analysis(store, None)
+        subject = Subject(query="", terms={t: 1.0 for t in analysis.terms("etableringsplan nyanländ arbete")},
+                          references=set(), entities=set())
+        labelled = ("Regeringens förslag: En etableringsplan ska upphöra när den nyanlände avvisar ett erbjudet "
+                    "lämpligt arbete utan godtagbart skäl.")
+        assert best_quote_for(analysis, labelled, subject) == ("", [])
+        reasons = ("En nyanländ som avvisar ett lämpligt arbete utan godtagbart skäl bör inte längre ha kvar sin "
+                   "etableringsplan.")
+        assert best_quote_for(analysis, reasons, subject)[0] == reasons
+
+
+def test_the_consulted_documents_parts_never_support_it(tmp_path: Path) -> None:
+    def pages(printed: list[str]) -> list[Page]:
+        return [Page(index=i, printed=p, blocks=[Block(kind="paragraph", text=f"Artikel {p}. Medlemsstaterna ska se "
+                                                       "till att en samordnare utses för varje byggarbetsplats.")])
+                for i, p in enumerate(printed)]
+
+    bill = _bill()
+    docs = [
+        bill,
+        # its scanned appendix, ingested as a file of its own: named as the bill's part ...
+        _doc("prop-2008-09-5-bilaga1-scanned.pdf", pages(["4", "5", "6"])),
+        # ... or named otherwise, but printed on the pages the bill holds without text
+        _doc("bilaga-skannad.pdf", pages(["4", "5", "6"])),
+        # another copy under the same identifier
+        _doc("kopia.pdf", pages(["1", "2"]), identifier="Prop. 2008/09:5"),
+        # a regulation that happens to share some page numbers is not a part
+        _doc("afs-2011-19.pdf", pages([str(n) for n in range(2, 20)]), identifier="AFS 2011:19", kind="regulation"),
+    ]
+    with Store.open(tmp_path / "index") as store:
+        for doc in docs:
+            store.write_document(doc, chunk(doc))
+        parts = document_parts(store, bill.meta.doc_id)
+        result = consult(store, bill.meta.doc_id, searcher=None, evidence=0)
+    assert parts == {"prop-2008-09-5.pdf", "prop-2008-09-5-bilaga1-scanned.pdf", "bilaga-skannad.pdf", "kopia.pdf"}
+    assert result.proposals
+
+
+def test_a_proposal_stated_in_its_documents_topic_needs_a_quote_on_that_topic(tmp_path: Path) -> None:
+    """`förebygga ohälsa och olycksfall` is every work-environment text's purpose formula: a quote
+    sharing only it is not about a proposal on building-site coordinators."""
+    from policykb.consult.evidence import TOPIC_SHARE
+
+    topic_words = "byggarbetsmiljösamordnaren arbetsstället byggherren"
+    filler = " ".join(f"Avsnittet beskriver del {n} av skälen, remissinstansernas synpunkter och konsekvenserna." for n in range(12))
+    bill = _doc("bill.pdf", [Page(index=i, blocks=[
+        Block(kind="heading", text=f"{i + 1} Avsnitt {i + 1}", level=2),
+        Block(kind="paragraph", text=f"Stycke {i}: {topic_words} ska samordna arbetet och förebygga ohälsa. {filler}"),
+    ]) for i in range(6)], kind="proposition")
+    other = _doc("regler.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text=(
+        "Arbetsgivaren ska förebygga ohälsa och olycksfall. Byggarbetsmiljösamordnaren ska samordna arbetet."))])])
+    with Store.open(tmp_path / "index") as store:
+        for doc in (bill, other):
+            store.write_document(doc, chunk(doc))
+        analysis = Analysis(store, None)
+        analysis.consulted("bill.pdf")
+        assert store.conn.execute("SELECT count(*) FROM passages WHERE doc_id = 'bill.pdf'").fetchone()[0] >= 6
+        topic = {t.term for t in analysis.analyzer.tokens(topic_words) if analysis.is_topic(t.term)}
+        assert topic and TOPIC_SHARE == 0.5
+        subject = Subject(query="", terms={t: 1.0 for t in topic | {"ohäls", "olycksfal"}}, references=set(),
+                          entities=set(), topic=topic)
+        assert subject.stated_in_topic
+        assert not Subject(query="", terms={"ohäls": 1.0, "olycksfal": 1.0, "förebyg": 1.0}, references=set(),
+                           entities=set(), topic=set()).stated_in_topic
+
+
+def _ingest_texts(tmp_path: Path, files: dict[str, str]) -> tuple[Path, list[str]]:
+    from policykb.ingest import ingest
+
+    sources = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        sources.append(tmp_path / name)
+    report = ingest(sources, tmp_path / "index")
+    assert not report.failed, report.failed
+    return tmp_path / "index", report.added
+
+
+FILLER_TOPICS = [
+    "buller från maskiner", "belysning vid bildskärmsarbete", "vibrationer i handhållna verktyg", "nattarbete och vila",
+    "kemiska ämnen i laboratorier", "ergonomi vid lyft", "psykosocial arbetsmiljö", "första hjälpen och krisstöd",
+    "personlig skyddsutrustning", "stegar och arbetsbockar", "truckar och lyftanordningar", "smittrisker i vården",
+    "ensamarbete i hemtjänsten", "minderåriga i arbetslivet", "strålning från röntgen", "tryckbärande anordningar",
+    "arbete på väg", "asbest vid rivning", "kylrum och kyla", "värme i gjuterier",
+]
+
+
+def test_a_quote_sharing_only_a_purpose_formula_is_not_evidence_for_a_topical_proposal(tmp_path: Path) -> None:
+    """The topic gate end to end: on a bill about building-site coordinators, a regulation's
+    `förebygga ohälsa och olycksfall` sentence shares three key words of the proposal, but none
+    of the bill's topic; the sentence that names the coordinator is kept."""
+    from policykb.consult.evidence import document_info, gather_candidates
+    from policykb.query.search import Searcher
+
+    bill = "# Regeringens proposition om byggarbetsmiljösamordnare\n\n" + "".join(
+        f"## {n} Byggarbetsmiljösamordnarens uppgifter del {n}\n\n"
+        f"Byggarbetsmiljösamordnaren på arbetsstället ska enligt avsnitt {n} samordna byggherrens planering. "
+        f"Byggherren utser byggarbetsmiljösamordnaren för arbetsstället.\n\n"
+        for n in range(1, 9)
+    ) + ("## 9 Samordnarens ansvar\n\nRegeringens förslag: Byggarbetsmiljösamordnaren som byggherren utser ska samordna arbetet "
+         "för att förebygga ohälsa och olycksfall på arbetsstället.\n")
+    # enough other passages that the bill's words are rare in the index, as in a real one
+    places = ["industrin", "vården", "skolan", "handeln", "jordbruket", "transporterna"]
+    rules = "# Arbetsmiljöverkets föreskrifter\n\n" + "".join(
+        f"## {i + 1} Om {topic} i {place}\n\nArbetsgivaren ska undersöka riskerna med {topic} i {place} och "
+        f"dokumentera åtgärderna i en handlingsplan.\n\n"
+        for i, (topic, place) in enumerate((t, p) for t in FILLER_TOPICS for p in places)
+    ) + "## 130 Syfte\n\nArbetsgivaren ska med dessa regler förebygga ohälsa och olycksfall i arbetet.\n"
+    guidance = ("# Vägledning om byggarbetsplatser\n\n## Gemensamt arbetsställe\n\nPå ett gemensamt arbetsställe "
+                "ska byggarbetsmiljösamordnaren samordna skyddsåtgärderna så att ohälsa och olycksfall förebyggs.\n")
+    index, (bill_id, rules_id, guidance_id) = _ingest_texts(
+        tmp_path, {"proposition.md": bill, "foreskrifter.md": rules, "vagledning.md": guidance})
+    searcher = Searcher(index)
+    with Store.open(index, create=False, readonly=True) as store:
+        analysis = Analysis(store, searcher)
+        analysis.consulted(bill_id)
+        proposal = next(p for p in split_proposals(store, bill_id) if p.text.startswith("Regeringens förslag"))
+        subject = proposal_subject(store, analysis, proposal, references=set())
+        assert subject.stated_in_topic, (subject.terms, subject.topic)
+
+        def quotes(s: Subject, allowed: set[str]) -> list[str]:
+            return [c.evidence.quote for c in gather_candidates(
+                store, searcher, analysis, proposal, s, consulted=bill_id, allowed=allowed, mode="lexical",
+                doc_info=document_info(store))]
+
+        ungated = Subject(subject.query, subject.terms, subject.references, subject.entities, topic=set())
+        formula_only = quotes(ungated, {rules_id})
+        gated = quotes(subject, {rules_id})
+        topical = quotes(subject, {rules_id, guidance_id})
+    formula = "Arbetsgivaren ska med dessa regler förebygga ohälsa och olycksfall i arbetet."
+    assert formula_only == [formula]  # it does share three of the proposal's key words ...
+    assert gated == []  # ... but none of the bill's topic
+    assert topical == ["På ett gemensamt arbetsställe ska byggarbetsmiljösamordnaren samordna skyddsåtgärderna så "
+                       "att ohälsa och olycksfall förebyggs."]
