@@ -104,6 +104,35 @@ def test_like_returns_passages_of_other_documents(searcher):
     assert "hemsjukvård" in top or "hälso- och sjukvård i hemmet" in top or "läkar" in top
 
 
+def test_like_reads_its_word_scores_in_one_query_and_ranks_as_with_two(searcher, monkeypatch):
+    """More like this reads the BM25 of the source's terms for every other passage in one FTS5
+    query (the source's document dropped afterwards); forced to read only 20 scores, the rest are
+    scored by a second query, and the hits and scores are the same."""
+    from policykb.index import lexical
+    from policykb.query.search import searcher as searcher_module
+
+    source = _passage(searcher, "läkarresurser hemsjukvård kommunen regionen", HOME_CARE)
+    only_ids: list[bool] = []
+    original = lexical.search
+
+    def counting(*args, **kwargs):
+        only_ids.append(kwargs.get("only_ids") is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lexical, "search", counting)
+    monkeypatch.setattr(searcher_module, "CANDIDATES", 20)
+    one_query = searcher.like(source.passage_id, k=10)
+    assert only_ids == [False]
+    only_ids.clear()
+    monkeypatch.setattr(searcher_module, "LEXICAL_SCORED", 20)
+    two_queries = searcher.like(source.passage_id, k=10)
+    assert only_ids == [False, True]
+    assert [(h.passage_id, round(h.score, 9)) for h in two_queries] == [
+        (h.passage_id, round(h.score, 9)) for h in one_query
+    ]
+    assert all(h.doc_id != HOME_CARE for h in one_query)
+
+
 def test_like_with_filters(searcher):
     source = _passage(searcher, "rehabilitering i hemmet", HOME_CARE)
     other = "003_98179518a3d1e638.txt"

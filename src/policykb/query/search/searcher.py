@@ -536,14 +536,21 @@ class Searcher:
         if allowed_sql is not None:
             other_sql += f" AND passage_id IN ({allowed_sql})"
             other_params.extend(allowed_params)
-        same_doc = conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (source["doc_id"],)).fetchone()[0]
+        same_doc_ids = {r[0] for r in conn.execute("SELECT passage_id FROM passages WHERE doc_id = ?", (source["doc_id"],))}
+        same_doc = len(same_doc_ids)
         depth = max(CANDIDATES, 2 * k)
 
         terms = self._distinctive_terms(conn, source["text"])
         match = lexical.match_expression(terms)
         lexical_scores: dict[int, float] = {}
+        scored = _LexicalScores({}, complete=True)
         if match:
-            lexical_scores = dict(lexical.search(conn, match, depth, allowed_sql=other_sql, allowed_params=other_params))
+            # One query, the source's document dropped afterwards (as a `rowid IN (…)` filter of
+            # every other passage, SQLite ran the 25-term MATCH once per passage: ~0.3 s a call);
+            # its scores beyond the candidates give the dense candidates their BM25 (see search).
+            scored = self._lexical(conn, (match,), max(depth, LEXICAL_SCORED) + same_doc, allowed_sql, allowed_params)
+            scored.scores = {c: score for c, score in scored.scores.items() if c not in same_doc_ids}
+            lexical_scores = dict(list(scored.scores.items())[:depth])
         dense_scores: dict[int, float] = {}
         query_vector = None
         index = self.usable_vectors(warn)
@@ -575,6 +582,8 @@ class Searcher:
                     dense_scores[c] = float(score)
         if match:
             missing = [c for c in candidates if c not in lexical_scores]
+            lexical_scores.update((c, scored.scores[c]) for c in missing if c in scored.scores)
+            missing = [] if scored.complete else [c for c in missing if c not in lexical_scores]
             if missing:
                 lexical_scores.update(lexical.search(conn, match, len(missing), only_ids=missing))
         lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
