@@ -141,7 +141,7 @@ def test_filters_apply_before_the_cut(searcher):
 
 @pytest.mark.parametrize("query", ["vem ansvarar för rehabilitering i hemmet", "MAR delegering läkemedel", "5 kap. 7 § HSL"])
 def test_dense_candidates_get_their_bm25_without_a_second_query_and_the_same_ranking(searcher, monkeypatch, query):
-    """The one lexical query of a hybrid search reads up to LEXICAL_SCORED scores; when a query
+    """The lexical query of a hybrid search reads up to LEXICAL_SCORED scores; when a query
     matches more passages than that, the dense candidates outside them are scored by a second
     query. Both paths rank alike: with 20 candidates a side and only those 20 scores read, every
     hit and score is the same as with every matching passage read in one query."""
@@ -158,11 +158,13 @@ def test_dense_candidates_get_their_bm25_without_a_second_query_and_the_same_ran
     monkeypatch.setattr(lexical, "search", counting)
     monkeypatch.setattr(searcher_module, "CANDIDATES", 20)
     one_query = searcher.search(query, k=10)
-    assert only_ids_calls == [False], "a hybrid search on the corpus needs one lexical query"
+    # One query per lexical part (the query's own words; the official forms of its everyday
+    # words when it has any), none restricted to the dense candidates.
+    assert only_ids_calls and not any(only_ids_calls), "the dense candidates' BM25 needs no query of its own"
     only_ids_calls.clear()
     monkeypatch.setattr(searcher_module, "LEXICAL_SCORED", 20)
     two_queries = searcher.search(query, k=10)
-    assert only_ids_calls == [False, True], "the dense candidates beyond the 20 scores read are scored apart"
+    assert any(only_ids_calls), "the dense candidates beyond the 20 scores read are scored apart"
     assert [(h.passage_id, round(h.score, 9)) for h in two_queries] == [
         (h.passage_id, round(h.score, 9)) for h in one_query
     ]

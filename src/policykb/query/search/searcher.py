@@ -455,24 +455,23 @@ class Searcher:
         depth = max(CANDIDATES, 2 * k)
 
         lexical_scores: dict[int, float] = {}
-        scored = _LexicalScores({}, complete=True)
+        scored = _LexicalScores([])
         matches = (
             lexical.match_expression(plan.terms),
             lexical.match_expression([], plan.phrases),
             lexical.match_expression([], plan.register_phrases),
         )
-        if mode == "lexical":
-            lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params).scores
-        elif mode == "hybrid":
+        if mode in ("hybrid", "lexical"):
             scored = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
-            lexical_scores = dict(list(scored.scores.items())[:depth])
+            lexical_scores = scored.exact(conn, list(scored.ranked())[:depth])
         dense_scores: dict[int, float] = {}
         query_vector = None
         if mode in ("hybrid", "dense"):
             index = self.usable_vectors(warn)
             if index is None:  # stale vectors: answer from what is consistent, the lexical side
                 if mode == "dense":
-                    lexical_scores = self._lexical(conn, matches, depth, allowed_sql, allowed_params).scores
+                    scored = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
+                    lexical_scores = scored.exact(conn, list(scored.ranked())[:depth])
                 mode = "lexical"
         if mode in ("hybrid", "dense"):
             query_vector = self._embed_query(plan.dense_texts)
@@ -491,7 +490,7 @@ class Searcher:
             dense_scores = self._with_best_units(dense_scores, units, query_vector)
             ranked = _normalised(sorted(dense_scores.items(), key=lambda kv: -kv[1]), _min_max)
         else:
-            ranked, units = self._fuse(conn, matches, lexical_scores, dense_scores, citing, query_vector, scored)
+            ranked, units = self._fuse(conn, scored, lexical_scores, dense_scores, citing, query_vector)
         if not self.segments:
             ranked_spans = [(pid, score, None) for pid, score in ranked]
             return self._hits(conn, ranked_spans, k, plan.highlight_terms, units=units, query_vector=query_vector)
@@ -543,14 +542,14 @@ class Searcher:
         terms = self._distinctive_terms(conn, source["text"])
         match = lexical.match_expression(terms)
         lexical_scores: dict[int, float] = {}
-        scored = _LexicalScores({}, complete=True)
+        scored = _LexicalScores([])
         if match:
             # One query, the source's document dropped afterwards (as a `rowid IN (…)` filter of
             # every other passage, SQLite ran the 25-term MATCH once per passage: ~0.3 s a call);
             # its scores beyond the candidates give the dense candidates their BM25 (see search).
             scored = self._lexical(conn, (match,), max(depth, LEXICAL_SCORED) + same_doc, allowed_sql, allowed_params)
-            scored.scores = {c: score for c, score in scored.scores.items() if c not in same_doc_ids}
-            lexical_scores = dict(list(scored.scores.items())[:depth])
+            others = [c for c in scored.ranked() if c not in same_doc_ids]
+            lexical_scores = scored.exact(conn, others[:depth])
         dense_scores: dict[int, float] = {}
         query_vector = None
         index = self.usable_vectors(warn)
@@ -581,11 +580,7 @@ class Searcher:
                 for c, score in zip(missing, (index.vectors_for(missing) @ query_vector[0]).tolist()):
                     dense_scores[c] = float(score)
         if match:
-            missing = [c for c in candidates if c not in lexical_scores]
-            lexical_scores.update((c, scored.scores[c]) for c in missing if c in scored.scores)
-            missing = [] if scored.complete else [c for c in missing if c not in lexical_scores]
-            if missing:
-                lexical_scores.update(lexical.search(conn, match, len(missing), only_ids=missing))
+            lexical_scores.update(scored.exact(conn, [c for c in candidates if c not in lexical_scores]))
         lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
         if query_vector is None:
             fused = lexical_norm
@@ -630,27 +625,21 @@ class Searcher:
     def _lexical(
         self,
         conn: sqlite3.Connection,
-        matches: tuple[str | None, ...],
+        matches: Sequence[str | None],
         limit: int,
         allowed_sql: str | None = None,
         allowed_params: Sequence[object] = (),
-        only_ids: Sequence[int] | None = None,
     ) -> _LexicalScores:
-        """BM25 of the query's own words plus EXPANSION_WEIGHT x BM25 of its expansions plus
-        REGISTER_WEIGHT x BM25 of the official forms of its everyday words, best first, and
-        whether every passage that matches is in it."""
-        scores: dict[int, float] = {}
-        complete = True
+        """The BM25 scores of each part of the query, up to `limit` passages a part: its own words
+        (weight 1), their expansions (EXPANSION_WEIGHT) and the official forms of its everyday
+        words (REGISTER_WEIGHT)."""
+        parts = []
         for match, weight in zip(matches, (1.0, EXPANSION_WEIGHT, REGISTER_WEIGHT)):
             if not match or not weight:
                 continue
-            found = lexical.search(
-                conn, match, limit, allowed_sql=allowed_sql, allowed_params=allowed_params, only_ids=only_ids
-            )
-            complete = complete and len(found) < limit
-            for pid, score in found:
-                scores[pid] = scores.get(pid, 0.0) + weight * score
-        return _LexicalScores(dict(sorted(scores.items(), key=lambda kv: -kv[1])), complete)
+            found = lexical.search(conn, match, limit, allowed_sql=allowed_sql, allowed_params=allowed_params)
+            parts.append(_LexicalPart(match, weight, dict(found), complete=len(found) < limit))
+        return _LexicalScores(parts)
 
     def _citing(
         self, conn: sqlite3.Connection, canonicals: list[str], allowed_sql: str | None, params: list[object], limit: int
@@ -703,14 +692,14 @@ class Searcher:
     def _fuse(
         self,
         conn: sqlite3.Connection,
-        matches: tuple[str | None, ...],
+        scored: _LexicalScores,
         lexical_scores: dict[int, float],
         dense_scores: dict[int, float],
         citing: dict[int, float],
         query_vector: Any,
-        scored: _LexicalScores | None = None,
     ) -> tuple[list[tuple[int, float]], dict[int, PassageUnits]]:
-        """Fused, best first; `scored`: the BM25 scores read beyond the lexical candidates."""
+        """Fused, best first; `scored`: the lexical query's scores, which give every candidate its
+        BM25 (`lexical_scores` holds the lexical candidates')."""
         candidates = list(dict.fromkeys([*lexical_scores, *dense_scores, *citing]))
         if not candidates:
             return [], {}
@@ -724,18 +713,11 @@ class Searcher:
         dense_scores = self._with_best_units(dense_scores, units, query_vector)
         if self.fusion == "rrf":
             return _normalised(_rrf([lexical_scores, dense_scores], citing), _max_scaled), units
-        missing_lexical = [c for c in candidates if c not in lexical_scores]
-        if scored is not None:
-            for c in missing_lexical:
-                if c in scored.scores:
-                    lexical_scores[c] = scored.scores[c]
-            # Every matching passage was read: a candidate not among them matches no query word.
-            missing_lexical = [] if scored.complete else [c for c in missing_lexical if c not in lexical_scores]
-        if missing_lexical:
-            lexical_scores.update(self._lexical(conn, matches, len(missing_lexical), only_ids=missing_lexical).scores)
+        lexical_scores.update(scored.exact(conn, [c for c in candidates if c not in lexical_scores]))
         dense_norm = _min_max({c: dense_scores.get(c, 0.0) for c in candidates})
         lexical_norm = _max_scaled({c: lexical_scores.get(c, 0.0) for c in candidates})
-        w = self.dense_weight if lexical_scores else 1.0
+        # A query no passage matches a word of is ranked by meaning alone.
+        w = self.dense_weight if any(part.scores for part in scored.parts) else 1.0
         fused = {
             c: w * dense_norm[c] + (1 - w) * lexical_norm[c] + REFERENCE_BOOST * citing.get(c, 0.0)
             for c in candidates
@@ -924,11 +906,45 @@ def _best_sentence_span(
 
 
 @dataclass
-class _LexicalScores:
-    """BM25 scores of one search, best first; `complete`: every passage that matches is here."""
+class _LexicalPart:
+    """One FTS5 query of a search and the scores it read; `complete`: every passage it matches is
+    among them, so a passage not there scores 0 on it."""
 
+    match: str
+    weight: float
     scores: dict[int, float]
     complete: bool
+
+
+@dataclass
+class _LexicalScores:
+    """The lexical side of a search: its parts' scores, each weighted, summed per passage."""
+
+    parts: list[_LexicalPart]
+
+    def ranked(self) -> dict[int, float]:
+        """Every passage read, by its summed score over the parts that read it, best first (the
+        lexical candidates are the first of these)."""
+        total: dict[int, float] = {}
+        for part in self.parts:
+            for pid, score in part.scores.items():
+                total[pid] = total.get(pid, 0.0) + part.weight * score
+        return dict(sorted(total.items(), key=lambda kv: -kv[1]))
+
+    def exact(self, conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, float]:
+        """The summed score of each of `ids` over every part: read where the part read it, 0
+        where the part is complete without it, else from an FTS5 query restricted to those ids
+        (`rowid IN (…)` runs the MATCH once per id: only for a part that matched more passages
+        than it read, never on the bundled corpus)."""
+        out = dict.fromkeys(ids, 0.0)
+        for part in self.parts:
+            unread = [] if part.complete else [i for i in ids if i not in part.scores]
+            found = dict(lexical.search(conn, part.match, len(unread), only_ids=unread)) if unread else {}
+            for i in ids:
+                score = part.scores.get(i, found.get(i))
+                if score is not None:
+                    out[i] += part.weight * score
+        return out
 
 
 def _passage_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, sqlite3.Row]:
