@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers.limits import run_with_memory_limit
+from helpers.signals import interruptible
 from policykb.errors import StoreError
 from policykb.ingest import ingest
 from policykb.store import SCHEMA_VERSION, Store, db_path
@@ -167,7 +168,7 @@ def _ingest_paused_mid_run(tmp_path: Path, corpus_dir: Path, names: tuple[str, .
         ingest([{str(many)!r}], {str(index_dir)!r}, workers={workers!r}, progress=progress)
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     deadline = time.time() + 120
     while not ready.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)

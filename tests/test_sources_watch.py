@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.signals import interruptible
 from policykb.errors import StoreError
 from policykb.sources.watch import FolderWatcher, WatchActions
 
@@ -200,7 +201,7 @@ def test_cli_watch_stops_cleanly_on_ctrl_c(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "policykb.cli", "watch", str(folder), "--interval", "0.2",
          "--index-dir", str(tmp_path / "index"), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=interruptible,
     )
     try:
         line = ""
