@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from helpers.signals import interruptible
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -56,7 +58,7 @@ def serve_process(
         proc = subprocess.Popen(
             [sys.executable, "-m", "policykb.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--index-dir", str(index), "--log-level", "warning", *args],
-            env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+            env=env, stdout=subprocess.DEVNULL, stderr=log, text=True, preexec_fn=interruptible,
         )
     server = Server(f"http://127.0.0.1:{port}", port, proc, Path(log_name))
     deadline = time.monotonic() + startup_timeout
