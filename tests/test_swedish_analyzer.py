@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from helpers.limits import run_with_memory_limit
 from policykb.swedish.analyzer import MAX_TOKEN_LENGTH, Analyzer, stem, vocabulary_words
@@ -142,3 +143,32 @@ def test_dictionary_and_corpus_together_meet_the_phrase():
     assert set(a.query_terms("sjukvård i hemmet")) <= set(a.query_terms("hemsjukvården"))
     # Legal identifiers stay whole beside all this.
     assert {"2017:30", "13a"} <= set(a.terms("lagen (2017:30) 13 a kap."))
+
+
+def test_tokens_with_finds_what_tokens_finds_without_analysing_every_word(corpus_index):
+    """`tokens_with(text, terms)` is `tokens(text)` filtered to the tokens carrying a term, for
+    every passage of the corpus and the highlight terms of every dev and held-out query (in the
+    index's analyser: compound parts split by the corpus vocabulary), and it analyses fewer words."""
+    import json
+
+    from policykb.query.search import Searcher
+
+    gold = Path(__file__).resolve().parent / "fixtures" / "gold"
+    queries = [q["query"] for name in ("queries-dev.json", "queries-holdout.json")
+               for q in json.loads((gold / name).read_text(encoding="utf-8"))]
+    with Searcher(corpus_index) as searcher:
+        texts = [r[0] for r in searcher.connection().execute("SELECT text FROM passages")]
+        term_sets = [searcher.query_analyzer.plan(q).highlight_terms for q in queries]
+        fresh = Analyzer(searcher.lexicon.frequency)
+        for text in texts:
+            fresh.tokens_with(text, term_sets[0])
+        every_word = Analyzer(searcher.lexicon.frequency)
+        for text in texts:
+            every_word.tokens(text)
+        assert len(fresh._word_cache) < len(every_word._word_cache) / 3, "most words are never analysed"
+        full = searcher.query_analyzer.analyzer
+        full_tokens = [full.tokens(t) for t in texts]
+        for terms in term_sets:
+            for text, tokens in zip(texts, full_tokens):
+                expected = [(t.start, t.end, t.terms) for t in tokens if terms.intersection(t.terms)]
+                assert [(t.start, t.end, t.terms) for t in full.tokens_with(text, terms)] == expected

@@ -33,7 +33,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from policykb.data import read_bytes, word_lines
@@ -57,6 +57,11 @@ _VOWELS = set("aeiouyåäö")
 # queries, so every per-token structure (the splitter's candidate parts, the word and frequency
 # caches, the lexicon table) is bounded by this constant instead of by the input.
 MAX_TOKEN_LENGTH = 64
+# `tokens_with` analyses a word only if it contains the first this-many letters of a wanted term
+# (a stem may differ from its word after them: `gata` -> `gat` in `gatubelysning`).
+PROBE_LETTERS = 3
+# ... and a word of at most this many letters when the term is shorter than that.
+SHORT_WORD = 6
 MIN_COMPOUND_LENGTH = 7  # shorter words are rarely compounds worth splitting
 MIN_HEAD_LENGTH = 3
 MIN_TAIL_LENGTH = 3
@@ -194,6 +199,52 @@ class Analyzer:
             if analysed is not None:
                 term, parts = analysed
                 out.append(Token(term, match.start(), match.end(), parts))
+        return out
+
+    def tokens_with(self, text: str, terms: Collection[str]) -> list[Token]:
+        """The tokens of `text` that carry one of `terms` (what `tokens` gives, filtered), without
+        analysing the words that cannot: a word's terms are its stem, its compound parts and its
+        lemma's stem, and the first two are pieces of the word, so a word holding the start
+        (`PROBE_LETTERS`) of no term is skipped unless its lemma is irregular (`lemma_stems`).
+        Highlighting a search's hits this way analyses a few words of each instead of all, and
+        the first analysis of a word (compound splitting with lexicon lookups) is most of a cold
+        search's own work."""
+        wanted = set(terms)
+        if not wanted:
+            return []
+        probes = {t[:PROBE_LETTERS] for t in wanted if len(t) >= PROBE_LETTERS}
+        # A term shorter than a probe (`s`, `år`) is the stem of a short word only (Snowball keeps
+        # a word's first syllable): testing it as a substring would let every word through.
+        shorts = tuple(t for t in wanted if len(t) < PROBE_LETTERS)
+        irregular = lemma_stems() if self._lemmas else {}
+        out: list[Token] = []
+        for match in TOKEN_PATTERN.finditer(text):
+            if match.end() - match.start() > MAX_TOKEN_LENGTH:
+                continue
+            if match.group("secnum") is not None:
+                term = match.group("secnum") + match.group("secletter").lower()
+                if term in wanted:
+                    out.append(Token(term, match.start(), match.end()))
+                continue
+            if match.group("ident") is not None:
+                term = match.group("ident").lower()
+                if term in wanted:
+                    out.append(Token(term, match.start(), match.end()))
+                continue
+            word = match.group("word")
+            analysed = self._word_cache.get(word, False)
+            if analysed is False:  # not analysed yet: only if it may carry a wanted term
+                lowered = word.lower()
+                if not (
+                    any(probe in lowered for probe in probes)
+                    or (shorts and len(lowered) <= SHORT_WORD and lowered.startswith(shorts))
+                    or lowered in irregular
+                    or (lowered.endswith("s") and lowered[:-1] in irregular)
+                ):
+                    continue
+                analysed = self._word(word)
+            if analysed is not None and not wanted.isdisjoint((analysed[0], *analysed[1])):
+                out.append(Token(analysed[0], match.start(), match.end(), analysed[1]))
         return out
 
     def terms(self, text: str) -> list[str]:

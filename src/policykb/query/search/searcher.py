@@ -846,8 +846,9 @@ class Searcher:
         hits = []
         for rank, (pid, score, (start, end), row) in enumerate(kept, start=1):
             text = row["text"][start:end]
-            tokens = self._passage_tokens(text) if (start, end) == (0, len(row["text"])) else analyzer.tokens(text)
-            matched = [(t, terms.intersection(t.terms)) for t in tokens]
+            # Only the words that carry a query term are analysed (`tokens_with`): a hit's first
+            # analysis, compound splitting included, was most of a cold search's own work.
+            matched = [(t, terms.intersection(t.terms)) for t in analyzer.tokens_with(text, terms)]
             highlights = [(t.start, t.end) for t, found in matched if found]
             sentence_span = _best_sentence_span(
                 text, start, units.get(pid), [(t.start, term) for t, found in matched for term in found],
