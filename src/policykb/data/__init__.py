@@ -4,10 +4,12 @@ with the code, and the one cached loader every module reads them through."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=None)
@@ -42,3 +44,38 @@ def alternatives(lines: Iterable[str]) -> list[tuple[str, list[str]]]:
         if key.strip() and forms:
             entries.append((key.strip(), forms))
     return entries
+
+
+def parsed(name: str, parse: Callable[[bytes], T], check: Callable[[Any], bool]) -> T:
+    """`parse(read_bytes(name))`, kept between processes as a marshal file in the cache directory
+    (`config.cache_dir()`/data), so that a cold process (one `policykb search`) reads the parsed
+    tables instead of splitting a word list of 100,000 lines again: 31 ms instead of 65 for the two
+    Swedish tables. The file's name carries a hash of the data file and the Python version, so a
+    new data file or interpreter never reads an old one; a cache file that does not load or fails
+    `check` (truncated, from elsewhere) is parsed afresh and rewritten; a cache directory that
+    cannot be written only costs the time."""
+    import hashlib
+    import marshal
+    import os
+    import sys
+
+    from policykb.config import cache_dir
+
+    raw = read_bytes(name)
+    version = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
+    path = cache_dir() / "data" / f"{name}.{hashlib.sha256(raw).hexdigest()[:16]}.{version}.marshal"
+    try:
+        value = marshal.loads(path.read_bytes())
+        if check(value):
+            return value
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    value = parse(raw)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(value))
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        pass
+    return value

@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from policykb.data import read_bytes, word_lines
+from policykb.data import parsed, word_lines
 
 # Bumped whenever the terms the analyser produces change: an index analysed with another version
 # has its lexical index rebuilt by the next ingest (`index.indexer`), the vectors untouched.
@@ -110,21 +110,30 @@ def stop_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def lemma_stems() -> dict[str, str]:
     """Word form -> the stem of its lemma, for the forms whose own stem differs from it in more
-    than an ending (see `scripts/build_swedish_data.py`)."""
-    return dict(_data_rows("sv_lemma_stems.tsv.gz", "\t"))
+    than an ending (see `scripts/build_swedish_data.py`). Parsed once per machine (`data.parsed`)."""
+    return parsed("sv_lemma_stems.tsv.gz", _parse_lemma_stems, lambda v: isinstance(v, dict) and len(v) > 0)
+
+
+def _parse_lemma_stems(raw: bytes) -> dict[str, str]:
+    text = gzip.decompress(raw).decode("utf-8")
+    return dict(tuple(line.split("\t", 1)) for line in text.splitlines() if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)
 def compound_parts() -> tuple[frozenset[str], frozenset[str]]:
-    """(forms that may begin a compound, base forms of words that may end one), from hunspell-sv."""
-    lines = gzip.decompress(read_bytes("sv_compound_parts.txt.gz")).decode("utf-8").split("\n")
+    """(forms that may begin a compound, base forms of words that may end one), from hunspell-sv.
+    Parsed once per machine (`data.parsed`)."""
+    return parsed("sv_compound_parts.txt.gz", _parse_compound_parts, _two_word_sets)
+
+
+def _parse_compound_parts(raw: bytes) -> tuple[frozenset[str], frozenset[str]]:
+    lines = gzip.decompress(raw).decode("utf-8").split("\n")
     begin, end = lines.index("[begin]"), lines.index("[end]")
     return frozenset(lines[begin + 1 : end]), frozenset(w for w in lines[end + 1 :] if w)
 
 
-def _data_rows(name: str, separator: str) -> list[tuple[str, str]]:
-    text = gzip.decompress(read_bytes(name)).decode("utf-8")
-    return [tuple(line.split(separator, 1)) for line in text.splitlines() if line and not line.startswith("#")]
+def _two_word_sets(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, frozenset) and v for v in value)
 
 
 def lemma_stem(word: str) -> str | None:
