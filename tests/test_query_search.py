@@ -145,17 +145,10 @@ def test_dense_candidates_get_their_bm25_without_a_second_query_and_the_same_ran
     matches more passages than that, the dense candidates outside them are scored by a second
     query. Both paths rank alike: with 20 candidates a side and only those 20 scores read, every
     hit and score is the same as with every matching passage read in one query."""
-    from policykb.index import lexical
+    from helpers.lexical_calls import record_lexical_queries
     from policykb.query.search import searcher as searcher_module
 
-    only_ids_calls: list[bool] = []
-    original = lexical.search
-
-    def counting(*args, **kwargs):
-        only_ids_calls.append(kwargs.get("only_ids") is not None)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(lexical, "search", counting)
+    only_ids_calls = record_lexical_queries(monkeypatch)
     monkeypatch.setattr(searcher_module, "CANDIDATES", 20)
     one_query = searcher.search(query, k=10)
     # One query per lexical part (the query's own words; the official forms of its everyday

@@ -108,18 +108,11 @@ def test_like_reads_its_word_scores_in_one_query_and_ranks_as_with_two(searcher,
     """More like this reads the BM25 of the source's terms for every other passage in one FTS5
     query (the source's document dropped afterwards); forced to read only 20 scores, the rest are
     scored by a second query, and the hits and scores are the same."""
-    from policykb.index import lexical
+    from helpers.lexical_calls import record_lexical_queries
     from policykb.query.search import searcher as searcher_module
 
     source = _passage(searcher, "läkarresurser hemsjukvård kommunen regionen", HOME_CARE)
-    only_ids: list[bool] = []
-    original = lexical.search
-
-    def counting(*args, **kwargs):
-        only_ids.append(kwargs.get("only_ids") is not None)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(lexical, "search", counting)
+    only_ids = record_lexical_queries(monkeypatch)
     monkeypatch.setattr(searcher_module, "CANDIDATES", 20)
     one_query = searcher.like(source.passage_id, k=10)
     assert only_ids == [False]
