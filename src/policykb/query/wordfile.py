@@ -81,30 +81,14 @@ def add_hyperlink(paragraph: Any, text: Any, url: Any, *, part: Any = None) -> A
     package part that holds the paragraph (the footnotes part for a link in a footnote); by
     default the document's. A URL that is not http(s) gives plain text."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     address = "" if url is None else str(url).strip()
     if not _SAFE_URL.fullmatch(address):
         return add_run(paragraph, text)
     owner = part if part is not None else paragraph.part
     r_id = owner.relate_to(address, RT.HYPERLINK, is_external=True)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), r_id)
-    run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")
-    colour = OxmlElement("w:color")
-    colour.set(qn("w:val"), LINK_COLOUR)
-    underline = OxmlElement("w:u")
-    underline.set(qn("w:val"), "single")
-    props.append(colour)
-    props.append(underline)
-    run.append(props)
-    body = OxmlElement("w:t")
-    body.text = clean(text)
-    body.set(qn("xml:space"), "preserve")
-    run.append(body)
-    link.append(run)
+    link = _element("w:hyperlink", {"r:id": r_id}, _text_run(clean(text), _element("w:color", {"w:val": LINK_COLOUR}),
+                                                               _element("w:u", {"w:val": "single"})))
     paragraph._p.append(link)
     return link
 
@@ -113,30 +97,12 @@ def add_field(paragraph: Any, tag: str, alias: str, placeholder: str) -> Any:
     """A fill-in field at the end of `paragraph`: a plain-text content control tagged `tag` (e.g.
     `position:1.1.1-ab12…`) holding the highlighted `placeholder`. Word shows it as a box to type
     in; LibreOffice as a content control; both keep the tag."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    sdt = OxmlElement("w:sdt")
-    props = OxmlElement("w:sdtPr")
-    for name, val in (("w:alias", alias[:60]), ("w:tag", tag)):
-        element = OxmlElement(name)
-        element.set(qn("w:val"), clean(val))
-        props.append(element)
-    props.append(OxmlElement("w:text"))
-    sdt.append(props)
-    content = OxmlElement("w:sdtContent")
-    run = OxmlElement("w:r")
-    run_props = OxmlElement("w:rPr")
-    highlight = OxmlElement("w:highlight")
-    highlight.set(qn("w:val"), "yellow")
-    run_props.append(highlight)
-    run.append(run_props)
-    body = OxmlElement("w:t")
-    body.text = clean(" ".join(placeholder.split()))
-    body.set(qn("xml:space"), "preserve")
-    run.append(body)
-    content.append(run)
-    sdt.append(content)
+    props = _element(
+        "w:sdtPr", {}, _element("w:alias", {"w:val": clean(alias[:60])}), _element("w:tag", {"w:val": clean(tag)}),
+        _element("w:text"),
+    )
+    run = _text_run(clean(" ".join(placeholder.split())), _element("w:highlight", {"w:val": "yellow"}))
+    sdt = _element("w:sdt", {}, props, _element("w:sdtContent", {}, run))
     paragraph._p.append(sdt)
     return sdt
 
@@ -170,24 +136,14 @@ class Footnotes:
         self._next = 1
 
     def add(self, paragraph: Any, pieces: list[Any]) -> int:
-        from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
         from docx.text.paragraph import Paragraph
 
         number = self._next
         self._next += 1
         paragraph._p.append(_reference_run("w:footnoteReference", number))
-        note = OxmlElement("w:footnote")
-        note.set(qn("w:id"), str(number))
-        p = OxmlElement("w:p")
-        p_props = OxmlElement("w:pPr")
-        spacing = OxmlElement("w:spacing")
-        spacing.set(qn("w:after"), "0")
-        p_props.append(spacing)
-        p.append(p_props)
-        p.append(_reference_run("w:footnoteRef", None))
-        note.append(p)
-        self.part.element.append(note)
+        p = _element("w:p", {}, _element("w:pPr", {}, _element("w:spacing", {"w:after": "0"})),
+                     _reference_run("w:footnoteRef", None))
+        self.part.element.append(_element("w:footnote", {"w:id": str(number)}, p))
         text = Paragraph(p, None)
         text.add_run(" ")
         for piece in pieces:
@@ -208,27 +164,34 @@ def _note_size() -> Any:
 
 def _reference_run(kind: str, number: int | None) -> Any:
     """A superscript footnote mark: `w:footnoteReference` in the text, `w:footnoteRef` in the note."""
+    mark = _element(kind, {} if number is None else {"w:id": str(number)})
+    return _element("w:r", {}, _element("w:rPr", {}, _element("w:vertAlign", {"w:val": "superscript"})), mark)
+
+
+def _element(tag: str, attributes: dict[str, str] | None = None, *children: Any) -> Any:
+    """A WordprocessingML element with its (prefixed) attributes and children: what python-docx has
+    no API for (links, content controls, footnotes) is built from these."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    run = OxmlElement("w:r")
-    props = OxmlElement("w:rPr")
-    align = OxmlElement("w:vertAlign")
-    align.set(qn("w:val"), "superscript")
-    props.append(align)
-    run.append(props)
-    mark = OxmlElement(kind)
-    if number is not None:
-        mark.set(qn("w:id"), str(number))
-    run.append(mark)
-    return run
+    element = OxmlElement(tag)
+    for name, value in (attributes or {}).items():
+        element.set(qn(name), value)
+    for child in children:
+        element.append(child)
+    return element
+
+
+def _text_run(text: str, *properties: Any) -> Any:
+    """A run (`w:r`) of `text`, spaces kept, with run `properties` (`w:rPr` children)."""
+    body = _element("w:t", {"xml:space": "preserve"})
+    body.text = text
+    return _element("w:r", {}, _element("w:rPr", {}, *properties), body)
 
 
 def add_table(document: Any, header: list[str], rows: list[list[Any]], *, widths_cm: list[float] | None = None) -> Any:
     """A table in the `Table Grid` style whose first row is a bold header repeated on every page.
     A cell is text, or a list of `(text, url)` links (one per line)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     table = document.add_table(rows=1, cols=len(header))
@@ -236,10 +199,7 @@ def add_table(document: Any, header: list[str], rows: list[list[Any]], *, widths
     for cell, name in zip(table.rows[0].cells, header):
         cell.text = ""
         add_run(cell.paragraphs[0], name, bold=True)
-    header_props = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header_props.append(repeat)
+    table.rows[0]._tr.get_or_add_trPr().append(_element("w:tblHeader", {"w:val": "true"}))
     for values in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, values):
