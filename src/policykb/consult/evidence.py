@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from policykb.consult.model import Evidence, Proposal
+from policykb.consult.model import APPARATUS_HEADINGS, Evidence, Proposal
 from policykb.store import Store
 from policykb.swedish.text import clip, is_toc_line
 
@@ -114,9 +114,10 @@ NO_EVIDENCE = "Inget underlag hittades: inget stycke i andra dokument delar för
 LAW_KINDS = {"statute", "regulation", "sfs", "law"}
 GUIDANCE_KINDS = {"guidance", "kunskapsstöd", "vägledning", "handbook", "föreskrifter och allmänna råd"}
 FRONT_MATTER = re.compile(
-    r"^\s*(?:\d+(?:\.\d+)*\s+)?(innehåll(?:sförteckning)?|förord|referenser|källor|källförteckning|litteratur(?:förteckning)?|"
-    r"deltagare|externa granskare|projektdeltagare|projektledning|författare|tack|bilagor?|sakregister|"
-    r"förkortningar|ordlista|remissinstanser|förteckning över remissinstanser|utdrag ur protokoll)\b",
+    r"^\s*(?:\d+(?:\.\d+)*\s+)?("
+    + "|".join((*APPARATUS_HEADINGS, "källförteckning", "författare", "tack", "sakregister", "förkortningar", "ordlista",
+                "remissinstanser", "förteckning över remissinstanser", "utdrag ur protokoll"))
+    + r")\b",
     re.I,
 )
 IMPRINT = re.compile(r"\b(ISBN|ISSN|Artikelnummer|upphovsrätt|Publicerad:|Tryck:|Omslag:|www\.\w+\.se\b)", re.I)

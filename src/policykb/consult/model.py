@@ -10,6 +10,14 @@ from typing import Any
 # what an authority advises, what other reports found. The order is the order they are shown in.
 EVIDENCE_GROUPS = {"law": "Gällande rätt", "guidance": "Myndigheters vägledning", "report": "Andra rapporter och utredningar"}
 
+# Headings of a report's apparatus (regular-expression alternatives): its contents, preface, sources
+# and who took part. Neither proposals (`proposals.SKIP_SECTION`) nor evidence (`evidence.FRONT_MATTER`)
+# are read from under them; each adds the sections only it leaves out.
+APPARATUS_HEADINGS = (
+    r"innehåll(?:sförteckning)?", "förord", "referenser", "källor", r"litteratur(?:förteckning)?", "bilagor?",
+    "deltagare", "externa granskare", "projektdeltagare", "projektledning",
+)
+
 
 @dataclass
 class Evidence:

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from policykb.consult.model import Proposal
+from policykb.consult.model import APPARATUS_HEADINGS, Proposal
 from policykb.store import Store
 from policykb.swedish.sentences import sentence_spans
 from policykb.swedish.text import clip, is_toc_line
@@ -28,9 +28,7 @@ PROPOSAL_HEADING = re.compile(
     r"\b(förslag|författningsförslag|rekommendation(?:er)?|åtgärdsförslag|vi föreslår|föreslår)\b", re.I
 )
 SKIP_SECTION = re.compile(
-    r"^\s*(innehåll(?:sförteckning)?|förord|sammanfattning|summary|referenser|källor|litteratur(?:förteckning)?|"
-    r"bilagor?|deltagare|externa granskare|projektdeltagare|projektledning|kunskapsstöd inom)\b",
-    re.I,
+    r"^\s*(" + "|".join((*APPARATUS_HEADINGS, "sammanfattning", "summary", "kunskapsstöd inom")) + r")\b", re.I
 )
 LABELLED = re.compile(
     r"^\s*(?:(?:utredningens|vårt|våra|myndighetens|socialstyrelsens|regeringens|kommitténs|utredarens|"
