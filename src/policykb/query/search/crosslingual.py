@@ -122,19 +122,17 @@ class Glossary:
 
 
 # The field glossary (care and social policy), then general vocabulary of government, law, work,
-# schools, tax, transport and the like for the words it lacks (`repealed`, `teacher`, `three`).
+# schools, tax, transport and the like for the words it lacks (`repealed`, `teacher`, `three`;
+# measured with and without: README "Search quality").
 GLOSSARY_FILES = ("glossary_en_sv.tsv", "glossary_en_sv_general.tsv")
-# Whether the general vocabulary is used (measured with and without: README "Search quality").
-GENERAL_GLOSSARY = True
 
 
 @lru_cache(maxsize=2)
-def default_glossary(general: bool | None = None) -> Glossary:
-    """The bundled glossary: the field's entries, and the general file's for any English phrase
-    the field's do not have (the field's translation wins: `care` is `vård`, not `omsorg` alone)."""
-    use_general = GENERAL_GLOSSARY if general is None else general
+def default_glossary(general: bool = True) -> Glossary:
+    """The bundled glossary: the field's entries, and (`general`) the general file's for any
+    English phrase the field's do not have (the field's translation wins: `care` is `vård`)."""
     glossary = Glossary.from_lines(word_lines(GLOSSARY_FILES[0]))
-    if use_general:
+    if general:
         glossary = glossary.with_fallback(Glossary.from_lines(word_lines(GLOSSARY_FILES[1])))
     return glossary
 
