@@ -99,7 +99,7 @@ def test_law_making_vocabulary_is_form_not_subject() -> None:
     analyzer = Analyzer(split_compounds=False)
     form = ("Beslutet kan överklagas till allmän förvaltningsdomstol. Lagen träder i kraft den 1 augusti 2014 "
             "och övergångsbestämmelserna gäller enligt 3 kap. 1–3 §§; bemyndigandet att meddela föreskrifter "
-            "justeras språkligt.")
+            "justeras språkligt. Den gäller senast den 31 juli och tidigast den 1 augusti.")
     terms = {t.term for t in analyzer.tokens(form) if len(t.term) > 2}
     assert terms and all(procedural(t) for t in terms), [t for t in terms if not procedural(t)]
     subject = {t.term for t in analyzer.tokens("etableringsplanen byggarbetsmiljösamordnare legitimation vårdövergångar")}
@@ -138,6 +138,10 @@ def test_another_documents_proposal_text_is_not_evidence(tmp_path: Path) -> None
         reasons = ("En nyanländ som avvisar ett lämpligt arbete utan godtagbart skäl bör inte längre ha kvar sin "
                    "etableringsplan.")
         assert best_quote_for(analysis, reasons, subject)[0] == reasons
+        # a change of law stated in running text is that document's proposal too
+        repeal = ("Vid samma tidpunkt bör också bestämmelsen i lagen om etableringsinsatser för nyanlända om "
+                  "ersättning för arbete upphävas.")
+        assert best_quote_for(analysis, repeal, subject) == ("", [])
 
 
 def test_the_consulted_documents_parts_never_support_it(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ LAWMAKING_WORDS = re.compile(
     r"föreskrift|författning|lagtext|lagförslag|lagändring|lagstift|lagråd|proposition|riksdag|upphäv|"
     r"bestämmels|bestäm$|tillämp|juster|språk$|språklig|meddel|kap$|punkt$|första$|tredje$|enl$|enligt$|gäl$|avse|utgång|"
     r"tidpunkt|regel$|regler$|reglering|konsekvens|ekonomisk|beräkn|införande|sfs$|"
+    # the time bounds of a rule (`senast den 31 juli`, `tidigast`), like the months above: when a
+    # provision applies, not what it rules (a repeal's `senast` met a tax act's transitional rule)
+    r"sen$|senast|tid$|tidigast|"
     # the connectives of legal prose (`därvid`, `såväl … som`, `framgår`, `nuvarande`, `i dag`,
     # `övriga`, `hittills`, `nämligen`, `utgör`, `i sak`): rare in other prose, so distinctive
     # by IDF, yet they say nothing about what a provision is about
@@ -593,6 +596,14 @@ ENACTING_FORMULA = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+Förslag till .{0,200}?)?
 # Not a statement of its own: a table row (cells joined by `|`, such as another bill's
 # `Nuvarande lydelse | Föreslagen lydelse`: a proposal, not evidence), a figure's source line.
 NOT_A_STATEMENT = re.compile(r"\s\|\s|\b(?:Nuvarande|Föreslagen) lydelse\b|\bKälla:", re.I)
+# A change of law stated in running text (`bestämmelsen i inkomstskattelagen … bör upphävas`):
+# what another bill or report proposes, like its `Regeringens förslag:`, not evidence about this
+# proposal's subject.
+LAW_CHANGE = re.compile(
+    r"\b(?:bestämmels\w*|lag(?:en)?|\w+lagen|förordning(?:en)?|paragraf\w*|§)\b.{0,200}?"
+    r"\b(?:upphävas|upphöra att gälla|ändras|införas|utgå)\b",
+    re.I,
+)
 # A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
 FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
 # A numbered or lettered list item's start (`2. Ett dokument …`, `b) …`).
@@ -604,8 +615,10 @@ LINK_STUB = re.compile(r"\s*(?:➔|→)?\s*Läs mer:?\s*$", re.I)
 def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     """A real sentence: enough words, mostly lower-case (not a list of names or a title run),
     not an enacting formula (`Härigenom föreskrivs att …`: every bill has one, it says nothing
-    about the subject), and for a slide deck a full sentence, not bullet words."""
-    if ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence):
+    about the subject), not another document's change of law, and for a slide deck a full
+    sentence, not bullet words."""
+    if (ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence)
+            or LAW_CHANGE.search(sentence)):
         return False
     if FRAGMENT_START.match(sentence):
         return False
