@@ -36,9 +36,10 @@ STORED_RUNS = {
     "before": "before issue 18 (main, old index)",
     "after": "round 1 (old index)",
     "rebuilt": "round 1 code, index rebuilt at round 2",
+    "fresh": "round 3 (+ two rules, frozen at 25b0220) on three documents it had never seen",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
-JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3")
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:

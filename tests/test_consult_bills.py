@@ -102,6 +102,9 @@ def test_law_making_vocabulary_is_form_not_subject() -> None:
             "justeras språkligt. Den gäller senast den 31 juli och tidigast den 1 augusti.")
     terms = {t.term for t in analyzer.tokens(form) if len(t.term) > 2}
     assert terms and all(procedural(t) for t in terms), [t for t in terms if not procedural(t)]
+    direction = {t.term for t in analyzer.tokens("Stödet ska stärkas och förbättras; det har stor betydelse.")
+                 if len(t.term) > 2}
+    assert {t for t in direction if not procedural(t)} <= {"stöd", "ska"}, direction
     subject = {t.term for t in analyzer.tokens("etableringsplanen byggarbetsmiljösamordnare legitimation vårdövergångar")}
     assert not any(procedural(t) for t in subject)
 
@@ -267,3 +270,25 @@ def test_a_quote_sharing_only_a_purpose_formula_is_not_evidence_for_a_topical_pr
     assert gated == []  # ... but none of the bill's topic
     assert topical == ["På ett gemensamt arbetsställe ska byggarbetsmiljösamordnaren samordna skyddsåtgärderna så "
                        "att ohälsa och olycksfall förebyggs."]
+
+
+def test_a_source_list_and_a_list_of_professions_are_not_evidence(tmp_path: Path) -> None:
+    doc = _doc("other.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text="Text om primärvård.")])])
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(doc, chunk(doc))
+        analysis = Analysis(store, None)
+        subject = Subject(query="", terms={t: 1.0 for t in analysis.terms("primärvårdsreform tillgänglig logoped psykolog")},
+                          references=set(), entities=set())
+        sources = ("Följande propositioner har varit viktiga utgångspunkter i arbetet:\n"
+                   "- Proposition 2019/20:164. Inriktningen för en nära och tillgänglig vård – en primärvårdsreform.\n"
+                   "- God och nära vård. En primärvårdsreform - Delbetänkande av utredningen (SOU 2018:39).")
+        assert best_quote_for(analysis, sources, subject) == ("", [])
+        professions = ("Inom rehabiliteringsområdet arbetar flera olika yrkesgrupper, som till exempel arbetsterapeuter, "
+                       "dietister, fysioterapeuter, logopeder eller psykologer.")
+        assert best_quote_for(analysis, professions, subject) == ("", [])
+        # a statement that cites a document, and one about the professions, stay quotable
+        statement = ("- Regeringen föreslår i prop. 2019/20:164 att en primärvårdsreform ska göra vården mer "
+                     "tillgänglig för patienterna.")
+        assert best_quote_for(analysis, statement, subject)[0]
+        about = "Logopeder och psykologer saknar i dag en reglerad specialistutbildning i primärvården."
+        assert best_quote_for(analysis, about, subject)[0] == about

@@ -60,6 +60,7 @@ CONSULTATION_WORDS = re.compile(
     r"^(föresl|förslå|förslag|slås$|slår$|rekommender|förord|bedöm|utredning|regering|remiss|lig$|ligg|via$|all$|"
     r"ingå|tas$|mest$|huvudsak|relevant|exempelvis|behov|utveckl|utifrån|inklusiv|område|även$|andra$|olika$|hos$|"
     r"kring$|väl$|form$|saml$|uppdr|fortsät|ytter|befint|specifik|utgår|lång$|sikt$|hel$|tyd$|ökat$|möt$|skap$|"
+    r"stärk|förstärk|förbättr|betyd|stor$|större|störst|"
     r"arbete$|arbet$|tillgång|nivå$|stödj|härigenom|föreskriv|lydelse|följande|paragraf|stycke|lag$|lagen$|ändring|"
     r"gäll|upphör|betecknas|införas|träd|kraft$|ikraftträd|januari|februari|mars$|april|maj$|juni|juli|augusti|"
     r"september|oktober|november|december)"
@@ -608,6 +609,17 @@ LAW_CHANGE = re.compile(
 FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
 # A numbered or lettered list item's start (`2. Ett dokument …`, `b) …`).
 LIST_ITEM_START = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s+\S")
+# A list item that names a document rather than says something: `- Proposition 2019/20:164.
+# Inriktningen för en nära och tillgänglig vård – en primärvårdsreform.`, `- God och nära vård …
+# (SOU 2020:19).` (a list of sources a guidance rests on). Its title shares a proposal's words
+# and says nothing about them.
+LIST_MARKER = re.compile(r"^\s*(?:[-–—•·▪*]|\d{1,2}[.)])\s+")
+REFERENCE_ENTRY_WORDS = 45
+# A run of four or more single words in a comma list (`arbetsterapeuter, dietister,
+# fysioterapeuter, logopeder eller psykologer`): the sentence names them, it says nothing about
+# each, so a proposal's word met only there is not shared (a list of the professions in a field
+# backed a proposal on specialist training for two of them).
+ENUMERATION = re.compile(r"\b[^\W\d_]+(?:,\s+[^\W\d_]+){2,}(?:,?\s+(?:och|eller|samt)\s+[^\W\d_]+)?\b")
 # A link stub left at a quote's end by a guidance's layout (`➔ Läs mer:`).
 LINK_STUB = re.compile(r"\s*(?:➔|→)?\s*Läs mer:?\s*$", re.I)
 
@@ -635,6 +647,27 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     return True
 
 
+def is_reference_entry(line: str) -> bool:
+    """Whether a line is a list item naming a document: its identifier opens or closes it."""
+    from policykb.legal import find_references
+    from policykb.legal.canonical import DOCUMENT_PREFIX
+
+    marker = LIST_MARKER.match(line)
+    if not marker or len(_WORD.findall(line)) > REFERENCE_ENTRY_WORDS:
+        return False
+    body = line[marker.end():].rstrip(" .)]\t")
+    for ref in find_references(line):
+        if ref.kind in DOCUMENT_PREFIX and (ref.start - marker.end() <= 12 or ref.end >= marker.end() + len(body)):
+            return True
+    return False
+
+
+def _line_at(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start : end if end >= 0 else len(text)]
+
+
 def best_quote_for(analysis: Analysis, text: str, subject: Subject, *, presentation: bool = False) -> tuple[str, list[str]]:
     """The sentence (or two) of `text` carrying most of the subject's key terms, and the key terms it shares."""
     from policykb.swedish.sentences import sentence_spans
@@ -643,10 +676,10 @@ def best_quote_for(analysis: Analysis, text: str, subject: Subject, *, presentat
     scored = []
     for s, e in spans:
         sentence = " ".join(text[s:e].split())
-        if not _sentence_ok(sentence, presentation=presentation):
+        if not _sentence_ok(sentence, presentation=presentation) or is_reference_entry(_line_at(text, s)):
             scored.append((0.0, set()))
             continue
-        shared = set(analysis.terms(sentence)) & set(subject.terms)
+        shared = set(analysis.terms(ENUMERATION.sub(" ", sentence))) & set(subject.terms)
         scored.append((sum(subject.terms[t] for t in shared), shared))
     best = max(range(len(spans)), key=lambda i: scored[i][0])
     if scored[best][0] <= 0:
