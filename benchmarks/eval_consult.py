@@ -37,6 +37,7 @@ STORED_RUNS = {
     "after": "round 1 (old index)",
     "rebuilt": "round 1 code, index rebuilt at round 2",
     "fresh": "round 3 (+ two rules, frozen at 25b0220) on three documents it had never seen",
+    "fresh4": "round 4 (frozen at 1392b1c) on the five shared PDFs it had never seen",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4")

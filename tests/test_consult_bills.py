@@ -292,3 +292,50 @@ def test_a_source_list_and_a_list_of_professions_are_not_evidence(tmp_path: Path
         assert best_quote_for(analysis, statement, subject)[0]
         about = "Logopeder och psykologer saknar i dag en reglerad specialistutbildning i primärvården."
         assert best_quote_for(analysis, about, subject)[0] == about
+
+
+def test_what_a_regulation_or_a_directive_states_is_not_a_proposal(tmp_path: Path) -> None:
+    """Shapes met in SSMFS 2018:5, AFS 2023:15 and dir. 2016:15 (the helper's round 4 read them as proposals)."""
+    levels = [["Undersökning/Socialstyrelsens åtgärdskod", "Radionuklid", "Läkemedel",
+               "Diagnostisk referensnivå – administrerad aktivitet"],
+              ["Hjärna/7111", "I-123", "Ioflupan (FP-CIT)", "200 MBq"],
+              ["Lunga – perfusion/7311", "Tc-99m", "MAA", "100 MBq"]]
+    pages = [
+        Page(index=0, printed="1", blocks=[
+            Block(kind="heading", text="Nuklearmedicinska undersökningar av vuxna", level=2),
+            Block(kind="table", text="\n".join(" | ".join(r) for r in levels), rows=levels),
+            Block(kind="heading", text="12 kap. Läkares anmälan och läkares rekommendationer", level=2),
+            Block(kind="paragraph", text="1 § Läkare ska anmäla sjukdomar som kan ha samband med arbetet till "
+                                         "Arbetsmiljöverket."),
+            Block(kind="heading", text="Uppdraget", level=2),
+            Block(kind="paragraph", text="Om utredaren kommer fram till att det krävs kompletterande bestämmelser, "
+                                         "ska sådana föreslås. Informationshanteringsutredningen föreslår en sådan "
+                                         "reglering i förslaget till myndighetsdatalag (SOU 2015:39)."),
+            # the document's own identifier, a running header inside a sentence, does not make it another's
+            Block(kind="paragraph", text="Eftertaxering föreslås inte få ske om beslutet skulle Prop. 1991/92:43 "
+                                         "framstå som uppenbart oskäligt."),
+        ]),
+    ]
+    doc = _doc("mixed.pdf", pages, identifier="Prop. 1991/92:43")
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(doc, chunk(doc))
+        proposals = split_proposals(store, "mixed.pdf")
+    assert [p.text for p in proposals] == [
+        "Eftertaxering föreslås inte få ske om beslutet skulle Prop. 1991/92:43 framstå som uppenbart oskäligt."
+    ]
+
+
+def test_one_quote_is_shown_once_for_a_proposal() -> None:
+    from policykb.consult.evidence import Candidate, assign_evidence
+    from policykb.consult.model import Evidence
+
+    def candidate(passage_id: int, quote: str, relevance: float, rank: int) -> Candidate:
+        evidence = Evidence(doc_id="afs.pdf", title="AFS", identifier=None, publisher=None, page=0, printed_page=None,
+                            passage_id=passage_id, heading="", quote=quote, score=relevance, group="law", url=None,
+                            matched=[])
+        return Candidate(evidence=evidence, coverage=relevance, shared=[], search_score=0.0, rank=rank)
+
+    repeated = "2. En klinisk undersökning av hjärta och lungor."
+    chosen = assign_evidence({"p1": [candidate(1, repeated, 0.6, 0), candidate(2, repeated, 0.55, 1),
+                                     candidate(3, "Arbetsgivaren ska erbjuda en medicinsk kontroll.", 0.5, 2)]}, 3)
+    assert [e.passage_id for e in chosen["p1"]] == [1, 3]

@@ -534,24 +534,33 @@ def _relevant(shared: int, coverage: float, bonus: int, score: float, strong: bo
 
 
 def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -> dict[str, list[Evidence]]:
-    """Each passage quoted for the proposal it fits best, and for another only as that one's best."""
-    best_for: dict[int, tuple[float, str]] = {}
+    """Each quote shown for the proposal it fits best, and for another only as that one's best;
+    never twice for one proposal. Keyed by what a reader sees, the quote's words: a regulation
+    repeats a sentence in several passages (`En klinisk undersökning av hjärta och lungor.`)."""
+    best_for: dict[str, tuple[float, str]] = {}
     for pid, items in candidates.items():
         for c in items:
-            key = c.evidence.passage_id
+            key = _quote_key(c.evidence.quote)
             if key not in best_for or c.relevance > best_for[key][0]:
                 best_for[key] = (c.relevance, pid)
     out: dict[str, list[Evidence]] = {}
     for pid, items in candidates.items():
         chosen: list[Evidence] = []
+        shown: set[str] = set()
         for c in items:
-            if best_for[c.evidence.passage_id][1] != pid and c.rank > 0:
+            key = _quote_key(c.evidence.quote)
+            if key in shown or (best_for[key][1] != pid and c.rank > 0):
                 continue
+            shown.add(key)
             chosen.append(c.evidence)
             if len(chosen) >= per_proposal:
                 break
         out[pid] = chosen
     return out
+
+
+def _quote_key(quote: str) -> str:
+    return " ".join(_WORD.findall(quote.lower()))
 
 
 # -- what may not be quoted --------------------------------------------------------------------

@@ -27,6 +27,9 @@ from policykb.swedish.text import clip, is_toc_line
 PROPOSAL_HEADING = re.compile(
     r"\b(förslag|författningsförslag|rekommendation(?:er)?|åtgärdsförslag|vi föreslår|föreslår)\b", re.I
 )
+# A chapter of an act or a regulation (`12 kap. Läkares anmälan och läkares rekommendationer`): rules
+# in force under their subject's name, not a section of proposals.
+STATUTE_CHAPTER = re.compile(r"^\s*\d+\s*(?:[a-z]\s+)?kap\.\s", re.I)
 SKIP_SECTION = re.compile(
     r"^\s*(" + "|".join((*APPARATUS_HEADINGS, "sammanfattning", "summary", "kunskapsstöd inom")) + r")\b", re.I
 )
@@ -44,13 +47,22 @@ BULLET_ITEM = re.compile(r"^\s*[-•–*]\s+(?!➔)")
 # A proposing verb in the present, active or passive (`förslås` is a common misspelling).
 PROPOSING = re.compile(r"\b(föreslår|föreslås|förslås|rekommenderar|rekommenderas|förordar|förordas)\b", re.I)
 RELATIVE_BEFORE = re.compile(r"\b(som|vilka?|vad)\s+(?:\w+\s+){0,2}$", re.I)
+# A task to propose, not a proposal: a directive's `… ska sådana föreslås`, `bör det föreslås`.
+MODAL_BEFORE = re.compile(r"\b(ska|skall|bör|får|kan|kunna|behöver)\s+(?:\w+\s+){0,2}$", re.I)
 # `föreslår flera aktiviteter` announces a list of proposals; it is not one itself.
 ANNOUNCEMENT_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,2}(flera|flertalet|ett antal|några|följande|\d+|sju|åtta|nio|tio)\s+"
     r"(förslag|aktiviteter|åtgärder|insatser|rekommendationer|ändringar)\b",
     re.I,
 )
-TABLE_PROPOSAL_HEADER = re.compile(r"\b(förslag|åtgärd|aktivitet|rekommendation)", re.I)
+# A header cell naming proposals: the word itself, not a compound that starts with it (a table of
+# reference levels has `Socialstyrelsens åtgärdskod` and `administrerad aktivitet`, a measurement).
+TABLE_PROPOSAL_HEADER = re.compile(
+    r"\b(?:förslag(?:en)?|åtgärd(?:er|en|erna)?|aktivitet(?:er|en|erna)?|rekommendation(?:er|en|erna)?)\b", re.I
+)
+# What is proposed is said in words: most cells of a proposal column are at least this many words
+# (`Ta fram ett nationellt kunskapsstöd för …`), not names or figures (`Hjärna/7111`, `200 MBq`).
+STATEMENT_WORDS = 4
 TABLE_ACTOR_HEADER = re.compile(r"\b(aktör|ansvarig|ansvar|huvudman|vem)", re.I)
 # Goal numbers in a flattened table: `1.1`, `2.1.3`, `2.1.` (not dates or SFS numbers).
 GOAL_NUMBER = re.compile(r"(?<![\d:/.])\b(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=[A-ZÅÄÖ])")
@@ -92,6 +104,9 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
         )
     ]
     blocks = _join_broken_headings(blocks)
+    from policykb.legal import identifier_canonicals
+
+    own = frozenset(identifier_canonicals(meta.identifier, meta.date))
     found: list[Proposal] = []
     heading = ""
     skipping = False
@@ -104,7 +119,7 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
     def close_section() -> None:
         nonlocal proposal_section
         if proposal_section is not None and section_heading:
-            found.extend(_section_proposals(section_heading, proposal_section, level))
+            found.extend(_section_proposals(section_heading, proposal_section, level, own))
         proposal_section = None
 
     for i, block in enumerate(blocks):
@@ -123,7 +138,8 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
             goal_context = {}
             table_goals = {}
             skipping = bool(SKIP_SECTION.match(text))
-            if not skipping and PROPOSAL_HEADING.search(text) and block.kind == "heading":
+            if (not skipping and PROPOSAL_HEADING.search(text) and block.kind == "heading"
+                    and not STATUTE_CHAPTER.match(text)):
                 proposal_section, section_heading = [], text
             continue
         if skipping:
@@ -136,7 +152,7 @@ def split_proposals(store: Store, doc_id: str, *, level: str = "delmål") -> lis
         elif _flattened_table_header(text):
             found.extend(_flattened_table(heading, block, goal_context))
         else:
-            found.extend(_labelled_and_proposing(heading, block, title))
+            found.extend(_labelled_and_proposing(heading, block, title, own))
     close_section()
     # Where the document states its proposals under labels (`Regeringens förslag:`), a sentence
     # that merely says `föreslår` elsewhere (the reasons, the remissinstanser's views) repeats them.
@@ -227,7 +243,7 @@ PROVISION_INLINE = re.compile(r"(?:^|(?<=[.:]\s))\s*(?P<num>(?:\d+\s*kap\.\s*)?\
 STATUTE_PROPOSAL = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s+)?Förslag till (?:lag|förordning)\b", re.I)
 
 
-def _section_proposals(heading: str, body: list[_Block], level: str = "delmål") -> list[Proposal]:
+def _section_proposals(heading: str, body: list[_Block], level: str = "delmål", own: frozenset[str] = frozenset()) -> list[Proposal]:
     """Items under a proposal heading: each proposed provision of a `Förslag till lag …`,
     numbered/bulleted items, else cue sentences, else the section."""
     out: list[Proposal] = []
@@ -256,7 +272,7 @@ def _section_proposals(heading: str, body: list[_Block], level: str = "delmål")
             out.extend(_flattened_table(heading, block, {}))
     if not out:
         for block in body:
-            out.extend(_proposing_sentences(heading, block))
+            out.extend(_proposing_sentences(heading, block, own=own))
     if not out and body:
         # The section states one proposal in prose (e.g. `Förslag till lag om ändring i …`).
         first = body[0]
@@ -335,6 +351,9 @@ def _table_rows(heading: str, block: _Block, level: str = "delmål", carried: di
     if not proposal_cols:
         return []
     col = proposal_cols[0]
+    cells = [row[col] for row in rows[1:] if col < len(row) and row[col] and row[col] != header[col]]
+    if not cells or sum(1 for c in cells if len(c.split()) >= STATEMENT_WORDS) * 2 < len(cells):
+        return []
     goal_cols = [i for i in range(col) if header[i]]
     context_cells = carried if carried is not None else {}
     depth_of = _goal_depths(rows[1:], goal_cols)
@@ -490,7 +509,7 @@ def _is_parent(goal_text: str, num: str) -> bool:
     return num.startswith(parent.rstrip(".") + ".")
 
 
-def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Proposal]:
+def _labelled_and_proposing(heading: str, block: _Block, title: str, own: frozenset[str] = frozenset()) -> list[Proposal]:
     """`Förslag 2: …` parts of a paragraph (extraction may have run them into the text before),
     and proposing sentences in the rest. A running header repeating the title is no label."""
 
@@ -504,8 +523,8 @@ def _labelled_and_proposing(heading: str, block: _Block, title: str) -> list[Pro
             and not (title and _norm(text[s:]).startswith(title))
         ]
     if not starts:
-        return _proposing_sentences(heading, block)
-    out = _proposing_sentences(heading, block, end=starts[0])
+        return _proposing_sentences(heading, block, own=own)
+    out = _proposing_sentences(heading, block, end=starts[0], own=own)
     # what follows a proposal in a bill (the remissinstanser's views, the reasons) is not part of it
     stops = [s for s, _ in sentence_spans(text) if LABEL_ENDS.match(text[s:])]
     for i, start in enumerate(starts):
@@ -521,7 +540,12 @@ LABEL_ENDS = re.compile(
 )
 
 
-def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None) -> list[Proposal]:
+def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None,
+                         own: frozenset[str] = frozenset()) -> list[Proposal]:
+    """Sentences that propose (`föreslår`, `föreslås`, `rekommenderar`): not a question, a relative
+    clause, a task to propose or an announcement of a list, nor another document's proposal
+    reported under its identifier (`own`: the consulted document's identifiers, which a running
+    header may put inside a sentence)."""
 
     out = []
     text = block.text if end is None else block.text[:end]
@@ -532,11 +556,22 @@ def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None)
         if sentence.rstrip().endswith("?"):
             continue
         for m in PROPOSING.finditer(sentence):
-            if RELATIVE_BEFORE.search(sentence[: m.start()]) or ANNOUNCEMENT_AFTER.match(sentence[m.end():]):
+            before = sentence[: m.start()]
+            if RELATIVE_BEFORE.search(before) or MODAL_BEFORE.search(before) or ANNOUNCEMENT_AFTER.match(sentence[m.end():]):
                 continue
+            if _cites_a_document(sentence, own):
+                break  # another document's proposal, reported (`I propositionen … (prop. 2019/20:164) föreslår regeringen …`)
             out.append(_proposal("sentence", heading, block, start, end))
             break
     return out
+
+
+def _cites_a_document(sentence: str, own: frozenset[str] = frozenset()) -> bool:
+    """Whether a sentence names a report, bill, memorandum or directive other than `own` by its identifier."""
+    from policykb.legal import find_references
+    from policykb.legal.canonical import DOCUMENT_PREFIX
+
+    return any(ref.kind in DOCUMENT_PREFIX and ref.canonical not in own for ref in find_references(sentence))
 
 
 def _proposal(kind: str, heading: str, block: _Block, start: int, end: int, *, label: str | None = None) -> Proposal:
