@@ -280,6 +280,12 @@ def test_evidence_comes_from_other_documents_and_shares_the_subject(corpus_index
     # the bare "Strategin föreslås gälla i 8 år" has no subject another document could support
     eight_years = next(p for p in result.proposals if p.text.startswith("Strategin föreslås gälla i 8 år"))
     assert not eight_years.evidence and eight_years.evidence_note
+    # the note names the proposal's own words, once each (not the index's stems, nor `strategi` and `strategin`)
+    for p in result.proposals:
+        if p.evidence_note:
+            listed = p.evidence_note.rsplit("(", 1)[1].rstrip(").").split(", ")
+            context = " ".join(filter(None, (p.text, p.heading, p.context))).lower()
+            assert all(word in context for word in listed) and len(set(listed)) == len(listed), p.evidence_note
     markdown = render_markdown(result)
     first = shown[0]
     assert f"*{first.title}*" in markdown and "[^1]:" in markdown

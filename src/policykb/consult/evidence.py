@@ -243,6 +243,7 @@ class Subject:
     references: set[str]
     entities: set[str]
     topic: set[str] = field(default_factory=set)  # key terms that are the consulted document's topic
+    words: dict[str, str] = field(default_factory=dict)  # key term -> the proposal's own word for it (what a reader is shown)
 
     @property
     def weight(self) -> float:
@@ -367,12 +368,15 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
     sources = [(lines[0] if lines else "", 3.0), (lines[1] if len(lines) > 1 else "", 2.0),
                (" ".join(lines[2:]), 1.0), (heading, 1.5), (goal, 1.0)]
     counts: dict[str, float] = {}
+    words: dict[str, str] = {}
     for source, weight in sources:
         # whole words only: `vägledning` is one subject, not also `väg` and `ledning` (a quote's
         # compounds still match through their parts: `hjälpmedelsförskrivning` has `förskrivning`)
-        for term in dict.fromkeys(t.term for t in analysis.analyzer.tokens(source)) if source else []:
+        tokens = {t.term: source[t.start:t.end] for t in analysis.analyzer.tokens(source)} if source else {}
+        for term, word in tokens.items():
             if len(term) > 2 and not term.isdigit() and not procedural(term):
                 counts[term] = counts.get(term, 0.0) + weight * analysis.field_weight(term)
+                words.setdefault(term, word)
     idf = analysis.idf(list(counts))
     floor = analysis.generic_idf()
     distinctive = {t: w for t, w in idf.items() if w >= floor}
@@ -387,7 +391,8 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
     }
     query = _query_words(analysis, [src for src, _ in sources if src], ranked[:QUERY_TERMS])
     return Subject(query=query, terms={t: round(counts[t] * distinctive[t], 3) for t in ranked},
-                   references=set(references), entities=entities, topic={t for t in ranked if analysis.is_topic(t)})
+                   references=set(references), entities=entities, topic={t for t in ranked if analysis.is_topic(t)},
+                   words={t: words[t] for t in ranked})
 
 
 def procedural(term: str) -> bool:
@@ -757,7 +762,9 @@ def document_info(store: Store) -> dict[str, dict[str, Any]]:
 
 
 def no_evidence_note(subject: Subject) -> str:
-    terms = ", ".join(sorted(subject.terms, key=lambda t: -subject.terms[t])[:5]) or "inga särskiljande ord"
+    distinct = distinct_words(subject.terms)  # `strategi` and `strategin` are one word to a reader
+    strongest = [t for t in sorted(subject.terms, key=lambda t: -subject.terms[t]) if t in distinct][:5]
+    terms = ", ".join(dict.fromkeys(subject.words.get(t, t).lower() for t in strongest)) or "inga särskiljande ord"
     return NO_EVIDENCE.format(terms=terms)
 
 
