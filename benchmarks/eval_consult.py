@@ -16,7 +16,9 @@ fixture also keeps the judged quotes of the behaviour before issue 18 ("before")
 stand side by side. The rules and thresholds of round 3 were chosen on the training documents
 (the strategy and prop. 2008/09:5) and are reported on the test documents (prop. 2013/14:104,
 2012/13:187 and 2012/13:144) with a bootstrap 95 % interval over proposals, per document, per
-role (train, test) and over all of them.
+role (train, test) and over all of them. Later rounds were each run once, frozen, on documents
+the helper had never read ("fresh", "fresh4": the out-of-sample results, printed first) and then
+took those documents as training documents (the fixture's `about` tells the whole history).
 """
 
 from __future__ import annotations
