@@ -175,6 +175,13 @@ def test_empty_query_is_an_input_error(searcher, query):
         searcher.search(query)
 
 
+@pytest.mark.parametrize("query", ["?", "?!…", "--", "§ …", "\u00ad\u00a0!"])
+def test_a_query_of_punctuation_only_is_an_input_error(searcher, query):
+    for mode in ("lexical", "dense", "hybrid"):
+        with pytest.raises(InputError, match="no letters or digits"):
+            searcher.search(query, mode=mode)
+
+
 def test_very_long_query_is_truncated_with_a_warning(searcher):
     warnings: list[str] = []
     hits = searcher.search("hemsjukvård kommunens ansvar " * 800, k=3, warn=warnings.append)
@@ -314,9 +321,3 @@ def test_unknown_kind_or_document_is_named(searcher):
         searcher.search("vård", filters=Filters(kind="novel"))
     with pytest.raises(InputError, match="policykb docs"):
         searcher.search("vård", filters=Filters(doc="no-such.pdf"))
-
-
-def test_punctuation_only_query(searcher):
-    warnings: list[str] = []
-    assert searcher.search("?!…", k=3, warn=warnings.append)
-    assert any("punctuation" in w for w in warnings)

@@ -92,6 +92,10 @@ def clean_query(text: str, warnings: list[str]) -> str:
     cleaned = _SPACE.sub(" ", text.replace("\x00", " ")).strip()
     if not cleaned:
         raise InputError('the query is empty; type what you are looking for, e.g. `policykb search "delegering läkemedel"`')
+    if not any(c.isalnum() for c in cleaned):
+        # `?` or `--`: nothing to match by word or by meaning (the model would rank passages by noise)
+        raise InputError(f'the query {cleaned!r} has no letters or digits; type words, e.g. `policykb search '
+                         f'"delegering läkemedel"`')
     if len(cleaned) > MAX_QUERY_CHARS:
         cut = cleaned.rfind(" ", 0, MAX_QUERY_CHARS)
         cleaned = cleaned[: cut if cut > MAX_QUERY_CHARS // 2 else MAX_QUERY_CHARS]
