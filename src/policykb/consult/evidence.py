@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from policykb.consult.model import APPARATUS_HEADINGS, Evidence, Proposal
+from policykb.consult.model import APPARATUS_HEADINGS, Evidence, Proposal, document_references
 from policykb.store import Store
 from policykb.swedish.text import clip, is_toc_line
 
@@ -629,10 +629,10 @@ LIST_ITEM_START = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s+\S")
 # and says nothing about them.
 LIST_MARKER = re.compile(r"^\s*(?:[-–—•·▪*]|\d{1,2}[.)])\s+")
 REFERENCE_ENTRY_WORDS = 45
-# A run of four or more single words in a comma list (`arbetsterapeuter, dietister,
-# fysioterapeuter, logopeder eller psykologer`): the sentence names them, it says nothing about
-# each, so a proposal's word met only there is not shared (a list of the professions in a field
-# backed a proposal on specialist training for two of them).
+# Single words in a comma list of three or more (`arbetsterapeuter, dietister, fysioterapeuter,
+# logopeder eller psykologer`): the sentence names them, it says nothing about each, so a
+# proposal's word met only there is not shared (a list of the professions in a field backed a
+# proposal on specialist training for two of them).
 ENUMERATION = re.compile(r"\b[^\W\d_]+(?:,\s+[^\W\d_]+){2,}(?:,?\s+(?:och|eller|samt)\s+[^\W\d_]+)?\b")
 # A link stub left at a quote's end by a guidance's layout (`➔ Läs mer:`).
 LINK_STUB = re.compile(r"\s*(?:➔|→)?\s*Läs mer:?\s*$", re.I)
@@ -663,17 +663,12 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
 
 def is_reference_entry(line: str) -> bool:
     """Whether a line is a list item naming a document: its identifier opens or closes it."""
-    from policykb.legal import find_references
-    from policykb.legal.canonical import DOCUMENT_PREFIX
-
     marker = LIST_MARKER.match(line)
     if not marker or len(_WORD.findall(line)) > REFERENCE_ENTRY_WORDS:
         return False
     body = line[marker.end():].rstrip(" .)]\t")
-    for ref in find_references(line):
-        if ref.kind in DOCUMENT_PREFIX and (ref.start - marker.end() <= 12 or ref.end >= marker.end() + len(body)):
-            return True
-    return False
+    return any(ref.start - marker.end() <= 12 or ref.end >= marker.end() + len(body)
+               for ref in document_references(line))
 
 
 def _line_at(text: str, offset: int) -> str:

@@ -19,6 +19,17 @@ APPARATUS_HEADINGS = (
 )
 
 
+
+def document_references(text: str) -> list[Any]:
+    """The references in `text` to a report, bill, memorandum, directive or committee report by its
+    identifier (`prop. 2019/20:164`, `SOU 2020:19`), not to acts: what tells a list of sources, or
+    an account of another document's proposal, from the document's own words."""
+    from policykb.legal import find_references
+    from policykb.legal.canonical import DOCUMENT_PREFIX
+
+    return [ref for ref in find_references(text) if ref.kind in DOCUMENT_PREFIX]
+
+
 @dataclass
 class Evidence:
     doc_id: str

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from policykb.consult.model import APPARATUS_HEADINGS, Proposal
+from policykb.consult.model import APPARATUS_HEADINGS, Proposal, document_references
 from policykb.store import Store
 from policykb.swedish.sentences import sentence_spans
 from policykb.swedish.text import clip, is_toc_line
@@ -568,10 +568,7 @@ def _proposing_sentences(heading: str, block: _Block, *, end: int | None = None,
 
 def _cites_a_document(sentence: str, own: frozenset[str] = frozenset()) -> bool:
     """Whether a sentence names a report, bill, memorandum or directive other than `own` by its identifier."""
-    from policykb.legal import find_references
-    from policykb.legal.canonical import DOCUMENT_PREFIX
-
-    return any(ref.kind in DOCUMENT_PREFIX and ref.canonical not in own for ref in find_references(sentence))
+    return any(ref.canonical not in own for ref in document_references(sentence))
 
 
 def _proposal(kind: str, heading: str, block: _Block, start: int, end: int, *, label: str | None = None) -> Proposal:
