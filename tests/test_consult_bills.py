@@ -5,6 +5,8 @@ prop. 2008/09:5, 2012/13:187 and 2013/14:104 (the shared PDFs are not needed).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from policykb.chunk import chunk
@@ -30,6 +32,17 @@ def _doc(doc_id: str, pages: list[Page], *, identifier: str | None = None, kind:
                      source_format="pdf", title=doc_id, identifier=identifier, kind=kind),
         pages,
     )
+
+
+@contextmanager
+def _quoting(tmp_path: Path, indexed_text: str, subject_words: str) -> Iterator[tuple[Analysis, Subject]]:
+    """An index of one short document, and a subject of `subject_words`, to ask `best_quote_for` with."""
+    doc = _doc("other.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text=indexed_text)])])
+    with Store.open(tmp_path / "index") as store:
+        store.write_document(doc, chunk(doc))
+        analysis = Analysis(store, None)
+        yield analysis, Subject(query="", terms={t: 1.0 for t in analysis.terms(subject_words)},
+                                references=set(), entities=set())
 
 
 LYDELSE_HEADER = ["Nuvarande lydelse", "Föreslagen lydelse"]
@@ -129,12 +142,7 @@ def test_another_documents_proposal_text_is_not_evidence(tmp_path: Path) -> None
     assert not not_quotable("Lärare med lång erfarenhet bör kunna bli behöriga.",
                             "Regeringens proposition 2012/13:187 › 4 Lärare och förskollärare med lång yrkeserfarenhet",
                             "proposition")
-    doc = _doc("other.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text="Text om etableringsplaner.")])])
-    with Store.open(tmp_path / "index") as store:
-        store.write_document(doc, chunk(doc))
-        analysis = Analysis(store, None)
-        subject = Subject(query="", terms={t: 1.0 for t in analysis.terms("etableringsplan nyanländ arbete")},
-                          references=set(), entities=set())
+    with _quoting(tmp_path, "Text om etableringsplaner.", "etableringsplan nyanländ arbete") as (analysis, subject):
         labelled = ("Regeringens förslag: En etableringsplan ska upphöra när den nyanlände avvisar ett erbjudet "
                     "lämpligt arbete utan godtagbart skäl.")
         assert best_quote_for(analysis, labelled, subject) == ("", [])
@@ -273,12 +281,7 @@ def test_a_quote_sharing_only_a_purpose_formula_is_not_evidence_for_a_topical_pr
 
 
 def test_a_source_list_and_a_list_of_professions_are_not_evidence(tmp_path: Path) -> None:
-    doc = _doc("other.pdf", [Page(index=0, blocks=[Block(kind="paragraph", text="Text om primärvård.")])])
-    with Store.open(tmp_path / "index") as store:
-        store.write_document(doc, chunk(doc))
-        analysis = Analysis(store, None)
-        subject = Subject(query="", terms={t: 1.0 for t in analysis.terms("primärvårdsreform tillgänglig logoped psykolog")},
-                          references=set(), entities=set())
+    with _quoting(tmp_path, "Text om primärvård.", "primärvårdsreform tillgänglig logoped psykolog") as (analysis, subject):
         sources = ("Följande propositioner har varit viktiga utgångspunkter i arbetet:\n"
                    "- Proposition 2019/20:164. Inriktningen för en nära och tillgänglig vård – en primärvårdsreform.\n"
                    "- God och nära vård. En primärvårdsreform - Delbetänkande av utredningen (SOU 2018:39).")
