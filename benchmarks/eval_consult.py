@@ -6,6 +6,12 @@
 The evaluation index holds the bundled corpus and the 12 shared PDFs (`/work/shared/pdfs`),
 built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (gitignored).
 
+A constructed remiss, `benchmarks/data/consult/remiss-nara-vard-i-hemmet.txt` (16 proposals on health
+care in the home, written in our own words from proposals of SOU 2019:29 and 2020:19, on subjects the
+corpus covers), is consulted over its own copy of that index, so that it is never evidence for the
+others: `cp -r eval-index eval-index-constructed && policykb ingest
+benchmarks/data/consult/remiss-nara-vard-i-hemmet.txt --index-dir eval-index-constructed`.
+
 `dump` writes every quote the helper shows, per proposal, for a person to judge: relevant
 (the quote is about what the proposal proposes), partly (the same field, another aspect), not.
 `report` runs the helper again and scores the quotes it shows now against the judgements in
@@ -32,6 +38,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
+CONSTRUCTED = REPO / "benchmarks" / "data" / "consult" / "remiss-nara-vard-i-hemmet.txt"
 # The judged runs kept in the fixture: main before issue 18, round 1 on its own index, round 1's
 # code on the index rebuilt from main at round 2 (whole passages, new lemmas, no TOC blocks).
 STORED_RUNS = {
@@ -40,9 +47,10 @@ STORED_RUNS = {
     "rebuilt": "round 1 code, index rebuilt at round 2",
     "fresh": "round 3 (+ two rules, frozen at 25b0220) on three documents it had never seen",
     "fresh4": "round 4 (frozen at 1392b1c) on the five shared PDFs it had never seen",
+    "constructed": "round 5 (frozen at 73e3617) on the constructed remiss (benchmarks/data/consult), never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
-JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4")
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:
@@ -132,6 +140,8 @@ def main() -> None:
     report = sub.add_parser("report")
     report.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
     report.add_argument("--judgements", type=Path, default=FIXTURE)
+    report.add_argument("--constructed-index", type=Path, default=REPO / "eval-index-constructed",
+                        help="the evaluation index plus the constructed remiss (see the module doc); skipped if absent")
     args = parser.parse_args()
     if args.command == "dump":
         args.output.write_text(json.dumps(shown(args.index_dir, args.doc), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -140,19 +150,22 @@ def main() -> None:
     split = fixture["split"]  # doc_id -> "train" | "test"
     for run, name in STORED_RUNS.items():
         print(f"{name} (judged quotes as that code showed them):")
-        for doc_id in split:
-            items = [i for i in fixture.get(run, []) if i["doc_id"] == doc_id]
-            if items:
-                _print_row(f"  {doc_id}", items)
+        for doc_id in dict.fromkeys(i["doc_id"] for i in fixture.get(run, [])):
+            _print_row(f"  {doc_id}", [i for i in fixture[run] if i["doc_id"] == doc_id])
     if not args.index_dir.exists():
         sys.exit(f"no evaluation index at {args.index_dir}; build it as the module doc says")
     items = shown(args.index_dir, list(split))
+    roles = dict(split)
+    if args.constructed_index.exists():
+        # over its own index: the constructed remiss must not be evidence for the other documents
+        items += shown(args.constructed_index, [CONSTRUCTED.name])
+        roles[CONSTRUCTED.name] = "train"
     judge_from_fixture(items, fixture)
     print("now (quotes shown by this code, judged in the fixture):")
-    for doc_id, role in split.items():
+    for doc_id, role in roles.items():
         _print_row(f"  {role:5} {doc_id}", [i for i in items if i["doc_id"] == doc_id])
-    for role in dict.fromkeys(split.values()):
-        _print_row(f"  all {role} documents", [i for i in items if split[i["doc_id"]] == role])
+    for role in dict.fromkeys(roles.values()):
+        _print_row(f"  all {role} documents", [i for i in items if roles[i["doc_id"]] == role])
     _print_row("  all documents", items)
     seconds = {i["doc_id"]: i["seconds"] for i in items}
     print("draft time (s, evidence=3):", ", ".join(f"{d}: {s}" for d, s in seconds.items()))

@@ -295,6 +295,11 @@ def test_a_source_list_and_a_list_of_professions_are_not_evidence(tmp_path: Path
         assert best_quote_for(analysis, statement, subject)[0]
         about = "Logopeder och psykologer saknar i dag en reglerad specialistutbildning i primärvården."
         assert best_quote_for(analysis, about, subject)[0] == about
+        # a table read as running text, from its caption on (a note marker before it)
+        caption = ("Planer regleras i lag. 103 Tabell 1 Översikt av planer i primärvården Plan Reglering Syftet är att "
+                   "Av planen ska det framgå tillgänglig primärvårdsreform")
+        quote, _ = best_quote_for(analysis, caption, subject)
+        assert "Tabell" not in quote
 
 
 def test_what_a_regulation_or_a_directive_states_is_not_a_proposal(tmp_path: Path) -> None:

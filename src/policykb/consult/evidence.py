@@ -621,6 +621,9 @@ LAW_CHANGE = re.compile(
 )
 # A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
 FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
+# A table or figure read as running text, from its caption on (`103 Tabell 1 Översikt av …`: the
+# page's number or a note marker may stand before it): cells, not a statement.
+CAPTION_START = re.compile(r"^\s*(?:\d{1,4}\s+)?(?:Tabell|Figur|Diagram|Bild|Faktaruta)\s+\d+\b")
 # A numbered or lettered list item's start (`2. Ett dokument …`, `b) …`).
 LIST_ITEM_START = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s+\S")
 # A list item that names a document rather than says something: `- Proposition 2019/20:164.
@@ -646,7 +649,7 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     if (ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence)
             or LAW_CHANGE.search(sentence)):
         return False
-    if FRAGMENT_START.match(sentence):
+    if FRAGMENT_START.match(sentence) or CAPTION_START.match(sentence):
         return False
     words = _WORD.findall(sentence)
     if len(words) < (10 if presentation else 7):
