@@ -222,3 +222,18 @@ def test_the_api_answers_word_files_on_request(corpus_index: Path) -> None:
         assert trace.status_code == 200 and trace.headers["content-type"] == DOCX_MEDIA_TYPE
         rows = client.get("/trace", params={"doc": HOME_CARE}).json()["rows"]
         assert len(Document(io.BytesIO(trace.content)).tables[0].rows) == len(rows) + 1
+
+
+def test_a_self_labelled_proposal_and_a_remiss_title_are_not_said_twice() -> None:
+    from policykb.consult.render import draft_title, proposal_name
+
+    proposal = Proposal(number=1, label="1", kind="labelled", heading="2 Förslag", context=None,
+                        text="Förslag 1: Varje patient ska erbjudas en fast vårdkontakt.", page=0,
+                        printed_page=None, passage_id=None)
+    assert proposal_name(proposal) == "Förslag 1: Varje patient ska erbjudas en fast vårdkontakt"
+    numbered = Proposal(number=2, label="2.1", kind="table-row", heading="", context=None,
+                        text="2.1 Det finns tillgång till kompetens.", page=0, printed_page=None,
+                        passage_id=None)
+    assert proposal_name(numbered) == "2.1 Det finns tillgång till kompetens"
+    consultation = Consultation(document={"doc_id": "r.txt", "title": "Remiss: Vård i hemmet"}, proposals=[])
+    assert draft_title(consultation) == ("Vård i hemmet", None)

@@ -18,6 +18,7 @@ footnotes with the source as a link, fields to fill in as tagged content control
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from policykb.consult.model import EVIDENCE_GROUPS, Consultation, Evidence, Proposal
@@ -69,13 +70,23 @@ def particulars(consultation: Consultation, answers: Answers | None = None) -> l
 def draft_title(consultation: Consultation) -> tuple[str, str | None]:
     doc = consultation.document
     remiss = consultation.remiss or {}
-    return (remiss.get("title") or doc.get("title") or doc["doc_id"]), (remiss.get("identifier") or doc.get("identifier"))
+    title = remiss.get("title") or doc.get("title") or doc["doc_id"]
+    # `Remiss: X` answered is `Remissvar: X`, not `Remissvar: Remiss: X`
+    title = REMISS_PREFIX.sub("", title) or title
+    return title, (remiss.get("identifier") or doc.get("identifier"))
+
+
+REMISS_PREFIX = re.compile(r"^\s*remiss\s*[:–—-]\s*", re.I)
+# A proposal whose text names it by its label (`Förslag 1: …`, `Rekommendation 2.3. …`).
+SELF_LABELLED = r"^\w+\s+{label}\s*[:.]"
 
 
 def proposal_name(p: Proposal) -> str:
     text = p.text
     if p.label and text.startswith(p.label):
         text = text[len(p.label):].lstrip(". ")
+    elif p.label and re.match(SELF_LABELLED.format(label=re.escape(p.label)), text):
+        return _short(text)
     return f"{p.label} {_short(text)}" if p.label else _short(text)
 
 
