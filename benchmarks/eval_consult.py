@@ -6,11 +6,11 @@
 The evaluation index holds the bundled corpus and the 12 shared PDFs (`/work/shared/pdfs`),
 built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (gitignored).
 
-A constructed remiss, `benchmarks/data/consult/remiss-nara-vard-i-hemmet.txt` (16 proposals on health
-care in the home, written in our own words from proposals of SOU 2019:29 and 2020:19, on subjects the
-corpus covers), is consulted over its own copy of that index, so that it is never evidence for the
-others: `cp -r eval-index eval-index-constructed && policykb ingest
-benchmarks/data/consult/remiss-nara-vard-i-hemmet.txt --index-dir eval-index-constructed`.
+The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (16 proposals each, on health care in
+the home and on medical checks and building-site coordination, written for the test in our own words on
+subjects the index covers, before the helper was run on them), are each consulted over a copy of that
+index holding it too, so that none is evidence for the others: for each STEM,
+`cp -r eval-index eval-index-STEM && policykb ingest benchmarks/data/consult/STEM.txt --index-dir eval-index-STEM`.
 
 `dump` writes every quote the helper shows, per proposal, for a person to judge: relevant
 (the quote is about what the proposal proposes), partly (the same field, another aspect), not.
@@ -38,7 +38,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
-CONSTRUCTED = REPO / "benchmarks" / "data" / "consult" / "remiss-nara-vard-i-hemmet.txt"
+# Constructed remisses (see the module doc), each consulted over its own index `eval-index-<stem>`.
+CONSTRUCTED = sorted((REPO / "benchmarks" / "data" / "consult").glob("remiss-*.txt"))
 # The judged runs kept in the fixture: main before issue 18, round 1 on its own index, round 1's
 # code on the index rebuilt from main at round 2 (whole passages, new lemmas, no TOC blocks).
 STORED_RUNS = {
@@ -47,7 +48,8 @@ STORED_RUNS = {
     "rebuilt": "round 1 code, index rebuilt at round 2",
     "fresh": "round 3 (+ two rules, frozen at 25b0220) on three documents it had never seen",
     "fresh4": "round 4 (frozen at 1392b1c) on the five shared PDFs it had never seen",
-    "constructed": "round 5 (frozen at 73e3617) on the constructed remiss (benchmarks/data/consult), never run before",
+    "constructed": "round 5 (frozen at 73e3617) on the constructed remiss on home care, never run before",
+    "constructed2": "round 6 (frozen at d52c6ef) on the constructed remiss on work environment, never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6")
@@ -140,8 +142,8 @@ def main() -> None:
     report = sub.add_parser("report")
     report.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
     report.add_argument("--judgements", type=Path, default=FIXTURE)
-    report.add_argument("--constructed-index", type=Path, default=REPO / "eval-index-constructed",
-                        help="the evaluation index plus the constructed remiss (see the module doc); skipped if absent")
+    report.add_argument("--constructed-root", type=Path, default=REPO,
+                        help="where the indexes eval-index-<stem> of the constructed remisses are (each skipped if absent)")
     args = parser.parse_args()
     if args.command == "dump":
         args.output.write_text(json.dumps(shown(args.index_dir, args.doc), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -156,10 +158,12 @@ def main() -> None:
         sys.exit(f"no evaluation index at {args.index_dir}; build it as the module doc says")
     items = shown(args.index_dir, list(split))
     roles = dict(split)
-    if args.constructed_index.exists():
-        # over its own index: the constructed remiss must not be evidence for the other documents
-        items += shown(args.constructed_index, [CONSTRUCTED.name])
-        roles[CONSTRUCTED.name] = "train"
+    for path in CONSTRUCTED:
+        # each over its own index: a constructed remiss must not be evidence for the other documents
+        index = args.constructed_root / f"eval-index-{path.stem}"
+        if index.exists():
+            items += shown(index, [path.name])
+            roles[path.name] = "train"
     judge_from_fixture(items, fixture)
     print("now (quotes shown by this code, judged in the fixture):")
     for doc_id, role in roles.items():
