@@ -52,7 +52,7 @@ STORED_RUNS = {
     "constructed2": "round 6 (frozen at d52c6ef) on the constructed remiss on work environment, never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
-JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6")
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:

@@ -333,6 +333,18 @@ def test_what_a_regulation_or_a_directive_states_is_not_a_proposal(tmp_path: Pat
     ]
 
 
+def test_another_documents_talk_of_its_own_proposal_is_not_evidence(tmp_path: Path) -> None:
+    with _quoting(tmp_path, "Text om medicinska kontroller.", "medicinska kontroller små företag referensnivå") as (
+            analysis, subject):
+        for text in ("Förslaget bedöms inte ha några konsekvenser för små företags förutsättningar eller för "
+                     "medicinska kontroller.",
+                     "1. Dessa föreskrifter träder i kraft den 1 januari 2020, då föreskrifterna om diagnostiska "
+                     "referensnivåer för medicinska kontroller upphör att gälla."):
+            assert best_quote_for(analysis, text, subject) == ("", []), text
+        statement = "Små företag behöver stöd för att kunna erbjuda medicinska kontroller till sina anställda."
+        assert best_quote_for(analysis, statement, subject)[0] == statement
+
+
 def test_one_quote_is_shown_once_for_a_proposal() -> None:
     from policykb.consult.evidence import Candidate, assign_evidence
     from policykb.consult.model import Evidence
@@ -347,3 +359,9 @@ def test_one_quote_is_shown_once_for_a_proposal() -> None:
     chosen = assign_evidence({"p1": [candidate(1, repeated, 0.6, 0), candidate(2, repeated, 0.55, 1),
                                      candidate(3, "Arbetsgivaren ska erbjuda en medicinsk kontroll.", 0.5, 2)]}, 3)
     assert [e.passage_id for e in chosen["p1"]] == [1, 3]
+    # nearly the same words (two bills' impact statements) are one quote too
+    impact = ("Förslaget bedöms inte ha några eller endast försumbara konsekvenser för företagande eller små "
+              "företags förutsättningar, övriga ansvariga myndigheters administrationskostnader och miljön.")
+    again = impact.replace("och miljön", "eller för miljön")
+    chosen = assign_evidence({"p1": [candidate(1, impact, 0.6, 0), candidate(2, again, 0.55, 1)]}, 3)
+    assert [e.passage_id for e in chosen["p1"]] == [1]

@@ -47,7 +47,7 @@ from typing import Any, Protocol
 
 from policykb.consult.model import APPARATUS_HEADINGS, Evidence, Proposal, document_references
 from policykb.store import Store
-from policykb.swedish.text import clip, is_toc_line
+from policykb.swedish.text import DUPLICATE_CONTAINMENT, clip, containment, is_toc_line, shingles
 
 QUOTE_CHARS = 360
 QUERY_TERMS = 8  # words in the focused query
@@ -540,8 +540,9 @@ def _relevant(shared: int, coverage: float, bonus: int, score: float, strong: bo
 
 def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -> dict[str, list[Evidence]]:
     """Each quote shown for the proposal it fits best, and for another only as that one's best;
-    never twice for one proposal. Keyed by what a reader sees, the quote's words: a regulation
-    repeats a sentence in several passages (`En klinisk undersökning av hjärta och lungor.`)."""
+    never twice for one proposal, nor one that says nearly the same as a quote shown for it. Keyed
+    by what a reader sees, the quote's words: a regulation repeats a sentence in several passages
+    (`En klinisk undersökning av hjärta och lungor.`), bills their impact statements."""
     best_for: dict[str, tuple[float, str]] = {}
     for pid, items in candidates.items():
         for c in items:
@@ -551,12 +552,15 @@ def assign_evidence(candidates: dict[str, list[Candidate]], per_proposal: int) -
     out: dict[str, list[Evidence]] = {}
     for pid, items in candidates.items():
         chosen: list[Evidence] = []
-        shown: set[str] = set()
+        shown: list[set[tuple[str, ...]]] = []  # what this proposal's quotes say, to show nothing twice
         for c in items:
             key = _quote_key(c.evidence.quote)
-            if key in shown or (best_for[key][1] != pid and c.rank > 0):
+            if best_for[key][1] != pid and c.rank > 0:
                 continue
-            shown.add(key)
+            said = shingles(key)
+            if any(containment(said, other) >= DUPLICATE_CONTAINMENT for other in shown):
+                continue
+            shown.append(said)
             chosen.append(c.evidence)
             if len(chosen) >= per_proposal:
                 break
@@ -619,6 +623,15 @@ LAW_CHANGE = re.compile(
     r"\b(?:upphävas|upphöra att gälla|ändras|införas|utgå)\b",
     re.I,
 )
+# What another document says of its own proposal (`Förslaget bedöms inte ha några konsekvenser för
+# … små företags förutsättningar`) or of a rule's entry into force (`Dessa föreskrifter träder i
+# kraft den 1 januari 2020 …`): like its proposal text, that document's own business, not evidence.
+OWN_PROPOSAL_TALK = re.compile(
+    r"^\s*(?:\d+\.\s+)?(?:Förslage[nt]|Förslagen|Ändringen|Ändringarna|Lagändringen|Lagändringarna|Lagförslaget|"
+    r"Regleringen|Bestämmelsen|Bestämmelserna)\s+(?:bedöms|beräknas|kommer|innebär|medför|leder|får|bör|kan)\b"
+    r"|\bträder i kraft\b|\bupphör att gälla\b",
+    re.I,
+)
 # A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
 FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
 # A table or figure read as running text, from its caption on (`103 Tabell 1 Översikt av …`: the
@@ -647,7 +660,7 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     about the subject), not another document's change of law, and for a slide deck a full
     sentence, not bullet words."""
     if (ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence)
-            or LAW_CHANGE.search(sentence)):
+            or LAW_CHANGE.search(sentence) or OWN_PROPOSAL_TALK.search(sentence)):
         return False
     if FRAGMENT_START.match(sentence) or CAPTION_START.match(sentence):
         return False

@@ -110,3 +110,25 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+
+
+# Share of one text's word 5-grams found in another at which the two say the same (the same
+# paragraph in two reports, a repeated slide, one sentence of a regulation in two passages): what
+# search drops as a near-duplicate hit and the remiss helper as a repeated quote.
+DUPLICATE_CONTAINMENT = 0.8
+
+
+def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    """The text's word n-grams (lower-cased, split on white space); a shorter text is one n-gram."""
+    words = text.lower().split()
+    if len(words) < n:
+        return {tuple(words)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def containment(a: set, b: set) -> float:
+    """The share of the smaller shingle set found in the other (a segment inside a passage
+    that says the same counts as a duplicate, as do two equal passages)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

@@ -62,7 +62,7 @@ from policykb.query.search.plan import (
     parse_reference_canonicals,
 )
 from policykb.store import Store, read_settings
-from policykb.swedish.text import check_unicode
+from policykb.swedish.text import DUPLICATE_CONTAINMENT, check_unicode, containment, shingles
 
 MODES = ("hybrid", "lexical", "dense")
 # Passages whose sentence units (and their vectors, ~15 kB a passage) a searcher keeps in memory.
@@ -89,9 +89,6 @@ EXPANSION_WEIGHT = 0.0
 # vård`) next to the BM25 of the query's own words. Chosen on the training queries (0 / 0.25 / 0.5 /
 # 1 / 1.5 / 2: +0.004 / +0.004 / +0.003 / +0.007 / +0.005 / +0.004 nDCG@10; README "Search quality").
 REGISTER_WEIGHT = 1.0
-# Share of a hit's word 5-grams found in a hit ranked above it at which it counts as a
-# near-duplicate (the same paragraph in two reports, a repeated slide).
-DUPLICATE_CONTAINMENT = 0.8
 # A passage's dense score: this much the cosine of its vector, the rest its best sentence unit's.
 # Chosen on the training queries (0 / 0.3 / 0.5): the best sentence alone.
 PASSAGE_VECTOR_WEIGHT = 0.0
@@ -817,7 +814,7 @@ class Searcher:
         if not ranked:
             return []
         kept: list[tuple[int, float, tuple[int, int], sqlite3.Row]] = []
-        shingles: list[set[tuple[str, ...]]] = []
+        seen_shingles: list[set[tuple[str, ...]]] = []
         position = 0
         while len(kept) < k and position < len(ranked):
             # Fetch a few more than k at a time: near-duplicates drop out.
@@ -829,11 +826,11 @@ class Searcher:
                 if row is None:
                     continue
                 start, end = span if span is not None else (0, len(row["text"]))
-                sh = _shingles(row["text"][start:end])
-                if any(_containment(sh, other) >= DUPLICATE_CONTAINMENT for other in shingles):
+                sh = shingles(row["text"][start:end])
+                if any(containment(sh, other) >= DUPLICATE_CONTAINMENT for other in seen_shingles):
                     continue
                 kept.append((pid, score, (start, end), row))
-                shingles.append(sh)
+                seen_shingles.append(sh)
                 if len(kept) == k:
                     break
         analyzer = self.query_analyzer.analyzer
@@ -982,21 +979,6 @@ def _rrf(rankings: Sequence[dict[int, float]], citing: dict[int, float]) -> list
     for pid, specificity in citing.items():
         fused[pid] = fused.get(pid, 0.0) + specificity / (RRF_K + 1)
     return sorted(fused.items(), key=lambda kv: -kv[1])
-
-
-def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    words = text.lower().split()
-    if len(words) < n:
-        return {tuple(words)}
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def _containment(a: set, b: set) -> float:
-    """The share of the smaller shingle set found in the other (a segment inside a passage
-    that says the same counts as a duplicate, as do two equal passages)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
 
 
 Scale = Callable[[dict[int, float]], dict[int, float]]
