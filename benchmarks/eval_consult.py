@@ -8,7 +8,8 @@ built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (g
 
 The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (16 proposals each, on health care in
 the home and on medical checks and building-site coordination, written for the test in our own words on
-subjects the index covers, before the helper was run on them), are each consulted over a copy of that
+subjects the index covers, before the helper was run on them; a third on primary care and
+rehabilitation), are each consulted over a copy of that
 index holding it too, so that none is evidence for the others: for each STEM,
 `cp -r eval-index eval-index-STEM && policykb ingest benchmarks/data/consult/STEM.txt --index-dir eval-index-STEM`.
 
@@ -50,6 +51,7 @@ STORED_RUNS = {
     "fresh4": "round 4 (frozen at 1392b1c) on the five shared PDFs it had never seen",
     "constructed": "round 5 (frozen at 73e3617) on the constructed remiss on home care, never run before",
     "constructed2": "round 6 (frozen at d52c6ef) on the constructed remiss on work environment, never run before",
+    "constructed3": "round 7 (frozen at e1f9684) on the constructed remiss on primary care and rehabilitation, never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7")
