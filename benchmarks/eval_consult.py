@@ -54,7 +54,7 @@ STORED_RUNS = {
     "constructed3": "round 7 (frozen at e1f9684) on the constructed remiss on primary care and rehabilitation, never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
-JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7")
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:

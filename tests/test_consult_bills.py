@@ -365,3 +365,34 @@ def test_one_quote_is_shown_once_for_a_proposal() -> None:
     again = impact.replace("och miljön", "eller för miljön")
     chosen = assign_evidence({"p1": [candidate(1, impact, 0.6, 0), candidate(2, again, 0.55, 1)]}, 3)
     assert [e.passage_id for e in chosen["p1"]] == [1]
+
+
+def test_a_quote_the_model_reads_as_far_from_the_proposal_is_not_shown() -> None:
+    from policykb.consult.evidence import QUOTE_SIMILARITY_FLOOR, Candidate, _near_in_meaning
+    from policykb.consult.model import Evidence, Proposal
+
+    def candidate(passage_id: int, quote: str) -> Candidate:
+        evidence = Evidence(doc_id="004.txt", title="Kunskapsstöd", identifier=None, publisher=None, page=0,
+                            printed_page=None, passage_id=passage_id, heading="", quote=quote, score=1.0,
+                            group="guidance", url=None, matched=[])
+        return Candidate(evidence=evidence, coverage=0.5, shared=[], search_score=1.0)
+
+    class Scored:
+        """A searcher whose model scores quotes by a table."""
+
+        def __init__(self, scores: dict[str, float]) -> None:
+            self.scores, self.asked = scores, []
+
+        def similarity(self, query: str, texts: list[str]) -> list[float]:
+            self.asked.append(query)
+            return [self.scores[t] for t in texts]
+
+    proposal = Proposal(number=9, label="9", kind="labelled", heading="", context=None,
+                        text="Förslag 9: Fallprevention ska ingå i rehabiliteringen. " * 20, page=0,
+                        printed_page=None, passage_id=None)
+    near, far = candidate(1, "Träning förebygger fall."), candidate(2, "Demensteam i ordinärt boende.")
+    model = Scored({near.evidence.quote: QUOTE_SIMILARITY_FLOOR + 0.01, far.evidence.quote: QUOTE_SIMILARITY_FLOOR - 0.01})
+    assert _near_in_meaning(model, proposal, [near, far]) == [near]
+    assert model.asked == [proposal.text[:300]]
+    # without a model (a lexical-only searcher) the lexical test alone decides
+    assert _near_in_meaning(object(), proposal, [near, far]) == [near, far]

@@ -321,3 +321,12 @@ def test_unknown_kind_or_document_is_named(searcher):
         searcher.search("vård", filters=Filters(kind="novel"))
     with pytest.raises(InputError, match="policykb docs"):
         searcher.search("vård", filters=Filters(doc="no-such.pdf"))
+
+
+def test_similarity_reads_meaning_not_shared_words(searcher):
+    proposal = "Fallprevention ska ingå i rehabiliteringen av äldre personer i ordinärt boende."
+    on_point = "Äldre som bor hemma bör erbjudas träning av styrka och balans för att förebygga fall."
+    setting_only = "Kommunen erbjuder vård och omsorg av demensteam till personer i ordinärt boende."
+    near, far = searcher.similarity(proposal, [on_point, setting_only])
+    assert near > far
+    assert searcher.similarity(proposal, []) == []

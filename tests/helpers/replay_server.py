@@ -102,6 +102,18 @@ class ReplayServer:
                     route = next((r for r in replay.routes if r.matches(parts.path, query)), None)
                     answer = route.next_answer() if route else Answer(404, b"<html><body>Not found</body></html>",
                                                                        "text/html")
+                answered = False
+
+                def leave() -> None:
+                    # before the last byte goes out: a client that has its answer may send its next
+                    # request at once, before this thread would reach a `finally` — counting it
+                    # still in flight then would report an overlap the client never made
+                    nonlocal answered
+                    if not answered:
+                        answered = True
+                        with replay._lock:
+                            replay.in_flight -= 1
+
                 try:
                     if answer.delay:
                         time.sleep(answer.delay)
@@ -114,15 +126,16 @@ class ReplayServer:
                     if answer.cut_off:
                         self.wfile.write(answer.body[: len(answer.body) // 2])
                         self.wfile.flush()
+                        leave()
                         self.close_connection = True
                         self.connection.shutdown(2)
                         return
+                    leave()
                     self.wfile.write(answer.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (its timeout): nothing to answer
                 finally:
-                    with replay._lock:
-                        replay.in_flight -= 1
+                    leave()
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -336,17 +336,33 @@ class Searcher:
                 warn(VECTORS_STALE_WARNING)
             return None
 
-    def _embed_query(self, texts: Sequence[str]):  # noqa: ANN202
-        """One query vector (1 x d): the normalised mean of the texts' vectors (an English query
-        and its Swedish translation)."""
+    def _model(self):  # noqa: ANN202
+        """The index's embedding model, loaded on first use (ModelError if it cannot be)."""
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
                     from policykb.index.embed import load_embedder
 
                     self._embedder = load_embedder(self.model_id)
+        return self._embedder
+
+    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
+        """The cosine of each of `texts` (read as passages) to `query` (read as a query) under the
+        index's embedding model: how near in meaning a text is to a question or a proposal."""
+        if not texts:
+            return []
+        model = self._model()
+        with self._lock:
+            query_vector = model.encode_queries([query])[0]
+            vectors = model.encode_passages(list(texts))
+        return [float(v) for v in vectors @ query_vector]
+
+    def _embed_query(self, texts: Sequence[str]):  # noqa: ANN202
+        """One query vector (1 x d): the normalised mean of the texts' vectors (an English query
+        and its Swedish translation)."""
+        model = self._model()
         with self._lock:  # one query at a time through the model: it already uses every core
-            vectors = self._embedder.encode_queries(list(texts))
+            vectors = model.encode_queries(list(texts))
         if len(vectors) == 1:
             return vectors
         import numpy as np
