@@ -9,7 +9,7 @@ built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (g
 The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (16 proposals each, on health care in
 the home and on medical checks and building-site coordination, written for the test in our own words on
 subjects the index covers, before the helper was run on them; a third on primary care and
-rehabilitation), are each consulted over a copy of that
+rehabilitation, a fourth on patient safety, radiation protection and preparedness), are each consulted over a copy of that
 index holding it too, so that none is evidence for the others: for each STEM,
 `cp -r eval-index eval-index-STEM && policykb ingest benchmarks/data/consult/STEM.txt --index-dir eval-index-STEM`.
 
@@ -52,6 +52,8 @@ STORED_RUNS = {
     "constructed": "round 5 (frozen at 73e3617) on the constructed remiss on home care, never run before",
     "constructed2": "round 6 (frozen at d52c6ef) on the constructed remiss on work environment, never run before",
     "constructed3": "round 7 (frozen at e1f9684) on the constructed remiss on primary care and rehabilitation, never run before",
+    "constructed4_round7": "round 7 (f61e858) on the constructed remiss on patient safety and radiation, for comparison",
+    "constructed4": "round 8 (frozen at 69d7e73) on the constructed remiss on patient safety and radiation, never run before",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
