@@ -539,13 +539,14 @@ def _near_in_meaning(searcher: SearcherLike, proposal: Proposal, candidates: lis
     """The candidates whose quote the embedding model reads as near the proposal (see
     QUOTE_SIMILARITY_FLOOR). Without a model (a searcher that has none, a model that cannot load)
     the lexical test alone decides."""
-    if not candidates:
+    similarity = getattr(searcher, "similarity", None)
+    if not candidates or similarity is None:
         return candidates
     from policykb.errors import ModelError
 
     try:
-        scores = searcher.similarity(proposal.text[:PROPOSAL_CHARS], [c.evidence.quote for c in candidates])
-    except (AttributeError, ModelError):
+        scores = similarity(proposal.text[:PROPOSAL_CHARS], [c.evidence.quote for c in candidates])
+    except ModelError:
         return candidates
     return [c for c, score in zip(candidates, scores) if score >= QUOTE_SIMILARITY_FLOOR]
 
