@@ -343,6 +343,14 @@ def test_another_documents_talk_of_its_own_proposal_is_not_evidence(tmp_path: Pa
             assert best_quote_for(analysis, text, subject) == ("", []), text
         statement = "Små företag behöver stöd för att kunna erbjuda medicinska kontroller till sina anställda."
         assert best_quote_for(analysis, statement, subject)[0] == statement
+        # what rules cover, and the lead-in of a list, say nothing of the subject themselves
+        for text in ("1 § Bestämmelserna om dosgränser i 2 kap. 1 § gäller inte när medicinska kontroller görs "
+                     "för små företag.",
+                     "Rekommendationerna om medicinska kontroller för små företag lyfter särskilt följande:"):
+            assert best_quote_for(analysis, text, subject) == ("", []), text
+        # a link stub after a statement is not a lead-in
+        linked = "Små företag kan få stöd med medicinska kontroller av företagshälsovården. ➔ Läs mer:"
+        assert best_quote_for(analysis, linked, subject)[0].startswith("Små företag kan få stöd")
 
 
 def test_one_quote_is_shown_once_for_a_proposal() -> None:

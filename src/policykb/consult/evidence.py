@@ -666,6 +666,13 @@ OWN_PROPOSAL_TALK = re.compile(
 )
 # A sentence cut from its start (the passage began mid-sentence, a list item's continuation).
 FRAGMENT_START = re.compile(r"^\s*(?:[-–—•·▪]\s*)?[a-zåäö]")
+# What a set of rules covers (`Bestämmelserna gäller även för sådan verksamhet …`, `1 § Bestämmelserna om
+# dosgränser … gäller inte när …`, `Dessa föreskrifter gäller för …`): the rules' reach, not what they
+# rule — two scope provisions of the radiation regulation backed a proposal on justifying exposures.
+SCOPE_STATEMENT = re.compile(
+    r"^\s*(?:\d+\s*§\s+)?(?:Bestämmelsen|Bestämmelserna|Föreskrifterna|Dessa föreskrifter|Denna lag|Lagen|"
+    r"Förordningen|Denna förordning)\b.{0,200}?\bgäller\s+(?:inte|även|också|endast|bara|för|vid|när|i)\b"
+)
 # A table or figure read as running text, from its caption on (`103 Tabell 1 Översikt av …`: the
 # page's number or a note marker may stand before it): cells, not a statement.
 CAPTION_START = re.compile(r"^\s*(?:\d{1,4}\s+)?(?:Tabell|Figur|Diagram|Bild|Faktaruta)\s+\d+\b")
@@ -694,8 +701,10 @@ def _sentence_ok(sentence: str, *, presentation: bool) -> bool:
     if (ENACTING_FORMULA.match(sentence) or NOT_A_STATEMENT.search(sentence) or PROPOSAL_LABEL.match(sentence)
             or LAW_CHANGE.search(sentence) or OWN_PROPOSAL_TALK.search(sentence)):
         return False
-    if FRAGMENT_START.match(sentence) or CAPTION_START.match(sentence):
+    if FRAGMENT_START.match(sentence) or CAPTION_START.match(sentence) or SCOPE_STATEMENT.match(sentence):
         return False
+    if LINK_STUB.sub("", sentence).rstrip().endswith(":"):
+        return False  # the lead-in of a list (`… lyfter särskilt följande:`): what it says is the list
     words = _WORD.findall(sentence)
     if len(words) < (10 if presentation else 7):
         return False
