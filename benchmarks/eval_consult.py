@@ -9,7 +9,8 @@ built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (g
 The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (16 proposals each, on health care in
 the home and on medical checks and building-site coordination, written for the test in our own words on
 subjects the index covers, before the helper was run on them; a third on primary care and
-rehabilitation, a fourth on patient safety, radiation protection and preparedness), are each consulted over a copy of that
+rehabilitation, a fourth on patient safety, radiation protection and preparedness, a fifth on municipal
+care — written after reading much of the index, so its figure is optimistic), are each consulted over a copy of that
 index holding it too, so that none is evidence for the others: for each STEM,
 `cp -r eval-index eval-index-STEM && policykb ingest benchmarks/data/consult/STEM.txt --index-dir eval-index-STEM`.
 
@@ -54,6 +55,7 @@ STORED_RUNS = {
     "constructed3": "round 7 (frozen at e1f9684) on the constructed remiss on primary care and rehabilitation, never run before",
     "constructed4_round7": "round 7 (f61e858) on the constructed remiss on patient safety and radiation, for comparison",
     "constructed4": "round 8 (frozen at 69d7e73) on the constructed remiss on patient safety and radiation, never run before",
+    "constructed5": "round 9 (frozen at 23b9d3f) on the constructed remiss on municipal care (written knowing the index: optimistic)",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
