@@ -41,6 +41,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
 # Constructed remisses (see the module doc), each consulted over its own index `eval-index-<stem>`.
+# A second judge's labels, given blind (without the first judge's) to pairs of proposal and quote.
+SECOND_JUDGE = REPO / "tests" / "fixtures" / "consult" / "second-judge.json"
 CONSTRUCTED = sorted((REPO / "benchmarks" / "data" / "consult").glob("remiss-*.txt"))
 # The judged runs kept in the fixture: main before issue 18, round 1 on its own index, round 1's
 # code on the index rebuilt from main at round 2 (whole passages, new lemmas, no TOC blocks).
@@ -134,6 +136,27 @@ def judge_from_fixture(items: list[dict], fixture: dict) -> None:
             e["judgement"] = by_text.get((item["text"][:120], e["quote"][:120]))
 
 
+def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], str]) -> dict:
+    """How far two judges agree on the quotes both judged: the share of equal labels and Cohen's
+    kappa (agreement beyond what the two judges' label frequencies give by chance), over the three
+    labels and over relevant-or-not (the figure the target is stated in)."""
+    both = [k for k in first if k in second]
+
+    def kappa(a: list[str], b: list[str]) -> tuple[float, float]:
+        n = len(a)
+        observed = sum(x == y for x, y in zip(a, b)) / n
+        labels = set(a) | set(b)
+        chance = sum((a.count(label) / n) * (b.count(label) / n) for label in labels)
+        return observed, (observed - chance) / (1 - chance) if chance < 1 else 1.0
+
+    a, b = [first[k] for k in both], [second[k] for k in both]
+    three = kappa(a, b)
+    binary = kappa(["relevant" if x == "relevant" else "other" for x in a],
+                   ["relevant" if x == "relevant" else "other" for x in b])
+    return {"quotes": len(both), "agreement": three[0], "kappa": three[1],
+            "relevant_agreement": binary[0], "relevant_kappa": binary[1]}
+
+
 def _fmt(value) -> str:  # noqa: ANN001
     return "—" if value is None else f"{100 * value:.0f} %"
 
@@ -148,6 +171,8 @@ def main() -> None:
     report = sub.add_parser("report")
     report.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
     report.add_argument("--judgements", type=Path, default=FIXTURE)
+    report.add_argument("--second-judge", type=Path, default=SECOND_JUDGE,
+                        help="a second judge's labels of the same quotes, judged blind: agreement is printed")
     report.add_argument("--constructed-root", type=Path, default=REPO,
                         help="where the indexes eval-index-<stem> of the constructed remisses are (each skipped if absent)")
     args = parser.parse_args()
@@ -156,6 +181,16 @@ def main() -> None:
         return
     fixture = json.loads(args.judgements.read_text(encoding="utf-8"))
     split = fixture["split"]  # doc_id -> "train" | "test"
+    if args.second_judge.exists():
+        second = {(p["proposal"], p["quote"]): p["judgement"]
+                  for p in json.loads(args.second_judge.read_text(encoding="utf-8"))}
+        first = {(item["text"][:400], e["quote"]): e["judgement"]
+                 for run in JUDGEMENT_POOLS + tuple(k for k in fixture if k.startswith("constructed"))
+                 for item in fixture.get(run, []) for e in item["evidence"] if e.get("judgement")}
+        a = agreement(first, second)
+        print(f"second judge, blind, on {a['quotes']} quotes: the same label {100 * a['agreement']:.0f} % "
+              f"(kappa {a['kappa']:.2f}); relevant or not {100 * a['relevant_agreement']:.0f} % "
+              f"(kappa {a['relevant_kappa']:.2f})")
     for run, name in STORED_RUNS.items():
         print(f"{name} (judged quotes as that code showed them):")
         for doc_id in dict.fromkeys(i["doc_id"] for i in fixture.get(run, [])):
