@@ -58,6 +58,7 @@ STORED_RUNS = {
     "constructed4_round7": "round 7 (f61e858) on the constructed remiss on patient safety and radiation, for comparison",
     "constructed4": "round 8 (frozen at 69d7e73) on the constructed remiss on patient safety and radiation, never run before",
     "constructed5": "round 9 (frozen at 23b9d3f) on the constructed remiss on municipal care (written knowing the index: optimistic)",
+    "blind": "round 9 (frozen at 0a8d59e) on a remiss written blind by someone who had seen neither the index nor the tool",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
