@@ -1,18 +1,19 @@
 """How good is the remissvar helper's evidence? Precision of the quotes it shows, judged by hand.
 
-    python benchmarks/eval_consult.py dump  --index-dir eval-index --doc ID [--doc ID] -o shown.json
+    python benchmarks/eval_consult.py build  --shared ../shared/pdfs      # the indexes below, once
     python benchmarks/eval_consult.py report --index-dir eval-index [--judgements tests/fixtures/consult/judgements.json]
+    python benchmarks/eval_consult.py dump   --index-dir eval-index --doc ID [--doc ID] -o shown.json
 
-The evaluation index holds the bundled corpus and the 12 shared PDFs (`/work/shared/pdfs`),
-built once: `policykb ingest corpus /work/shared/pdfs --index-dir eval-index` (gitignored).
+The evaluation index `eval-index` holds the bundled corpus and the 12 shared PDFs minus their two
+Markdown notes (gitignored).
 
-The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (16 proposals each, on health care in
-the home and on medical checks and building-site coordination, written for the test in our own words on
-subjects the index covers, before the helper was run on them; a third on primary care and
-rehabilitation, a fourth on patient safety, radiation protection and preparedness, a fifth on municipal
-care — written after reading much of the index, so its figure is optimistic), are each consulted over a copy of that
-index holding it too, so that none is evidence for the others: for each STEM,
-`cp -r eval-index eval-index-STEM && policykb ingest benchmarks/data/consult/STEM.txt --index-dir eval-index-STEM`.
+The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (15–16 proposals each, on health care
+in the home, on medical checks and building-site coordination, on primary care and rehabilitation, on
+patient safety, radiation protection and preparedness — written for the test in our own words on
+subjects the index covers, before the helper was run on them —, on municipal care (written after
+reading much of the index, so its figure is optimistic), and one written blind by a helper that had
+seen neither the index nor the tool), are each consulted over a copy of that index holding it too,
+`eval-index-STEM`, so that none is evidence for the others. `build` makes all of them.
 
 `dump` writes every quote the helper shows, per proposal, for a person to judge: relevant
 (the quote is about what the proposal proposes), partly (the same field, another aspect), not.
@@ -158,6 +159,27 @@ def agreement(first: dict[tuple[str, str], str], second: dict[tuple[str, str], s
             "relevant_agreement": binary[0], "relevant_kappa": binary[1]}
 
 
+def build(shared: Path, root: Path) -> None:
+    """`eval-index` (corpus + the shared PDFs, their notes files removed) and, beside it, a copy
+    holding each constructed remiss. A fresh build: an existing index there is left alone."""
+    import shutil
+    import subprocess
+
+    policykb = [sys.executable, "-m", "policykb.cli.main"]
+    index = root / "eval-index"
+    if not index.exists():
+        subprocess.run([*policykb, "ingest", str(REPO / "corpus"), str(shared), "--index-dir", str(index)], check=True)
+        notes = [p.name for p in shared.glob("*.md")]
+        if notes:
+            subprocess.run([*policykb, "remove", *notes, "--index-dir", str(index)], check=True)
+    for path in CONSTRUCTED:
+        copy = root / f"eval-index-{path.stem}"
+        if copy.exists():
+            continue
+        shutil.copytree(index, copy, ignore=shutil.ignore_patterns("*.lock", "*-shm", "*-wal"))
+        subprocess.run([*policykb, "ingest", str(path), "--index-dir", str(copy)], check=True)
+
+
 def _fmt(value) -> str:  # noqa: ANN001
     return "—" if value is None else f"{100 * value:.0f} %"
 
@@ -169,6 +191,9 @@ def main() -> None:
     dump.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
     dump.add_argument("--doc", action="append", required=True)
     dump.add_argument("-o", "--output", type=Path, required=True)
+    make = sub.add_parser("build")
+    make.add_argument("--shared", type=Path, required=True, help="the folder of the 12 shared PDFs")
+    make.add_argument("--root", type=Path, default=REPO, help="where to put the indexes (default: the repository)")
     report = sub.add_parser("report")
     report.add_argument("--index-dir", type=Path, default=REPO / "eval-index")
     report.add_argument("--judgements", type=Path, default=FIXTURE)
@@ -177,6 +202,9 @@ def main() -> None:
     report.add_argument("--constructed-root", type=Path, default=REPO,
                         help="where the indexes eval-index-<stem> of the constructed remisses are (each skipped if absent)")
     args = parser.parse_args()
+    if args.command == "build":
+        build(args.shared, args.root)
+        return
     if args.command == "dump":
         args.output.write_text(json.dumps(shown(args.index_dir, args.doc), ensure_ascii=False, indent=1), encoding="utf-8")
         return
