@@ -11,7 +11,7 @@ The constructed remisses, `benchmarks/data/consult/remiss-*.txt` (15–16 propos
 in the home, on medical checks and building-site coordination, on primary care and rehabilitation, on
 patient safety, radiation protection and preparedness — written for the test in our own words on
 subjects the index covers, before the helper was run on them —, on municipal care (written after
-reading much of the index, so its figure is optimistic), and one written blind by a helper that had
+reading much of the index, so its figure is optimistic), and two written blind by helpers that had
 seen neither the index nor the tool), are each consulted over a copy of that index holding it too,
 `eval-index-STEM`, so that none is evidence for the others. `build` makes all of them.
 
@@ -60,6 +60,7 @@ STORED_RUNS = {
     "constructed4": "round 8 (frozen at 69d7e73) on the constructed remiss on patient safety and radiation, never run before",
     "constructed5": "round 9 (frozen at 23b9d3f) on the constructed remiss on municipal care (written knowing the index: optimistic)",
     "blind": "round 9 (frozen at 0a8d59e) on a remiss written blind by someone who had seen neither the index nor the tool",
+    "blind2": "the same final method on a second remiss written blind, on other topics",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
