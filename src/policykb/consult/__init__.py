@@ -78,7 +78,7 @@ def consult(
         proposals = proposals[:max_proposals]
     # The consulted document and its parts (a separately ingested appendix) never support it.
     parts = document_parts(store, doc_id)
-    allowed = sources.allowed(store, doc_id) if sources is not None and (sources.include or sources.exclude) else (
+    allowed = sources.allowed(store, doc_id, parts) if sources is not None and (sources.include or sources.exclude) else (
         {r[0] for r in store.conn.execute("SELECT doc_id FROM documents")} - parts
     )
     if searcher is None and evidence:

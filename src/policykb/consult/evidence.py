@@ -62,9 +62,7 @@ CONSULTATION_WORDS = re.compile(
     r"ingå|tas$|mest$|huvudsak|relevant|exempelvis|behov|utveckl|utifrån|inklusiv|område|även$|andra$|olika$|hos$|"
     r"kring$|väl$|form$|saml$|uppdr|fortsät|ytter|befint|specifik|utgår|lång$|sikt$|hel$|tyd$|ökat$|möt$|skap$|"
     r"stärk|förstärk|förbättr|betyd|stor$|större|störst|"
-    r"arbete$|arbet$|tillgång|nivå$|stödj|härigenom|föreskriv|lydelse|följande|paragraf|stycke|lag$|lagen$|ändring|"
-    r"gäll|upphör|betecknas|införas|träd|kraft$|ikraftträd|januari|februari|mars$|april|maj$|juni|juli|augusti|"
-    r"september|oktober|november|december)"
+    r"arbete$|arbet$|tillgång|nivå$|stödj|följande)"
 )
 # The vocabulary of law-making: it says in what legal form something is proposed (a provision
 # enters into force, a decision can be appealed, the government may issue regulations, transitional
@@ -77,8 +75,12 @@ LAWMAKING_WORDS = re.compile(
     r"föreskrift|författning|lagtext|lagförslag|lagändring|lagstift|lagråd|proposition|riksdag|upphäv|"
     r"bestämmels|bestäm$|tillämp|juster|språk$|språklig|meddel|kap$|punkt$|första$|tredje$|enl$|enligt$|gäl$|avse|utgång|"
     r"tidpunkt|regel$|regler$|reglering|konsekvens|ekonomisk|beräkn|införande|sfs$|"
-    # the time bounds of a rule (`senast den 31 juli`, `tidigast`), like the months above: when a
-    # provision applies, not what it rules (a repeal's `senast` met a tax act's transitional rule)
+    # the enacting and amending words (`Härigenom föreskrivs att 5 § lagen … ska ha följande lydelse`,
+    # `betecknas`, `införas`, `upphör att gälla`)
+    r"härigenom|föreskriv|lydelse|paragraf|stycke|lag$|lagen$|ändring|gäll|upphör|betecknas|införas|ikraftträd|"
+    # the time bounds of a rule (months, `senast den 31 juli`, `tidigast`): when a provision
+    # applies, not what it rules (a repeal's `senast` met a tax act's transitional rule)
+    r"januari|februari|mars$|april|maj$|juni|juli|augusti|september|oktober|november|december|"
     r"sen$|senast|tid$|tidigast|"
     # the connectives of legal prose (`därvid`, `såväl … som`, `framgår`, `nuvarande`, `i dag`,
     # `övriga`, `hittills`, `nämligen`, `utgör`, `i sak`): rare in other prose, so distinctive
@@ -155,13 +157,14 @@ class SearcherLike(Protocol):
 class Sources:
     """Where evidence may come from: `include` and `exclude` are lists of document ids, kinds
     (`guidance`, `proposition`, …) or publishers (`Socialstyrelsen`); empty `include` means all.
-    The consulted document is always left out."""
+    The consulted document and its parts are always left out."""
 
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
-    def allowed(self, store: Store, consulted: str) -> set[str]:
-        """The document ids that may give evidence (raises InputError naming what matched nothing)."""
+    def allowed(self, store: Store, consulted: str, parts: set[str] | None = None) -> set[str]:
+        """The document ids that may give evidence (raises InputError naming what matched nothing);
+        `parts`: the consulted document's parts (`document_parts`) where already known."""
         from policykb.errors import InputError
 
         docs = [dict(r) for r in store.conn.execute("SELECT doc_id, kind, publisher, identifier FROM documents")]
@@ -187,7 +190,7 @@ class Sources:
             allowed = chosen
         for spec in self.exclude:
             allowed -= matching(spec)
-        allowed -= document_parts(store, consulted)
+        allowed -= parts if parts is not None else document_parts(store, consulted)
         if not allowed:
             raise InputError(
                 "no document is left to give evidence after --sources/--exclude (the consulted document never "
@@ -223,6 +226,12 @@ def document_parts(store: Store, doc_id: str) -> set[str]:
             "SELECT printed, length(text) AS chars FROM pages WHERE doc_id = ? AND printed IS NOT NULL", (doc_id,)
         ) if r["chars"] < EMPTY_PAGE_CHARS
     }
+    printed: dict[str, list[str]] = {}
+    if empty:  # every other document's printed page labels, in one query
+        for r in store.conn.execute(
+            "SELECT doc_id, printed FROM pages WHERE doc_id != ? AND printed IS NOT NULL", (doc_id,)
+        ):
+            printed.setdefault(r[0], []).append(r[1])
     for other, row in docs.items():
         if other == doc_id:
             continue
@@ -233,12 +242,10 @@ def document_parts(store: Store, doc_id: str) -> set[str]:
         if len(stem) >= 4 and other_stem.startswith(stem) and other_stem[len(stem):len(stem) + 1] in {"-", "_", " ", "."}:
             parts.add(other)
             continue
-        if empty:
-            printed = [r[0] for r in store.conn.execute(
-                "SELECT printed FROM pages WHERE doc_id = ? AND printed IS NOT NULL", (other,))]
-            filled = sum(1 for label in printed if label in empty)
-            if filled >= PART_MIN_PAGES and filled >= PART_PAGE_SHARE * len(printed):
-                parts.add(other)
+        labels = printed.get(other, [])
+        filled = sum(1 for label in labels if label in empty)
+        if filled >= PART_MIN_PAGES and filled >= PART_PAGE_SHARE * len(labels):
+            parts.add(other)
     return parts
 
 

@@ -19,7 +19,6 @@ APPARATUS_HEADINGS = (
 )
 
 
-
 def document_references(text: str) -> list[Any]:
     """The references in `text` to a report, bill, memorandum, directive or committee report by its
     identifier (`prop. 2019/20:164`, `SOU 2020:19`), not to acts: what tells a list of sources, or

@@ -474,17 +474,20 @@ class Searcher:
             lexical.match_expression([], plan.phrases),
             lexical.match_expression([], plan.register_phrases),
         )
+        def lexical_side() -> tuple[_LexicalScores, dict[int, float]]:
+            """The lexical query's scores and its best `depth` candidates, each scored exactly."""
+            read = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
+            return read, read.exact(conn, list(read.ranked())[:depth])
+
         if mode in ("hybrid", "lexical"):
-            scored = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
-            lexical_scores = scored.exact(conn, list(scored.ranked())[:depth])
+            scored, lexical_scores = lexical_side()
         dense_scores: dict[int, float] = {}
         query_vector = None
         if mode in ("hybrid", "dense"):
             index = self.usable_vectors(warn)
             if index is None:  # stale vectors: answer from what is consistent, the lexical side
                 if mode == "dense":
-                    scored = self._lexical(conn, matches, max(depth, LEXICAL_SCORED), allowed_sql, allowed_params)
-                    lexical_scores = scored.exact(conn, list(scored.ranked())[:depth])
+                    scored, lexical_scores = lexical_side()
                 mode = "lexical"
         if mode in ("hybrid", "dense"):
             query_vector = self._embed_query(plan.dense_texts)
