@@ -375,12 +375,21 @@ def test_one_quote_is_shown_once_for_a_proposal() -> None:
     assert [e.passage_id for e in chosen["p1"]] == [1]
 
 
-def test_a_quote_the_model_reads_as_far_from_the_proposal_is_not_shown() -> None:
-    from policykb.consult.evidence import QUOTE_SIMILARITY_FLOOR, Candidate, _near_in_meaning
+def test_the_quote_gate_weighs_the_models_reading_with_the_words_shared(tmp_path: Path) -> None:
+    """A quote passes the gate on the embedding model's cosine together with the proposal's distinctive
+    words it holds: a quote on the proposal's point passes at a cosine at which one sharing none of
+    its words does not, and the same quote read as far by the model does not pass either."""
+    from policykb.consult.evidence import GATE_FLOOR, Candidate, _through_the_gate, gate_features, gate_score
     from policykb.consult.model import Evidence, Proposal
 
+    # twenty documents on other things, so that the proposal's words are distinctive in the index
+    files = {f"d{n}.txt": f"Arbetsmiljö\n\nDetta avsnitt handlar om {topic} och vad arbetsgivaren bör tänka på."
+             for n, topic in enumerate(FILLER_TOPICS)}
+    files["fall.txt"] = "Fall\n\nFallprevention i rehabiliteringen minskar antalet höftfrakturer bland äldre i ordinärt boende."
+    index, _ = _ingest_texts(tmp_path, files)
+
     def candidate(passage_id: int, quote: str) -> Candidate:
-        evidence = Evidence(doc_id="004.txt", title="Kunskapsstöd", identifier=None, publisher=None, page=0,
+        evidence = Evidence(doc_id="fall.txt", title="Kunskapsstöd", identifier=None, publisher=None, page=0,
                             printed_page=None, passage_id=passage_id, heading="", quote=quote, score=1.0,
                             group="guidance", url=None, matched=[])
         return Candidate(evidence=evidence, coverage=0.5, shared=[], search_score=1.0)
@@ -395,12 +404,22 @@ def test_a_quote_the_model_reads_as_far_from_the_proposal_is_not_shown() -> None
             self.asked.append(query)
             return [self.scores[t] for t in texts]
 
-    proposal = Proposal(number=9, label="9", kind="labelled", heading="", context=None,
-                        text="Förslag 9: Fallprevention ska ingå i rehabiliteringen. " * 20, page=0,
-                        printed_page=None, passage_id=None)
-    near, far = candidate(1, "Träning förebygger fall."), candidate(2, "Demensteam i ordinärt boende.")
-    model = Scored({near.evidence.quote: QUOTE_SIMILARITY_FLOOR + 0.01, far.evidence.quote: QUOTE_SIMILARITY_FLOOR - 0.01})
-    assert _near_in_meaning(model, proposal, [near, far]) == [near]
-    assert model.asked == [proposal.text[:300]]
-    # without a model (a lexical-only searcher) the lexical test alone decides
-    assert _near_in_meaning(object(), proposal, [near, far]) == [near, far]
+    with Store.open(index, create=False, readonly=True) as store:
+        analysis = Analysis(store, None)
+        proposal = Proposal(number=9, label="9", kind="labelled", heading="", context=None,
+                            text="Förslag 9: Fallprevention i rehabiliteringen efter höftfrakturer.", page=0,
+                            printed_page=None, passage_id=None)
+        near = candidate(1, "Fallprevention i rehabiliteringen minskar antalet höftfrakturer bland äldre.")
+        far = candidate(2, "Demensteam arbetar i ordinärt boende med stöd till anhöriga.")
+        shared = gate_features(analysis, proposal.text, near.evidence.quote, 0.88)
+        assert shared[1] == 1.0 and shared[2] > 0  # every distinctive word of the proposal, several of them
+        assert gate_features(analysis, proposal.text, far.evidence.quote, 0.88)[1:] == (0.0, 0.0)
+
+        model = Scored({near.evidence.quote: 0.88, far.evidence.quote: 0.88})
+        assert _through_the_gate(model, analysis, proposal, [near, far]) == [near]
+        assert model.asked == [proposal.text[:300]]
+        # the same words, read by the model as far from the proposal
+        assert gate_score(gate_features(analysis, proposal.text, near.evidence.quote, 0.80)) < GATE_FLOOR
+        assert _through_the_gate(Scored({near.evidence.quote: 0.80}), analysis, proposal, [near]) == []
+        # without a model (a lexical-only searcher) the lexical test alone decides
+        assert _through_the_gate(object(), analysis, proposal, [near, far]) == [near, far]
