@@ -61,6 +61,8 @@ STORED_RUNS = {
     "constructed5": "round 9 (frozen at 23b9d3f) on the constructed remiss on municipal care (written knowing the index: optimistic)",
     "blind": "round 9 (frozen at 0a8d59e) on a remiss written blind by someone who had seen neither the index nor the tool",
     "blind2": "the same final method on a second remiss written blind, on other topics",
+    "blind3": "round 10, the quote gate (frozen at f5a83c7), on a third remiss written blind (rehabilitation, aids)",
+    "blind4": "round 10, the quote gate (frozen at f5a83c7), on a fourth remiss written blind (work, data, newcomers)",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
