@@ -65,7 +65,7 @@ STORED_RUNS = {
     "blind4": "round 10, the quote gate (frozen at f5a83c7), on a fourth remiss written blind (work, data, newcomers)",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
-JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8")
+JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
 
 
 def shown(index_dir: Path, doc_ids: list[str], evidence: int = 3) -> list[dict]:
