@@ -63,6 +63,8 @@ STORED_RUNS = {
     "blind2": "the same final method on a second remiss written blind, on other topics",
     "blind3": "round 10, the quote gate (frozen at f5a83c7), on a third remiss written blind (rehabilitation, aids)",
     "blind4": "round 10, the quote gate (frozen at f5a83c7), on a fourth remiss written blind (work, data, newcomers)",
+    "blind5": "round 11, the gate deciding (frozen at bb31d56), on a fifth remiss written blind (primary care, follow-up)",
+    "blind6": "round 11, the gate deciding (frozen at bb31d56), on a sixth remiss written blind (home care, radiation, chemicals)",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
