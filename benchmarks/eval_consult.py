@@ -65,6 +65,10 @@ STORED_RUNS = {
     "blind4": "round 10, the quote gate (frozen at f5a83c7), on a fourth remiss written blind (work, data, newcomers)",
     "blind5": "round 11, the gate deciding (frozen at bb31d56), on a fifth remiss written blind (primary care, follow-up)",
     "blind6": "round 11, the gate deciding (frozen at bb31d56), on a sixth remiss written blind (home care, radiation, chemicals)",
+    "blind7": "round 11 (bb31d56) on a seventh remiss written blind (occupational therapy, workforce)",
+    "blind8": "round 11 (bb31d56) on an eighth remiss written blind (medical checks, building sites)",
+    "blind9": "round 11 (bb31d56) on a ninth remiss written blind (discharge, SIP, patient safety)",
+    "blind10": "round 11 (bb31d56) on a tenth remiss written blind (radiation protection, data protection)",
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
