@@ -70,6 +70,12 @@ STORED_RUNS = {
     "blind9": "round 11 (bb31d56) on a ninth remiss written blind (discharge, SIP, patient safety)",
     "blind10": "round 11 (bb31d56) on a tenth remiss written blind (radiation protection, data protection)",
 }
+# The out-of-sample runs on remisses written blind, by the round that was frozen before them.
+BLIND_ROUNDS = {
+    "round 9 (cosine floor), blind remisses 1-2": ("blind", "blind2"),
+    "round 10 (the quote gate after the lexical test), blind remisses 3-4": ("blind3", "blind4"),
+    "round 11 (the quote gate deciding), blind remisses 5-10": ("blind5", "blind6", "blind7", "blind8", "blind9", "blind10"),
+}
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
 
@@ -233,6 +239,14 @@ def main() -> None:
         print(f"{name} (judged quotes as that code showed them):")
         for doc_id in dict.fromkeys(i["doc_id"] for i in fixture.get(run, [])):
             _print_row(f"  {doc_id}", [i for i in fixture[run] if i["doc_id"] == doc_id])
+    print("the blind remisses, each run once by the method frozen before it (our labels; the second judge's):")
+    for name, runs in BLIND_ROUNDS.items():
+        items = [i for run in runs for i in fixture.get(run, [])]
+        _print_row(f"  {name}", items)
+        if args.second_judge.exists():
+            relabelled = [{**i, "evidence": [{**e, "judgement": second.get((i["text"][:400], e["quote"]))} for e in i["evidence"]]}
+                          for i in items]
+            _print_row(f"  {name}, second judge", relabelled)
     if not args.index_dir.exists():
         sys.exit(f"no evaluation index at {args.index_dir}; build it as the module doc says")
     items = shown(args.index_dir, list(split))

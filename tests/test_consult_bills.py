@@ -400,7 +400,7 @@ def test_the_quote_gate_weighs_the_models_reading_with_the_words_shared(tmp_path
         def __init__(self, scores: dict[str, float]) -> None:
             self.scores, self.asked = scores, []
 
-        def similarity(self, query: str, texts: list[str]) -> list[float]:
+        def similarity(self, query: str, texts: list[str], passage_ids: list | None = None) -> list[float]:
             self.asked.append(query)
             return [self.scores[t] for t in texts]
 

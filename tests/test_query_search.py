@@ -330,3 +330,28 @@ def test_similarity_reads_meaning_not_shared_words(searcher):
     near, far = searcher.similarity(proposal, [on_point, setting_only])
     assert near > far
     assert searcher.similarity(proposal, []) == []
+
+
+def test_similarity_takes_a_stored_sentence_vector_for_a_quote_of_its_passage(searcher):
+    """A text that is one of its passage's sentence units, as stored, is not embedded again: its
+    cosine is the stored unit vector's, equal to embedding it afresh; any other text is embedded."""
+    from policykb.query.search.segments import load_units
+
+    conn = searcher.connection()
+    pid, text = conn.execute("SELECT passage_id, text FROM passages ORDER BY passage_id LIMIT 1").fetchone()
+    units = load_units(conn, [pid], searcher.model_id)[pid]
+    start, end = units.spans[0]
+    sentence = " ".join(text[start:end].split())
+    other = "Kommunen erbjuder vård och omsorg av demensteam till personer i ordinärt boende."
+    query = "Vem ansvarar för vården i hemmet?"
+    fresh = searcher.similarity(query, [sentence, other])
+    calls = []
+    model = searcher._model()
+    original = model.encode_passages
+    model.encode_passages = lambda texts: calls.append(list(texts)) or original(texts)
+    try:
+        reused = searcher.similarity(query, [sentence, other], [pid, pid])
+    finally:
+        model.encode_passages = original
+    assert calls == [[other]]  # the sentence came from the store
+    assert reused == pytest.approx(fresh, abs=1e-3)

@@ -160,7 +160,7 @@ class SearcherLike(Protocol):
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None) -> list[Any]: ...
 
-    def similarity(self, query: str, texts: Sequence[str]) -> list[float]: ...
+    def similarity(self, query: str, texts: Sequence[str], passage_ids: Sequence[int | None] | None = None) -> list[float]: ...
 
 
 # -- which documents may give evidence ---------------------------------------------------------
@@ -583,7 +583,8 @@ def _through_the_gate(
     from policykb.errors import ModelError
 
     try:
-        cosines = similarity(proposal.text[:PROPOSAL_CHARS], [c.evidence.quote for c in candidates])
+        cosines = similarity(proposal.text[:PROPOSAL_CHARS], [c.evidence.quote for c in candidates],
+                             [c.evidence.passage_id for c in candidates])
     except ModelError:
         return candidates
     for c, cosine in zip(candidates, cosines):
