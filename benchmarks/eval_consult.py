@@ -69,12 +69,17 @@ STORED_RUNS = {
     "blind8": "round 11 (bb31d56) on an eighth remiss written blind (medical checks, building sites)",
     "blind9": "round 11 (bb31d56) on a ninth remiss written blind (discharge, SIP, patient safety)",
     "blind10": "round 11 (bb31d56) on a tenth remiss written blind (radiation protection, data protection)",
+    "blind11": "round 11 on an eleventh remiss written blind (chemical risks at work)",
+    "blind12": "round 11 on a twelfth remiss written blind (health care at home)",
+    "blind13": "round 11 on a thirteenth remiss written blind (a rehabilitation strategy)",
+    "blind14": "round 11 on a fourteenth remiss written blind (close care, its next step)",
 }
 # The out-of-sample runs on remisses written blind, by the round that was frozen before them.
 BLIND_ROUNDS = {
     "round 9 (cosine floor), blind remisses 1-2": ("blind", "blind2"),
     "round 10 (the quote gate after the lexical test), blind remisses 3-4": ("blind3", "blind4"),
-    "round 11 (the quote gate deciding), blind remisses 5-10": ("blind5", "blind6", "blind7", "blind8", "blind9", "blind10"),
+    "round 11 (the quote gate deciding), blind remisses 5-14": (
+        "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14"),
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
