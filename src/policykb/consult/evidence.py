@@ -575,8 +575,9 @@ def gate_score(features: Sequence[float]) -> float:
 def _through_the_gate(
     searcher: SearcherLike, analysis: Analysis, proposal: Proposal, candidates: list[Candidate]
 ) -> list[Candidate]:
-    """The candidates that pass the quote gate (see GATE_WEIGHTS). Without a model (a searcher
-    that has none, a model that cannot load) the lexical test alone decides."""
+    """The candidates that pass the quote gate (see GATE_WEIGHTS), best first. Without a model (a
+    searcher that has none; an index whose model is not on this machine, where search itself says
+    it answers by words only) the gate cannot read the pair and the lexical ranking alone decides."""
     similarity = getattr(searcher, "similarity", None)
     if not candidates or similarity is None:
         return candidates
