@@ -303,14 +303,19 @@ def test_trace_requirements(server) -> None:
 
 
 def test_draft_consultation_gives_proposals_with_evidence_and_the_skeleton(server) -> None:
-    draft = ok(server, "draft_consultation", {"doc_id": REMISS, "evidence": 2, "max_proposals": 3})
+    # every proposal of the strategy: on the bundled corpus the quote gate finds evidence for few of them
+    draft = ok(server, "draft_consultation", {"doc_id": REMISS, "evidence": 2})
     assert draft["document"]["doc_id"] == REMISS and "path" not in draft["document"]
-    assert 0 < len(draft["proposals"]) <= 3
+    assert len(draft["proposals"]) > 3
     assert draft["markdown"].startswith("# Remissvar:") and "Ställningstagande:" in draft["markdown"]
     evidence = [e for p in draft["proposals"] for e in p["evidence"]]
     assert evidence and all(e["doc_id"] != REMISS for e in evidence)
     for item in evidence:
         assert item["uri"] == f"policykb://passages/{item['passage_id']}" and item["quote"]
+    # a proposal without evidence says so honestly, in its own words
+    assert all(p["evidence"] or p["evidence_note"].startswith("Inget underlag hittades") for p in draft["proposals"])
+    first = ok(server, "draft_consultation", {"doc_id": REMISS, "evidence": 2, "max_proposals": 3})
+    assert len(first["proposals"]) == 3 and any("only the first 3" in w for w in first["warnings"])
     assert "no document with id" in tool_error(server, "draft_consultation", {"doc_id": "saknas.txt"})
     assert "less than or equal to 10" in tool_error(server, "draft_consultation", {"doc_id": REMISS, "evidence": 11})
 
