@@ -39,6 +39,12 @@ logger = logging.getLogger("policykb.server")
 # Descriptors the server needs besides client sockets: the index (SQLite + WAL + FAISS), logs,
 # the ingest worker's pipes, Python's own files.
 RESERVED_DESCRIPTORS = 64
+# The largest request head (request line and headers) read before it is complete. h11's default,
+# 16 KiB, reset the connection of a long URL whose head arrived in more than one read (the web
+# page's GET search form, a pasted 10,000-character query: the page answers that it is too long)
+# at random, by how the kernel happened to deliver it; 128 KiB holds any URL a browser sends,
+# and times `max_connections` bounds what idle heads can hold.
+MAX_REQUEST_HEAD = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -247,6 +253,7 @@ def run_server(app: Any, host: str, port: int, limits: ConnectionLimits, *, log_
         log_level=log_level,
         workers=1,
         http=guarded_protocol(bounded),
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         timeout_graceful_shutdown=10,
         backlog=min(2048, bounded.max_connections),
     )
