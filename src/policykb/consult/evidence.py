@@ -139,7 +139,9 @@ GATE_WEIGHTS = (1.9662, 1.7856, 1.6575)  # cosine, shared weight, distinct share
 GATE_BIAS = -5.0583
 GATE_FLOOR = -0.8204  # log-odds: a probability of 0.31 that the quote is relevant
 PROPOSAL_CHARS = 300
-NO_EVIDENCE = "Inget underlag hittades: inget stycke i andra dokument delar förslagets ämne ({terms})."
+# Said where no quote passed: either no passage shares the subject's words, or those that do are,
+# by the quote gate's reading, about something else — true of both: none is about the subject.
+NO_EVIDENCE = "Inget underlag hittades: inget stycke i andra dokument handlar om förslagets ämne ({terms})."
 
 LAW_KINDS = {"statute", "regulation", "sfs", "law"}
 GUIDANCE_KINDS = {"guidance", "kunskapsstöd", "vägledning", "handbook", "föreskrifter och allmänna råd"}
