@@ -73,13 +73,16 @@ STORED_RUNS = {
     "blind12": "round 11 on a twelfth remiss written blind (health care at home)",
     "blind13": "round 11 on a thirteenth remiss written blind (a rehabilitation strategy)",
     "blind14": "round 11 on a fourteenth remiss written blind (close care, its next step)",
+    "blind15": "round 11 on a fifteenth remiss written blind (data protection in the public sector)",
+    "blind16": "round 11 on a sixteenth remiss written blind (radiation: children, dental X-ray)",
+    "blind17": "round 11 on a seventeenth remiss written blind (older people: falls, rehabilitation)",
+    "blind18": "round 11 on an eighteenth remiss written blind (the client and coordinators on building sites)",
 }
 # The out-of-sample runs on remisses written blind, by the round that was frozen before them.
 BLIND_ROUNDS = {
     "round 9 (cosine floor), blind remisses 1-2": ("blind", "blind2"),
     "round 10 (the quote gate after the lexical test), blind remisses 3-4": ("blind3", "blind4"),
-    "round 11 (the quote gate deciding), blind remisses 5-14": (
-        "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13", "blind14"),
+    "round 11 (the quote gate deciding), blind remisses 5-18": tuple(f"blind{n}" for n in range(5, 19)),
 }
 # Judged quotes kept only as judgements (the proposals without evidence are not stored there).
 JUDGEMENT_POOLS = (*STORED_RUNS, "round2", "round3", "round4", "round6", "round7", "round8", "round11")
