@@ -130,8 +130,9 @@ MIN_SUBJECT_TERMS = 3
 # penalty at scikit-learn's default, C = 1, not tuned) on every quote judged so far (536 pairs of
 # proposal and quote, `tests/fixtures/consult/judgements.json`); its floor is the lowest at which
 # ≥ 60 % of the later rounds' judged quotes kept are relevant and ≤ 10 % not. `python
-# benchmarks/fit_quote_gate.py` refits both and prints them, and checks them left out one
-# consulted document at a time.
+# benchmarks/fit_quote_gate.py --as-shipped` refits both and prints these (without the flag it
+# also learns from the blind remisses judged since), and checks them left out one consulted
+# document at a time.
 GATE_COSINE_CENTRE = 0.85  # the features are centred and scaled so that the weights read alike
 GATE_COSINE_SCALE = 20.0
 GATE_MAX_SHARED = 6
@@ -364,6 +365,13 @@ class Analysis:
         n = GENERIC_SHARE * self.total
         return math.log((self.total - n + 0.5) / (n + 0.5) + 1.0)
 
+    def distinctive(self, terms: Sequence[str]) -> dict[str, float]:
+        """Of `terms`, those that can name a subject, with their IDF: not the vocabulary of
+        proposing or law-making (`procedural`), and not in more than GENERIC_SHARE of the passages."""
+        floor = self.generic_idf()
+        idf = self.idf([t for t in dict.fromkeys(terms) if not procedural(t)])
+        return {t: w for t, w in idf.items() if w >= floor}
+
 
 def core_text(proposal: Proposal) -> str:
     text = _ACTOR_NOTE.sub("", proposal.text)
@@ -409,12 +417,10 @@ def proposal_subject(store: Store, analysis: Analysis, proposal: Proposal, *, re
         # compounds still match through their parts: `hjälpmedelsförskrivning` has `förskrivning`)
         tokens = {t.term: source[t.start:t.end] for t in analysis.analyzer.tokens(source)} if source else {}
         for term, word in tokens.items():
-            if len(term) > 2 and not term.isdigit() and not procedural(term):
+            if len(term) > 2 and not term.isdigit():  # proposing and law-making words: `distinctive` drops them
                 counts[term] = counts.get(term, 0.0) + weight * analysis.field_weight(term)
                 words.setdefault(term, word)
-    idf = analysis.idf(list(counts))
-    floor = analysis.generic_idf()
-    distinctive = {t: w for t, w in idf.items() if w >= floor}
+    distinctive = analysis.distinctive(list(counts))
     ranked = sorted(distinctive, key=lambda t: (-(counts[t] * distinctive[t]), t))[:KEY_TERMS]
     entities = {
         r["label"]
@@ -559,10 +565,7 @@ def gate_features(analysis: Analysis, proposal_text: str, quote: str, cosine: fl
     """The quote gate's readings of a pair (see GATE_WEIGHTS): the cosine, centred and scaled; the
     IDF-weighted share of the proposal's distinctive words (not generic, not proposing or law-making
     vocabulary) that the quote holds; and how many distinct ones, capped."""
-    text = proposal_text[:PROPOSAL_CHARS]
-    terms = [t for t in analysis.terms(text) if not procedural(t)]
-    floor = analysis.generic_idf()
-    key = {t: w for t, w in analysis.idf(terms).items() if w >= floor}
+    key = analysis.distinctive(list(analysis.terms(proposal_text[:PROPOSAL_CHARS])))
     shared = set(key) & set(analysis.terms(quote))
     share = sum(key[t] for t in shared) / (sum(key.values()) or 1.0)
     distinct = min(len(distinct_words(shared)), GATE_MAX_SHARED) / (GATE_MAX_SHARED / 2)

@@ -67,6 +67,11 @@ def particulars(consultation: Consultation, answers: Answers | None = None) -> l
     ] + ([("Svar senast", remiss["deadline"], "")] if remiss.get("deadline") else [])
 
 
+REMISS_PREFIX = re.compile(r"^\s*remiss\s*[:–—-]\s*", re.I)
+# A proposal whose text names it by its label (`Förslag 1: …`, `Rekommendation 2.3. …`).
+SELF_LABELLED = r"^\w+\s+{label}\s*[:.]"
+
+
 def draft_title(consultation: Consultation) -> tuple[str, str | None]:
     doc = consultation.document
     remiss = consultation.remiss or {}
@@ -74,11 +79,6 @@ def draft_title(consultation: Consultation) -> tuple[str, str | None]:
     # `Remiss: X` answered is `Remissvar: X`, not `Remissvar: Remiss: X`
     title = REMISS_PREFIX.sub("", title) or title
     return title, (remiss.get("identifier") or doc.get("identifier"))
-
-
-REMISS_PREFIX = re.compile(r"^\s*remiss\s*[:–—-]\s*", re.I)
-# A proposal whose text names it by its label (`Förslag 1: …`, `Rekommendation 2.3. …`).
-SELF_LABELLED = r"^\w+\s+{label}\s*[:.]"
 
 
 def proposal_name(p: Proposal) -> str:
