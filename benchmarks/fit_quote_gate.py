@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from eval_consult import FINAL_BLIND  # beside this file: the blind remisses judged after the freeze
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
@@ -37,9 +38,6 @@ FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
 # other bills' proposal text): they train the gate but are not what it is checked on.
 EARLY_POOLS = {"before", "after", "rebuilt", "round2"}
 LABELS = ("relevant", "partly", "not")
-# The pools judged after the gate in the code was frozen (`bb31d56`): the blind remisses it was
-# tested on. `--as-shipped` leaves them out and prints the constants the code holds.
-JUDGED_AFTER_FREEZE = tuple(f"blind{n}" for n in range(5, 19))
 
 
 def judged_pairs(fixture: dict, leave_out: tuple[str, ...] = ()) -> list[dict]:
@@ -123,7 +121,7 @@ def main() -> None:
     parser.add_argument("--as-shipped", action="store_true",
                         help="leave out the blind remisses judged after the freeze: the constants the code holds")
     args = parser.parse_args()
-    leave_out = JUDGED_AFTER_FREEZE if args.as_shipped else ()
+    leave_out = FINAL_BLIND if args.as_shipped else ()
     pairs = judged_pairs(json.loads(args.judgements.read_text(encoding="utf-8")), leave_out)
     add_features(pairs, args.index_dir)
 
