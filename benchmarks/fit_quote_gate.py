@@ -30,7 +30,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from eval_consult import FINAL_BLIND  # beside this file: the blind remisses judged after the freeze
+# beside this file: the blind remisses judged after the gate was frozen
+from eval_consult import FINAL_BLIND
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "consult" / "judgements.json"
