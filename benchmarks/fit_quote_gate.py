@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
 # beside this file: the blind remisses judged after the gate was frozen
 from eval_consult import FINAL_BLIND
 
