@@ -1,5 +1,6 @@
 """Search variants that need more than a setting: measured on the train / test queries, not kept.
 
+    python benchmarks/try_search_variants.py rerank [--index-dir .evalindex]
     python benchmarks/try_search_variants.py strength [--index-dir .evalindex]
     python benchmarks/try_search_variants.py query-adapter [--index-dir .evalindex]
     python benchmarks/try_search_variants.py fine-tune --out adapted.npz [--lr 2e-5] [--heading-share 0.5]
@@ -9,6 +10,10 @@ Each prints hybrid (and, for the embedding variants, dense) nDCG@10 on both spli
 bootstrap interval of the difference from the shipped search. README "Search quality" holds the
 figures. The variants, and why each was tried:
 
+- `rerank`: a linear re-ranking of each query's top 30 hybrid hits: the fused score plus weighted
+  features (best-unit and passage-vector cosines and BM25, each scaled over the 30; the IDF share of
+  the query's terms in the text and in the heading; log length), weights fitted on train by
+  coordinate ascent over a grid, from the fused score alone.
 - `strength`: the fusion scales BM25 by the best candidate's and the dense score min-max over the
   candidates, so a weak best match on one side counts as much as a strong one. Tried: BM25 divided
   by max(best, c x the query terms' summed IDF, about what a passage holding each term once scores),
@@ -69,6 +74,93 @@ def measure(searcher, gold: dict, name: str, modes: tuple[str, ...], baseline: d
                 line += f"  {diff:+.3f} [{low:+.3f}, {high:+.3f}]"
             print(line, flush=True)
     return out
+
+
+# -- a learned re-ranking of the top 30 ------------------------------------------------------------
+
+RERANK_DEPTH = 30
+RERANK_GRID = (-0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def rerank_features(searcher, query: str) -> tuple[list, dict[str, list[float]]]:
+    """The top RERANK_DEPTH hybrid hits of `query` and, per feature, one value per hit (scaled 0..1)."""
+    import math
+
+    from policykb.index import lexical
+    from policykb.query.search.segments import best_unit_scores, term_idf
+
+    conn = searcher.connection()
+    plan = searcher.query_analyzer.plan(query)
+    hits = searcher.search(query, k=RERANK_DEPTH, mode="hybrid")
+    if not hits:
+        return [], {}
+    vector = searcher._embed_query(plan.dense_texts)[0]
+    ids = [h.passage_id for h in hits]
+    best = best_unit_scores(searcher._load_units(conn, ids, searcher.model_id), vector)
+    mean = searcher.vector_index().vectors_for(ids) @ vector
+    match = lexical.match_expression(plan.terms)
+    bm25 = dict(lexical.search(conn, match, len(ids), only_ids=ids)) if match else {}
+    terms = list(dict.fromkeys(plan.terms))
+    idf = term_idf(conn, terms) if terms else {}
+    total = sum(idf.values()) or 1.0
+    analyzer = searcher.query_analyzer.analyzer
+
+    def share(text: str) -> float:
+        present = {t for token in analyzer.tokens(text or "") for t in token.terms}
+        return sum(idf[t] for t in terms if t in present) / total
+
+    def scaled(values: list[float], min_max: bool) -> list[float]:
+        low = min(values) if min_max else 0.0
+        high = max(values)
+        return [(v - low) / (high - low) if high > low else 0.0 for v in values]
+
+    return hits, {
+        "fused": [h.score for h in hits],
+        "best unit": scaled([best.get(i, 0.0) for i in ids], True),
+        "passage vector": scaled([float(x) for x in mean], True),
+        "bm25": scaled([bm25.get(i, 0.0) for i in ids], False),
+        "text share": [share(h.text) for h in hits],
+        "heading share": [share(h.heading) for h in hits],
+        "length": [math.log(max(len(h.text.split()), 10)) / math.log(300) for h in hits],
+    }
+
+
+def rerank(args) -> None:
+    from policykb.evaluate.retrieval import RetrievedPassage, paired_bootstrap_interval, score_ranking
+    from policykb.query.search import Searcher
+
+    gold = load_gold()
+    with Searcher(args.index_dir) as searcher:
+        eval_search.cache_query_vectors(searcher, Path(args.index_dir) / "query-vectors.pickle")
+        known = searcher.document_ids()
+        rows = {split: [(g, *rerank_features(searcher, g.query)) for g in gold[split]] for split in SPLITS}
+
+    def scores(split: str, weights: dict[str, float]) -> list[float]:
+        out = []
+        for g, hits, features in rows[split]:
+            value = [sum(w * features[f][i] for f, w in weights.items()) for i in range(len(hits))]
+            order = sorted(range(len(hits)), key=lambda i: -value[i])
+            ranking = [RetrievedPassage(hits[i].doc_id, hits[i].text) for i in order]
+            out.append(score_ranking(g, ranking, 10, known).ndcg)
+        return out
+
+    weights = {"fused": 1.0}
+    fitted = float(np.mean(scores("train", weights)))
+    for _ in range(3):  # coordinate ascent on train only
+        for feature in ("best unit", "passage vector", "bm25", "text share", "heading share", "length"):
+            for value in RERANK_GRID:
+                trial = {**weights, feature: value}
+                score = float(np.mean(scores("train", trial)))
+                if score > fitted + 1e-4:
+                    fitted, weights = score, trial
+    print("fitted on train:", {f: w for f, w in weights.items() if w})
+    for split in SPLITS:
+        base, new = scores(split, {"fused": 1.0}), scores(split, weights)
+        low, high = paired_bootstrap_interval(new, base)
+        print(
+            f"re-ranked top {RERANK_DEPTH}  hybrid {split:5s} {np.mean(new):.3f}  "
+            f"{np.mean(new) - np.mean(base):+.3f} [{low:+.3f}, {high:+.3f}]  (shipped {np.mean(base):.3f})"
+        )
 
 
 # -- strength-keeping normalisations ---------------------------------------------------------------
@@ -343,9 +435,15 @@ def fine_tune(args) -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
     rng = random.Random(0)
-    model = torch_e5(E5Engine.load())
+    model_engine = E5Engine.load()
+    model = torch_e5(model_engine)
     conn = sqlite3.connect(Path(args.index_dir) / "policykb.sqlite")
     pairs = training_pairs(conn, args.heading_share, rng)
+    sample = [text for _, text, _ in pairs[:32]]
+    with torch.no_grad():
+        ported = model(*model.batch(sample, False, 510)).numpy()
+    agreement = float(np.einsum("ij,ij->i", ported, model_engine.encode_passages(sample)).min())
+    print(f"torch port against the engine: lowest cosine {agreement:.6f} on {len(sample)} texts", flush=True)
     optimiser = torch.optim.AdamW(list(model.layers), lr=args.lr, weight_decay=0.0)
     steps = int(len(pairs) / args.batch)
     print(f"{len(pairs)} pairs, {steps} steps of {args.batch}", flush=True)
@@ -466,7 +564,7 @@ def re_embed(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variant", choices=("strength", "query-adapter", "fine-tune", "re-embed"))
+    parser.add_argument("variant", choices=("rerank", "strength", "query-adapter", "fine-tune", "re-embed"))
     parser.add_argument("--index-dir", default=str(REPO / ".evalindex"))
     parser.add_argument("--out", default="adapted.npz")
     parser.add_argument("--lr", type=float, default=2e-5)
@@ -477,6 +575,7 @@ def main() -> None:
     if args.variant == "re-embed" and not args.weights:
         args.weights = ["none"]
     {
+        "rerank": rerank,
         "strength": strength,
         "query-adapter": query_adapter,
         "fine-tune": fine_tune,
