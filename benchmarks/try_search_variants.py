@@ -33,6 +33,7 @@ figures. The variants, and why each was tried:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pickle
 import random
@@ -223,16 +224,20 @@ def strength(args) -> None:
 # -- a label-free linear query adapter -------------------------------------------------------------
 
 
+def nearest_headings(conn: sqlite3.Connection) -> dict[int, str]:
+    """Each passage's nearest heading (the last of its heading path), for passages under one."""
+    out = {}
+    for pid, path in conn.execute("SELECT passage_id, heading_path FROM passages ORDER BY passage_id"):
+        headings = json.loads(path or "[]")
+        if headings and headings[-1].strip():
+            out[pid] = headings[-1].strip()
+    return out
+
+
 def heading_pairs(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[int, str]]:
-    """(row of the passage in `ids`, the last part of its heading) for every passage with a heading."""
+    """(row of the passage in `ids`, its nearest heading) for every passage under one."""
     row = {pid: i for i, pid in enumerate(ids)}
-    pairs = []
-    for pid, heading in conn.execute(
-        "SELECT passage_id, heading FROM passages WHERE heading IS NOT NULL AND heading != ''"
-    ):
-        if pid in row:
-            pairs.append((row[pid], heading.split("›")[-1].strip()))
-    return pairs
+    return [(row[pid], heading) for pid, heading in nearest_headings(conn).items() if pid in row]
 
 
 def fit_adapter(
@@ -315,7 +320,7 @@ def torch_e5(engine):
     import torch
     import torch.nn.functional as F
 
-    from policykb.index.e5_engine import QK
+    from policykb.index.e5_engine import word_rows
 
     names = (
         "qkv.w",
@@ -336,14 +341,9 @@ def torch_e5(engine):
         def __init__(self) -> None:
             super().__init__()
             t = engine._t
-            quants = np.asarray(t["word.qs"])
-            words = np.empty((quants.shape[0], engine.H // QK, QK), dtype=np.float32)
-            words[:, :, :16] = quants & 0x0F
-            words[:, :, 16:] = quants >> 4
-            words -= 8.0
-            words *= np.asarray(t["word.d"])
+            words = word_rows(t, np.arange(len(t["word.qs"])))  # the whole table, unpacked once
             # the embeddings stay as they are; only the encoder layers learn
-            self.register_buffer("word", torch.from_numpy(words.reshape(len(words), engine.H)))
+            self.register_buffer("word", torch.from_numpy(words))
             self.register_buffer("pos", torch.from_numpy(np.array(t["pos"])))
             self.register_buffer("eln_w", torch.from_numpy(np.array(t["eln.w"])))
             self.register_buffer("eln_b", torch.from_numpy(np.array(t["eln.b"])))
@@ -411,8 +411,9 @@ def training_pairs(conn: sqlite3.Connection, heading_share: float, rng: random.R
         "SELECT passage_id, start, end FROM passage_units ORDER BY passage_id, ordinal"
     ):
         units.setdefault(pid, []).append((start, end))
+    headings = nearest_headings(conn)
     pairs = []
-    for pid, text, heading in conn.execute("SELECT passage_id, text, heading FROM passages ORDER BY passage_id"):
+    for pid, text in conn.execute("SELECT passage_id, text FROM passages ORDER BY passage_id"):
         spans = units.get(pid, [])
         if len(spans) >= 2:
             start, end = rng.choice(spans)
@@ -420,9 +421,9 @@ def training_pairs(conn: sqlite3.Connection, heading_share: float, rng: random.R
             rest = text if rng.random() < 0.1 else (text[:start] + " " + text[end:]).strip()
             if len(sentence.split()) >= 4:
                 pairs.append((pid, sentence, rest))
-        leaf = (heading or "").split("›")[-1].strip()
-        if len(leaf.split()) >= 2 and rng.random() < heading_share:
-            pairs.append((pid, leaf, text))
+        heading = headings.get(pid, "")
+        if len(heading.split()) >= 2 and rng.random() < heading_share:
+            pairs.append((pid, heading, text))
     return pairs
 
 
